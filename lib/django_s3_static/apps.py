@@ -1,0 +1,14 @@
+"""The Django app: management commands and the system checks of the dyno configuration."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class DjangoS3StaticConfig(AppConfig):
+    name = "django_s3_static"
+    label = "django_s3_static"
+    verbose_name = "Static files on S3"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the checks

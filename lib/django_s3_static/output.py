@@ -1,0 +1,84 @@
+"""Build log formatting in Heroku's style, on stdout only.
+
+Heroku shows a buildpack's stdout as the build log; the testrunner's assertions also require an
+empty stderr, so everything (warnings and errors included) goes to stdout. Every line passes
+through one redaction filter, so a secret that slips into an exception text or a child process's
+output is never printed.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+
+INDENT = " " * 7
+_secrets: list[str] = []
+
+
+def register_secret(value: str | None) -> None:
+    """Never print ``value``: it is replaced wherever it shows up in a printed line."""
+    if value and len(value) >= 4 and value not in _secrets:
+        _secrets.append(value)
+
+
+def redact(text: str) -> str:
+    for secret in _secrets:
+        text = text.replace(secret, "[redacted]")
+    return text
+
+
+def _write(line: str) -> None:
+    sys.stdout.write(redact(line) + "\n")
+    sys.stdout.flush()
+
+
+def step(message: str) -> None:
+    _write(f"-----> {message}")
+
+
+def info(message: str) -> None:
+    for line in message.splitlines() or [""]:
+        _write(f"{INDENT}{line}")
+
+
+def raw(line: str) -> None:
+    """A line from a child process: indented, redacted, otherwise untouched."""
+    _write(f"{INDENT}{line.rstrip()}")
+
+
+def relay(line: str) -> None:
+    """A line a child process already formatted: passed on as is, but redacted."""
+    _write(line.rstrip("\n"))
+
+
+def warn(title: str, details: Iterable[str] = ()) -> None:
+    _write(f" !     Warning: {title}")
+    for line in details:
+        _write(f" !     {line}" if line else " !")
+
+
+def error(title: str, details: Iterable[str] = ()) -> None:
+    _write("")
+    _write(f" !     Error: {title}")
+    for line in details:
+        _write(f" !     {line}" if line else " !")
+    _write("")
+
+
+def human_bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def progress_line(done: int, total: int, sent: int, seconds: float) -> str:
+    rate = sent / seconds if seconds > 0 else 0.0
+    return f"... {done}/{total} objects, {human_bytes(sent)}, {human_bytes(int(rate))}/s"
+
+
+def transfer_summary(sent: int, seconds: float) -> str:
+    rate = sent / seconds if seconds > 0 else 0.0
+    return f"{human_bytes(sent)} in {seconds:.2f} s ({human_bytes(int(rate))}/s)"

@@ -1,0 +1,266 @@
+"""All S3 traffic of the buildpack and the commands: list once, upload in parallel, check public.
+
+The request budget is part of the design: a listing is one ``ListObjectsV2`` per 1,000 keys; an
+upload is one ``PutObject`` per missing object, streamed from disk with its ``Content-MD5`` so the
+server rejects a corrupted body. There is never a HEAD or GET per object.
+"""
+
+from __future__ import annotations
+
+import base64
+import concurrent.futures
+import mimetypes
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .config import Config
+from .errors import BuildError
+from .plan import RemoteObject
+
+LIST_PAGE_SIZE = 1000
+
+_EXTRA_TYPES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".map": "application/json",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".eot": "application/vnd.ms-fontobject",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".ico": "image/vnd.microsoft.icon",
+    ".wasm": "application/wasm",
+    ".txt": "text/plain",
+    ".html": "text/html",
+}
+
+
+def content_type(name: str) -> str:
+    """The Content-Type browsers need: scripts must be JavaScript, fonts font/*, text in UTF-8."""
+    dot = name.rfind(".")
+    extension = name[dot:].lower() if dot >= 0 else ""
+    guessed = _EXTRA_TYPES.get(extension) or mimetypes.guess_type(name)[0]
+    guessed = guessed or "application/octet-stream"
+    return f"{guessed}; charset=utf-8" if guessed.startswith("text/") else guessed
+
+
+def make_client(config: Config):  # -> botocore client; typed loosely to keep boto3 optional
+    try:
+        import boto3
+        from botocore.config import Config as BotoConfig
+    except ImportError:
+        raise BuildError(
+            "boto3 is not installed for this Python.",
+            "The buildpack installs it into its cache before it runs; if you run a command",
+            "yourself, install it with: pip install boto3",
+        ) from None
+    session = boto3.session.Session(
+        aws_access_key_id=config.access_key,
+        aws_secret_access_key=config.secret_key,
+        aws_session_token=config.session_token,
+        region_name=config.region or "us-east-1",
+    )
+    boto_config = BotoConfig(
+        connect_timeout=config.connect_timeout,
+        read_timeout=60,
+        retries={"max_attempts": 3, "mode": "adaptive"},
+        max_pool_connections=config.concurrency,
+        signature_version="s3v4",
+        s3={"addressing_style": "path" if config.endpoint_url else "auto"},
+    )
+    return session.client("s3", endpoint_url=config.endpoint_url, config=boto_config)
+
+
+def list_inventory(client, config: Config) -> tuple[dict[str, RemoteObject], int]:
+    """Every object under the prefix, keyed by S3 key, and the number of requests it took."""
+    inventory: dict[str, RemoteObject] = {}
+    requests = 0
+    kwargs = {"Bucket": config.bucket, "Prefix": config.key_prefix, "MaxKeys": LIST_PAGE_SIZE}
+    try:
+        while True:
+            page = client.list_objects_v2(**kwargs)
+            requests += 1
+            for item in page.get("Contents", ()):
+                inventory[item["Key"]] = RemoteObject(int(item["Size"]), item.get("ETag", ""))
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return inventory, requests
+            kwargs["ContinuationToken"] = token
+    except Exception as exc:  # botocore raises many unrelated types; explain() sorts them
+        raise explain(exc, config, "list") from None
+
+
+@dataclass(frozen=True)
+class UploadJob:
+    name: str
+    path: str
+    size: int
+    md5: str
+    immutable: bool
+
+
+@dataclass
+class UploadResult:
+    uploaded: list[str]
+    already_there: list[str]
+    failed: list[tuple[str, BuildError]]
+    bytes: int
+    seconds: float
+
+
+def upload(
+    client,
+    config: Config,
+    jobs: list[UploadJob],
+    cache_control: Callable[[UploadJob], str],
+    progress: Callable[[int, int, int, float], None] | None = None,
+    progress_every: float = 3.0,
+) -> UploadResult:
+    """PUT every job in parallel; report progress every few seconds; never raise for one object."""
+    started = time.monotonic()
+    lock = threading.Lock()
+    result = UploadResult([], [], [], 0, 0.0)
+
+    def put(job: UploadJob) -> None:
+        extra = {"IfNoneMatch": "*"} if job.immutable else {}
+        try:
+            with open(job.path, "rb") as body:
+                client.put_object(
+                    Bucket=config.bucket,
+                    Key=config.key(job.name),
+                    Body=body,
+                    ContentLength=job.size,
+                    ContentMD5=base64.b64encode(bytes.fromhex(job.md5)).decode(),
+                    ContentType=content_type(job.name),
+                    CacheControl=cache_control(job),
+                    **extra,
+                )
+        except Exception as exc:
+            if _error_code(exc) == "PreconditionFailed":
+                # Another build wrote this content-addressed name first: same name, same content.
+                with lock:
+                    result.already_there.append(job.name)
+                return
+            with lock:
+                result.failed.append((job.name, explain(exc, config, "upload")))
+            return
+        with lock:
+            result.uploaded.append(job.name)
+            result.bytes += job.size
+
+    workers = max(1, min(config.concurrency, len(jobs)))
+    last_report = started
+    with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="s3-put") as pool:
+        pending = {pool.submit(put, job) for job in jobs}
+        while pending:
+            _, pending = concurrent.futures.wait(pending, timeout=0.5)
+            now = time.monotonic()
+            if progress and pending and now - last_report >= progress_every:
+                last_report = now
+                with lock:
+                    done = len(result.uploaded) + len(result.already_there) + len(result.failed)
+                    progress(done, len(jobs), result.bytes, now - started)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def fetch_public(url: str, timeout: float = 10.0) -> str | None:
+    """GET a URL without credentials, as a visitor's browser would; None when it answers 200."""
+    request = urllib.request.Request(url, headers={"User-Agent": "django-s3-static public check"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read(1)
+            return None if response.status == 200 else f"HTTP {response.status}"
+    except urllib.error.HTTPError as exc:
+        return f"HTTP {exc.code} {exc.reason}"
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return f"no answer ({reason})"
+
+
+def public_read_policy(config: Config) -> str:
+    """The bucket policy that lets browsers GET the static files, and nothing else."""
+    resource = f"arn:aws:s3:::{config.bucket}/{config.key_prefix}*"
+    return (
+        '{"Version": "2012-10-17", "Statement": [{"Sid": "PublicReadStatic", "Effect": "Allow", '
+        f'"Principal": "*", "Action": "s3:GetObject", "Resource": "{resource}"}}]}}'
+    )
+
+
+def _error_code(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def explain(exc: Exception, config: Config, action: str) -> BuildError:
+    """Turn a botocore exception into what failed, why, and what to do (never a secret)."""
+    code = _error_code(exc)
+    where = f"bucket {config.bucket!r}" + (
+        f" at {config.endpoint_url}" if config.endpoint_url else ""
+    )
+    doing = {"list": "list the objects in", "upload": "upload to"}[action]
+    name = type(exc).__name__
+    if name == "NoCredentialsError":
+        return BuildError(
+            f"No S3 credentials: cannot {doing} {where}.",
+            "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as config vars:",
+            "  heroku config:set AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...",
+        )
+    if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"):
+        return BuildError(
+            f"S3 refused the credentials ({code}) when trying to {doing} {where}.",
+            "Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN if you use",
+            "temporary credentials): heroku config:get AWS_ACCESS_KEY_ID",
+        )
+    if code == "NoSuchBucket":
+        return BuildError(
+            f"The {where} does not exist.",
+            "Create it, or fix AWS_STORAGE_BUCKET_NAME (and AWS_S3_REGION_NAME or",
+            "AWS_S3_ENDPOINT_URL if it lives elsewhere).",
+        )
+    if code in ("AccessDenied", "AllAccessDisabled", "Forbidden", "403"):
+        permission = {"list": "s3:ListBucket", "upload": "s3:PutObject"}[action]
+        return BuildError(
+            f"Access denied: these credentials may not {doing} {where}.",
+            f"Grant the IAM user the {permission} permission on "
+            f"arn:aws:s3:::{config.bucket}" + ("" if action == "list" else "/*") + ".",
+            "The buildpack needs s3:ListBucket on the bucket and s3:PutObject on its objects.",
+        )
+    if code in ("PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraint"):
+        return BuildError(
+            f"The {where} is in another region than {config.region or 'us-east-1'}.",
+            "Set AWS_S3_REGION_NAME to the bucket's region, for example eu-west-1.",
+        )
+    if name in ("EndpointConnectionError", "ConnectTimeoutError", "ConnectionClosedError"):
+        endpoint = config.endpoint_url or "the AWS S3 endpoint"
+        return BuildError(
+            f"Cannot reach {endpoint} to {doing} {where} ({name}).",
+            "Check AWS_S3_ENDPOINT_URL (unset it for AWS S3) and that the service is up.",
+        )
+    if code in ("SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout"):
+        return BuildError(
+            f"S3 kept answering {code} when trying to {doing} {where}, after retries.",
+            "The service is overloaded or failing; run the build again in a few minutes.",
+        )
+    if code == "BadDigest" or code == "InvalidDigest":
+        return BuildError(
+            f"S3 received a corrupted body ({code}) when trying to {doing} {where}.",
+            "A proxy or the network altered the upload; run the build again.",
+        )
+    detail = str(exc).splitlines()[0][:300] if str(exc) else name
+    return BuildError(
+        f"Cannot {doing} {where}: {detail}",
+        "Run the build again; if it persists,"
+        " set DJANGO_S3_STATIC_DEBUG=1 and look at the details.",
+    )

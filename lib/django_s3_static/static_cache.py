@@ -1,0 +1,153 @@
+"""The static cache: the record of one publish, committed to git beside the code.
+
+One deterministic, sorted JSON file per cache folder, so a pull request shows which static files
+changed. It maps each original name to its hashed name (Django's manifest), records the size and MD5
+of every object published, where they were published, and the fingerprint of the sources they were
+built from. Loading is strict: anything malformed is reported and treated as absent, never trusted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+
+from .paths import name_problem
+
+FORMAT_VERSION = 1
+FILE_NAME = "manifest.json"
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_ENTRIES = 500_000
+_MD5 = re.compile(r"^[0-9a-f]{32}$")
+
+
+class CacheError(Exception):
+    """The committed cache cannot be used; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class StaticObject:
+    size: int
+    md5: str
+
+
+@dataclass
+class StaticCache:
+    fingerprint: str
+    bucket: str
+    prefix: str
+    paths: dict[str, str] = field(default_factory=dict)
+    objects: dict[str, StaticObject] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """Sorted JSON with one entry per line, so a diff shows exactly the files that changed."""
+
+        def table(entries: dict) -> str:
+            rows = [f"  {_dump(k)}: {_dump(v)}" for k, v in sorted(entries.items())]
+            return "{\n" + ",\n".join(rows) + "\n }" if rows else "{}"
+
+        objects = {name: {"md5": obj.md5, "size": obj.size} for name, obj in self.objects.items()}
+        location = {"bucket": self.bucket, "prefix": self.prefix}
+        return (
+            "{\n"
+            f' "fingerprint": {_dump(self.fingerprint)},\n'
+            f' "location": {_dump(location)},\n'
+            f' "objects": {table(objects)},\n'
+            f' "paths": {table(self.paths)},\n'
+            f' "version": {FORMAT_VERSION}\n'
+            "}\n"
+        )
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(obj.size for obj in self.objects.values())
+
+
+def _dump(value: object) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def path_in(app_dir: str, cache_dir: str) -> str:
+    return os.path.join(app_dir, cache_dir, FILE_NAME)
+
+
+def write(cache: StaticCache, folder: str) -> str:
+    """Write atomically, so a crash never leaves half a manifest in the slug."""
+    os.makedirs(folder, exist_ok=True)
+    target = os.path.join(folder, FILE_NAME)
+    temporary = target + ".tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(cache.to_json())
+    os.replace(temporary, target)
+    return target
+
+
+def load(path: str) -> StaticCache:
+    """Read and check a cache file; raise CacheError with the reason when it cannot be trusted."""
+    try:
+        if os.path.islink(path):
+            raise CacheError(f"{path} is a symbolic link")
+        size = os.path.getsize(path)
+    except FileNotFoundError:
+        raise CacheError("no committed static cache") from None
+    except OSError as exc:
+        raise CacheError(f"cannot read the static cache ({exc.strerror})") from None
+    if size > MAX_FILE_BYTES:
+        raise CacheError(
+            f"the static cache is {size} bytes, more than the {MAX_FILE_BYTES} allowed"
+        )
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except UnicodeDecodeError:
+        raise CacheError("the static cache is not UTF-8 text") from None
+    except (ValueError, RecursionError) as exc:
+        raise CacheError(f"the static cache is not valid JSON ({str(exc)[:120]})") from None
+    return parse(document)
+
+
+def parse(document: object) -> StaticCache:
+    """Check the structure of a decoded cache document (pure; fuzzed by the tests)."""
+    if not isinstance(document, dict):
+        raise CacheError("the static cache is not a JSON object")
+    version = document.get("version")
+    if version != FORMAT_VERSION:
+        raise CacheError(f"the static cache has format version {version!r}, not {FORMAT_VERSION}")
+    fingerprint = document.get("fingerprint")
+    location = document.get("location")
+    paths = document.get("paths")
+    objects = document.get("objects")
+    if not isinstance(fingerprint, str) or not fingerprint:
+        raise CacheError("the static cache has no fingerprint")
+    if not isinstance(location, dict) or not isinstance(location.get("bucket"), str):
+        raise CacheError("the static cache has no location")
+    prefix = location.get("prefix", "")
+    if not isinstance(prefix, str) or (prefix and name_problem(prefix)):
+        raise CacheError("the static cache's prefix is not a safe path")
+    if not isinstance(paths, dict) or not isinstance(objects, dict):
+        raise CacheError("the static cache has no 'paths' or 'objects' table")
+    if len(paths) > MAX_ENTRIES or len(objects) > MAX_ENTRIES:
+        raise CacheError(f"the static cache lists more than {MAX_ENTRIES} entries")
+    checked_objects: dict[str, StaticObject] = {}
+    for name, entry in objects.items():
+        _check_name(name)
+        if not isinstance(entry, dict):
+            raise CacheError(f"the object {name!r} has no size and MD5")
+        size, md5 = entry.get("size"), entry.get("md5")
+        if type(size) is not int or size < 0 or not isinstance(md5, str) or not _MD5.match(md5):
+            raise CacheError(f"the object {name!r} has no valid size and MD5")
+        checked_objects[name] = StaticObject(size, md5)
+    for original, hashed in paths.items():
+        _check_name(original)
+        _check_name(hashed)
+        if hashed not in checked_objects:
+            raise CacheError(f"{original!r} maps to {hashed!r}, which is not among the objects")
+    return StaticCache(fingerprint, location["bucket"], prefix, dict(paths), checked_objects)
+
+
+def _check_name(name: object) -> None:
+    problem = name_problem(name)
+    if problem:
+        shown = repr(name)[:80]
+        raise CacheError(f"the static cache names a path that {problem}: {shown}")

