@@ -24,8 +24,9 @@ def missing_references() -> list[dict[str, str]]:
 class TolerantManifestStorage(ManifestStaticFilesStorage):
     """ManifestStaticFilesStorage that records missing url() targets instead of raising."""
 
-    def url_converter(self, name, hashed_files, template=None):
-        convert = super().url_converter(name, hashed_files, template)
+    def url_converter(self, name, *args, **kwargs):
+        # The signature differs between Django 5.2 and 6.x; pass everything through.
+        convert = super().url_converter(name, *args, **kwargs)
         strict = is_true(os.environ.get("DJANGO_S3_STATIC_STRICT_REFERENCES"))
 
         def tolerant(matchobj):

@@ -1,0 +1,184 @@
+"""The whole path, for real: bin/compile on the example app, then the slug served by gunicorn.
+
+Every static URL of the rendered pages (and every url() of their stylesheets) answers 200 from the
+local S3 server with the right Content-Type; the dyno holds no S3 credentials and never loads an
+S3 client; nothing secret lands in the slug.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import deploy_config
+from support.dyno import check_assets
+
+SECRET_MARK = "django-secret-for-tests"
+
+
+def build(make_slug, s3server, bucket, python_home=None, **config):
+    slug = make_slug("example_app", python_home)
+    slug.set_config(**deploy_config(s3server, bucket, AWS_LOCATION="static", **config))
+    result = slug.compile()
+    assert result.returncode == 0, result.output
+    assert result.stderr == ""
+    return slug, result
+
+
+def rendered_assets(slug, bucket, env=None):
+    dyno = slug.start_web(env=env)
+    try:
+        checks = []
+        for path in ("/", "/admin/login/"):
+            status, body = dyno.get(path)
+            assert status == 200, dyno.log()
+            checks += check_assets(body, dyno.url + path)
+        return checks
+    finally:
+        dyno.stop()
+
+
+NO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
+
+
+@pytest.mark.parametrize("variant", ["django52", "django61-without-boto3"])
+def test_pages_from_the_slug_load_every_asset_from_the_bucket(
+    variant, make_slug, s3server, bucket, request
+):
+    home = request.getfixturevalue("django61_python_home") if "61" in variant else None
+    slug, result = build(make_slug, s3server, bucket, home)
+    if home:
+        assert "Installing the build helper's dependencies (boto3)" in result.stdout
+    checks = rendered_assets(slug, bucket, env=NO_CREDENTIALS)
+    prefix = f"{s3server.endpoint}/{bucket}/static/"
+    assert len(checks) >= 20  # the example page and the admin login page, with their CSS url()s
+    for check in checks:
+        assert check.url.startswith(prefix), check.url
+        assert check.status == 200, check.url
+    types = {os.path.splitext(c.url)[1]: c.content_type for c in checks}
+    assert types[".css"] == "text/css; charset=utf-8"
+    assert types[".js"] == "text/javascript; charset=utf-8"
+    assert types[".png"] == "image/png"
+    assert types[".ttf"] == "font/ttf"
+    assert types[".svg"] == "image/svg+xml"
+    hashed_site_css = [c.url for c in checks if "/css/site." in c.url]
+    assert len(hashed_site_css) == 1 and hashed_site_css[0].count(".") >= 2
+
+
+def test_the_bucket_holds_every_object_of_the_cache_with_immutable_caching(
+    make_slug, s3server, bucket
+):
+    import json
+
+    slug, _ = build(make_slug, s3server, bucket)
+    with open(os.path.join(slug.build_dir, "static_cache", "manifest.json")) as handle:
+        cache = json.load(handle)
+    client = s3server.client()
+    listed = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="static/"):
+        listed.update({o["Key"]: o for o in page.get("Contents", [])})
+    for name, entry in cache["objects"].items():
+        remote = listed[f"static/{name}"]
+        assert remote["Size"] == entry["size"]
+        assert remote["ETag"].strip('"') == entry["md5"]
+    hashed = cache["paths"]["css/site.css"]
+    head = client.head_object(Bucket=bucket, Key=f"static/{hashed}")
+    assert head["CacheControl"] == "public, max-age=31536000, immutable"
+    assert client.head_object(Bucket=bucket, Key="static/css/site.css")["CacheControl"] == (
+        "public, max-age=300"
+    )
+
+
+def test_the_dyno_makes_no_s3_call_at_import_boot_or_render(make_slug, s3server, bucket):
+    slug, _ = build(make_slug, s3server, bucket)
+    probe = (
+        "python -c \"import sys, django; django.setup(); "
+        "from django.test import Client; from django.conf import settings; "
+        "response = Client().get('/admin/login/'); "
+        "print(response.status_code, settings.STORAGES['staticfiles']['BACKEND']); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))\""
+    )
+    result = slug.run(probe, env={**NO_CREDENTIALS, "AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9"})
+    assert result.returncode == 0, result.output
+    assert result.stdout.splitlines() == [
+        "200 django_s3_static.storage.S3ManifestStorage",
+        "[]",
+    ]
+
+
+def test_static_urls_follow_a_custom_domain_set_after_the_build(make_slug, s3server, bucket):
+    slug, _ = build(make_slug, s3server, bucket)
+    render = (
+        "python -c \"import django; django.setup(); from django.templatetags.static import "
+        "static; print(static('css/site.css'))\""
+    )
+    result = slug.run(render, env={"AWS_S3_CUSTOM_DOMAIN": "cdn.example.com"})
+    assert result.returncode == 0, result.output
+    assert result.stdout.startswith("https://cdn.example.com/static/css/site.")
+
+
+def test_explicit_one_line_alternative(make_slug, s3server, bucket):
+    slug, _ = build(make_slug, s3server, bucket)
+    settings_file = os.path.join(slug.build_dir, "exampleapp", "settings.py")
+    with open(settings_file, "a") as handle:
+        handle.write("\nfrom django_s3_static.snippet import install; install(globals())\n")
+    render = (
+        "python -c \"import os, django; django.setup(); from django.templatetags.static import "
+        "static; print(os.environ['DJANGO_SETTINGS_MODULE'], static('css/site.css'))\""
+    )
+    result = slug.run(
+        render,
+        env={"DJANGO_S3_STATIC_WRAP_SETTINGS": "0", "DJANGO_SETTINGS_MODULE": "exampleapp.settings"},
+    )
+    assert result.returncode == 0, result.output
+    module, url = result.stdout.split()
+    assert module == "exampleapp.settings"
+    assert url.startswith(f"{s3server.endpoint}/{bucket}/static/css/site.")
+
+
+def test_system_check_reports_a_missing_cache_instead_of_a_broken_page(
+    make_slug, s3server, bucket
+):
+    slug, _ = build(make_slug, s3server, bucket)
+    os.remove(os.path.join(slug.build_dir, "static_cache", "manifest.json"))
+    result = slug.run("python manage.py check --deploy")
+    assert result.returncode != 0
+    assert "django_s3_static.E002" in result.output
+    assert "no committed static cache" in result.output
+
+
+def test_no_secret_or_config_var_lands_in_the_slug(make_slug, s3server, bucket):
+    slug, result = build(make_slug, s3server, bucket, DJANGO_S3_STATIC_DEBUG="1")
+    assert s3server.secret_key not in result.output
+    assert SECRET_MARK not in result.output
+    for folder, dirs, files in os.walk(slug.build_dir):
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(folder, d))]
+        for name in files:
+            path = os.path.join(folder, name)
+            if os.path.islink(path):
+                continue
+            with open(path, "rb") as handle:
+                content = handle.read()
+            assert s3server.secret_key.encode() not in content, path
+            assert SECRET_MARK.encode() not in content, path
+
+
+def test_a_failed_upload_leaves_no_slug_pointing_at_missing_objects(make_slug, s3server):
+    slug = make_slug("example_app")
+    env = s3server.env
+    slug.set_config(
+        **deploy_config(
+            s3server,
+            s3server.bucket(),
+            AWS_ACCESS_KEY_ID=env["DSS_TEST_S3_READ_ACCESS_KEY"],
+            AWS_SECRET_ACCESS_KEY=env["DSS_TEST_S3_READ_SECRET_KEY"],
+        )
+    )
+    result = slug.compile()
+    assert result.returncode == 1
+    assert "uploads failed" in result.stdout
+    assert "s3:PutObject" in result.stdout
+    assert "Nothing was released" in result.stdout
+    assert not os.path.exists(os.path.join(slug.build_dir, "static_cache", "manifest.json"))
+    assert not os.path.exists(os.path.join(slug.build_dir, ".profile.d"))

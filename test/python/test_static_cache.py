@@ -1,0 +1,107 @@
+import json
+
+import pytest
+
+from django_s3_static import static_cache
+from django_s3_static.static_cache import CacheError, StaticCache, StaticObject
+
+MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+
+
+def sample() -> StaticCache:
+    return StaticCache(
+        fingerprint="sha256:abc",
+        bucket="bucket",
+        prefix="static",
+        paths={"css/site.css": "css/site.123456789abc.css", "js/a.js": "js/a.0123456789ab.js"},
+        objects={
+            "css/site.123456789abc.css": StaticObject(10, MD5),
+            "css/site.css": StaticObject(10, MD5),
+            "js/a.0123456789ab.js": StaticObject(3, MD5),
+        },
+    )
+
+
+def test_round_trip_is_exact(tmp_path):
+    path = static_cache.write(sample(), str(tmp_path))
+    assert static_cache.load(path) == sample()
+
+
+def test_output_is_deterministic_sorted_and_one_entry_per_line():
+    text = sample().to_json()
+    assert text == sample().to_json()
+    lines = text.splitlines()
+    object_lines = [line for line in lines if '"md5"' in line]
+    assert len(object_lines) == 3
+    assert object_lines == sorted(object_lines)
+    assert '  "css/site.css": "css/site.123456789abc.css",' in lines
+    assert json.loads(text)["version"] == static_cache.FORMAT_VERSION
+
+
+def document(**changes):
+    data = json.loads(sample().to_json())
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    "doc, reason",
+    [
+        ([], "not a JSON object"),
+        (document(version=2), "format version 2"),
+        (document(fingerprint=""), "no fingerprint"),
+        (document(location="x"), "no location"),
+        (document(location={"bucket": "b", "prefix": "../up"}), "prefix is not a safe path"),
+        (document(paths=[]), "no 'paths' or 'objects'"),
+        (document(paths={"../x.css": "css/site.123456789abc.css"}), "'..'"),
+        (document(paths={"/etc/passwd": "css/site.123456789abc.css"}), "absolute path"),
+        (document(paths={"a\\b.css": "css/site.123456789abc.css"}), "backslash"),
+        (document(paths={"a\x01.css": "css/site.123456789abc.css"}), "control character"),
+        (document(paths={"css/x.css": "css/not-listed.css"}), "not among the objects"),
+        (document(objects={"x.css": {"size": -1, "md5": MD5}}), "no valid size and MD5"),
+        (document(objects={"x.css": {"size": True, "md5": MD5}}), "no valid size and MD5"),
+        (document(objects={"x.css": {"size": 1, "md5": "zz"}}), "no valid size and MD5"),
+        (document(objects={"x.css": 5}), "has no size and MD5"),
+    ],
+)
+def test_malformed_documents_are_rejected_with_a_reason(doc, reason):
+    with pytest.raises(CacheError, match=None) as raised:
+        static_cache.parse(doc)
+    assert reason in str(raised.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(CacheError, match="no committed static cache"):
+        static_cache.load(str(tmp_path / "manifest.json"))
+
+
+def test_invalid_json_and_encoding(tmp_path):
+    path = tmp_path / "manifest.json"
+    path.write_text("{not json")
+    with pytest.raises(CacheError, match="not valid JSON"):
+        static_cache.load(str(path))
+    path.write_bytes(b'{"version": "\xff"}')
+    with pytest.raises(CacheError, match="not UTF-8"):
+        static_cache.load(str(path))
+
+
+def test_deeply_nested_json_is_rejected_not_crashing(tmp_path):
+    path = tmp_path / "manifest.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(CacheError):
+        static_cache.load(str(path))
+
+
+def test_oversized_file_is_rejected_before_reading(tmp_path, monkeypatch):
+    monkeypatch.setattr(static_cache, "MAX_FILE_BYTES", 100)
+    path = static_cache.write(sample(), str(tmp_path))
+    with pytest.raises(CacheError, match="more than the 100 allowed"):
+        static_cache.load(path)
+
+
+def test_symlinked_cache_is_not_trusted(tmp_path):
+    real = static_cache.write(sample(), str(tmp_path / "real"))
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "manifest.json").symlink_to(real)
+    with pytest.raises(CacheError, match="symbolic link"):
+        static_cache.load(str(tmp_path / "cache" / "manifest.json"))
