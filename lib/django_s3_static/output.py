@@ -9,6 +9,7 @@ output is never printed.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterable
 
 INDENT = " " * 7
@@ -77,6 +78,38 @@ def human_bytes(size: int) -> str:
 def progress_line(done: int, total: int, sent: int, seconds: float) -> str:
     rate = sent / seconds if seconds > 0 else 0.0
     return f"... {done}/{total} objects, {human_bytes(sent)}, {human_bytes(int(rate))}/s"
+
+
+class Progress:
+    """Upload progress: a line every few seconds in a build log, a live bar on a terminal.
+
+    Build logs are read line by line (Heroku streams them), so no carriage returns there.
+    """
+
+    def __init__(self, every: float = 3.0, terminal: bool | None = None) -> None:
+        self.every = every
+        self.terminal = sys.stdout.isatty() if terminal is None else terminal
+        self._last = time.monotonic()
+        self._drawn = False
+
+    def update(self, done: int, total: int, sent: int, seconds: float) -> None:
+        if self.terminal:
+            width = 30
+            filled = int(width * done / total) if total else width
+            bar = "#" * filled + "-" * (width - filled)
+            line = progress_line(done, total, sent, seconds).removeprefix("... ")
+            sys.stdout.write(f"\r{INDENT}[{bar}] {line}   ")
+            sys.stdout.flush()
+            self._drawn = True
+        elif time.monotonic() - self._last >= self.every:
+            self._last = time.monotonic()
+            info(progress_line(done, total, sent, seconds))
+
+    def done(self) -> None:
+        if self._drawn:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+            self._drawn = False
 
 
 def transfer_summary(sent: int, seconds: float) -> str:

@@ -123,9 +123,8 @@ def upload(
     jobs: list[UploadJob],
     cache_control: Callable[[UploadJob], str],
     progress: Callable[[int, int, int, float], None] | None = None,
-    progress_every: float = 3.0,
 ) -> UploadResult:
-    """PUT every job in parallel; report progress every few seconds; never raise for one object."""
+    """PUT every job in parallel, reporting progress twice a second; never raise for one object."""
     started = time.monotonic()
     lock = threading.Lock()
     result = UploadResult([], [], [], 0, 0.0)
@@ -158,17 +157,14 @@ def upload(
             result.bytes += job.size
 
     workers = max(1, min(config.concurrency, len(jobs)))
-    last_report = started
     with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="s3-put") as pool:
         pending = {pool.submit(put, job) for job in jobs}
         while pending:
             _, pending = concurrent.futures.wait(pending, timeout=0.5)
-            now = time.monotonic()
-            if progress and pending and now - last_report >= progress_every:
-                last_report = now
+            if progress:
                 with lock:
                     done = len(result.uploaded) + len(result.already_there) + len(result.failed)
-                    progress(done, len(jobs), result.bytes, now - started)
+                    progress(done, len(jobs), result.bytes, time.monotonic() - started)
     result.seconds = time.monotonic() - started
     return result
 

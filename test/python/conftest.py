@@ -24,7 +24,9 @@ class ServerInfo:
         self.secret_key = env["DSS_TEST_S3_SECRET_KEY"]
 
     def client(self, access_key: str | None = None, secret_key: str | None = None):
-        return make_client(self.endpoint, access_key or self.access_key, secret_key or self.secret_key)
+        return make_client(
+            self.endpoint, access_key or self.access_key, secret_key or self.secret_key
+        )
 
     def bucket(self, public: bool = True) -> str:
         return make_bucket(self.client(), f"t-{uuid.uuid4().hex[:20]}", public)
@@ -90,8 +92,16 @@ def django61_python_home() -> str:
 
         subprocess.run([sys.executable, "-m", "venv", "--clear", home], check=True)
         subprocess.run(
-            [f"{home}/bin/python", "-m", "pip", "install", "--quiet",
-             "--disable-pip-version-check", "Django>=6.1,<6.2", "gunicorn==27.0.1"],
+            [
+                f"{home}/bin/python",
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "Django>=6.1,<6.2",
+                "gunicorn==27.0.1",
+            ],
             check=True,
         )
         open(marker, "w").close()

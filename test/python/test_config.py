@@ -38,7 +38,9 @@ def test_no_bucket_is_a_clear_error():
 @pytest.mark.parametrize("value", ["0", "x", "1000", "-3"])
 def test_bad_concurrency_is_a_clear_error(value):
     with pytest.raises(BuildError, match="DJANGO_S3_STATIC_CONCURRENCY must be a whole number"):
-        Config.from_values({"AWS_STORAGE_BUCKET_NAME": "bkt", "DJANGO_S3_STATIC_CONCURRENCY": value})
+        Config.from_values(
+            {"AWS_STORAGE_BUCKET_NAME": "bkt", "DJANGO_S3_STATIC_CONCURRENCY": value}
+        )
 
 
 def test_invalid_bucket_name():
@@ -48,7 +50,11 @@ def test_invalid_bucket_name():
 
 def test_secrets_are_not_in_the_repr():
     config = Config.from_values(
-        {"AWS_STORAGE_BUCKET_NAME": "bkt", "AWS_SECRET_ACCESS_KEY": "s3cr3t-value", "AWS_SESSION_TOKEN": "tok3n-value"}
+        {
+            "AWS_STORAGE_BUCKET_NAME": "bkt",
+            "AWS_SECRET_ACCESS_KEY": "s3cr3t-value",
+            "AWS_SESSION_TOKEN": "tok3n-value",
+        }
     )
     assert "s3cr3t-value" not in repr(config)
     assert "tok3n-value" not in repr(config)

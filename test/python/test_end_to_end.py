@@ -93,7 +93,7 @@ def test_the_bucket_holds_every_object_of_the_cache_with_immutable_caching(
 def test_the_dyno_makes_no_s3_call_at_import_boot_or_render(make_slug, s3server, bucket):
     slug, _ = build(make_slug, s3server, bucket)
     probe = (
-        "python -c \"import sys, django; django.setup(); "
+        'python -c "import sys, django; django.setup(); '
         "from django.test import Client; from django.conf import settings; "
         "response = Client().get('/admin/login/'); "
         "print(response.status_code, settings.STORAGES['staticfiles']['BACKEND']); "
@@ -110,7 +110,7 @@ def test_the_dyno_makes_no_s3_call_at_import_boot_or_render(make_slug, s3server,
 def test_static_urls_follow_a_custom_domain_set_after_the_build(make_slug, s3server, bucket):
     slug, _ = build(make_slug, s3server, bucket)
     render = (
-        "python -c \"import django; django.setup(); from django.templatetags.static import "
+        'python -c "import django; django.setup(); from django.templatetags.static import '
         "static; print(static('css/site.css'))\""
     )
     result = slug.run(render, env={"AWS_S3_CUSTOM_DOMAIN": "cdn.example.com"})
@@ -124,12 +124,15 @@ def test_explicit_one_line_alternative(make_slug, s3server, bucket):
     with open(settings_file, "a") as handle:
         handle.write("\nfrom django_s3_static.snippet import install; install(globals())\n")
     render = (
-        "python -c \"import os, django; django.setup(); from django.templatetags.static import "
+        'python -c "import os, django; django.setup(); from django.templatetags.static import '
         "static; print(os.environ['DJANGO_SETTINGS_MODULE'], static('css/site.css'))\""
     )
     result = slug.run(
         render,
-        env={"DJANGO_S3_STATIC_WRAP_SETTINGS": "0", "DJANGO_SETTINGS_MODULE": "exampleapp.settings"},
+        env={
+            "DJANGO_S3_STATIC_WRAP_SETTINGS": "0",
+            "DJANGO_SETTINGS_MODULE": "exampleapp.settings",
+        },
     )
     assert result.returncode == 0, result.output
     module, url = result.stdout.split()
@@ -137,9 +140,7 @@ def test_explicit_one_line_alternative(make_slug, s3server, bucket):
     assert url.startswith(f"{s3server.endpoint}/{bucket}/static/css/site.")
 
 
-def test_system_check_reports_a_missing_cache_instead_of_a_broken_page(
-    make_slug, s3server, bucket
-):
+def test_system_check_reports_a_missing_cache_instead_of_a_broken_page(make_slug, s3server, bucket):
     slug, _ = build(make_slug, s3server, bucket)
     os.remove(os.path.join(slug.build_dir, "static_cache", "manifest.json"))
     result = slug.run("python manage.py check --deploy")

@@ -63,7 +63,9 @@ def test_upload_sets_type_cache_control_and_is_public(s3server, bucket, tmp_path
     )
     assert sorted(result.uploaded) == sorted(j.name for j in jobs)
     assert result.failed == []
-    status, headers, body = public_get(f"{s3server.endpoint}/{bucket}/static/css/site.0123456789ab.css")
+    status, headers, body = public_get(
+        f"{s3server.endpoint}/{bucket}/static/css/site.0123456789ab.css"
+    )
     assert (status, body) == (200, b"body { color: red }")
     assert headers["Content-Type"] == "text/css; charset=utf-8"
     assert headers["Cache-Control"] == "immutable!"
@@ -79,7 +81,9 @@ def test_hashed_objects_are_never_overwritten(s3server, bucket, tmp_path):
     config = config_for(s3server, bucket)
     client = s3.make_client(config)
     first = job(tmp_path, "a.0123456789ab.css", b"first")
-    assert s3.upload(client, config, [first], lambda j: HASHED_CACHE_CONTROL).uploaded == [first.name]
+    assert s3.upload(client, config, [first], lambda j: HASHED_CACHE_CONTROL).uploaded == [
+        first.name
+    ]
     (tmp_path / "other").mkdir()
     second = job(tmp_path / "other", "a.0123456789ab.css", b"second")
     result = s3.upload(client, config, [second], lambda j: HASHED_CACHE_CONTROL)

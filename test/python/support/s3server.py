@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -29,6 +30,7 @@ SECRET_KEY = "dss-test-secret-not-real-0123456789abcd"
 READ_ACCESS_KEY = "DSSTESTREADONLYKEY01"
 READ_SECRET_KEY = "dss-test-readonly-not-real-0123456789ab"
 _PORT_FLAGS = (
+    "metricsPort",
     "s3.port",
     "s3.port.grpc",
     "master.port",
@@ -68,6 +70,7 @@ class S3Server:
     state_dir: str
     endpoint: str
     pid: int
+    metrics: str
 
     @classmethod
     def start(cls, state_dir: str, timeout: float = 60.0) -> S3Server:
@@ -117,7 +120,12 @@ class S3Server:
             cwd=state_dir,
         )
         log.close()
-        server = cls(state_dir, f"http://127.0.0.1:{ports['s3.port']}", process.pid)
+        server = cls(
+            state_dir,
+            f"http://127.0.0.1:{ports['s3.port']}",
+            process.pid,
+            f"http://127.0.0.1:{ports['metricsPort']}/metrics",
+        )
         with open(os.path.join(state_dir, "pid"), "w") as handle:
             handle.write(str(process.pid))
         server.wait_ready(timeout, process)
@@ -144,6 +152,7 @@ class S3Server:
     def env(self) -> dict[str, str]:
         return {
             "DSS_TEST_S3_ENDPOINT": self.endpoint,
+            "DSS_TEST_S3_METRICS": self.metrics,
             "DSS_TEST_S3_ACCESS_KEY": ACCESS_KEY,
             "DSS_TEST_S3_SECRET_KEY": SECRET_KEY,
             "DSS_TEST_S3_READ_ACCESS_KEY": READ_ACCESS_KEY,
@@ -185,6 +194,27 @@ def make_bucket(client, name: str, public: bool = True) -> str:
         }
         client.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
     return name
+
+
+_REQUESTS = re.compile(
+    r'^SeaweedFS_s3_request_total\{bucket="([^"]*)",code="(\d+)",type="([A-Z]+)"\} (\S+)$'
+)
+
+
+def request_counts(metrics_url: str, bucket: str) -> dict[str, int]:
+    """How many S3 requests of each type (LIST, PUT, GET, HEAD, ...) the server got for a bucket.
+
+    Read from the server's own Prometheus counters, so the tests count what really arrived.
+    """
+    with urllib.request.urlopen(metrics_url, timeout=10) as response:
+        text = response.read().decode()
+    counts: dict[str, int] = {}
+    for line in text.splitlines():
+        match = _REQUESTS.match(line)
+        if match and match.group(1) == bucket:
+            kind = match.group(3)
+            counts[kind] = counts.get(kind, 0) + int(float(match.group(4)))
+    return counts
 
 
 def stop_pid(pid: int, timeout: float = 10.0) -> None:

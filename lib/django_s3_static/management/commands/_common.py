@@ -1,0 +1,33 @@
+"""What the static commands share: the app's folder, its settings, the runtime configuration."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from django.conf import settings
+from django.core.management.base import CommandError
+
+from ... import output
+from ...config import SECRET_SETTINGS, runtime_values
+from ...errors import BuildError
+
+
+def app_dir() -> str:
+    """The folder of manage.py (where the static cache lives), else the current folder."""
+    script = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    if os.path.basename(script) == "manage.py":
+        return os.path.dirname(script)
+    return os.getcwd()
+
+
+def values() -> dict[str, str]:
+    found = runtime_values(settings, os.environ)
+    for name in SECRET_SETTINGS:
+        output.register_secret(found.get(name))
+    return found
+
+
+def command_error(exc: BuildError) -> CommandError:
+    """A BuildError as Django reports command failures: the message, then what to do."""
+    return CommandError("\n".join([exc.title, *exc.details]), returncode=exc.exit_code or 1)

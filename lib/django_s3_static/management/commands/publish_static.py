@@ -1,0 +1,44 @@
+"""``manage.py publish_static``: collect, upload what the bucket lacks, write the static cache.
+
+The one command that replaces the old deploy script (``rm -rf static_cache; collectstatic;
+s3cmd sync; git add static_cache; git commit``). Commit the folder it writes, and the next build
+skips collectstatic entirely.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from ... import output
+from ...errors import BuildError
+from ...publish import AppProcess, Timings, publish
+from ._common import app_dir, command_error, values
+
+
+class Command(BaseCommand):
+    help = "Collect the static files, upload the ones the bucket lacks, write the static cache."
+
+    def handle(self, *args, **options):
+        app = AppProcess(app_dir(), settings.SETTINGS_MODULE)
+        timings = Timings()
+        output.step("Publishing static files (django-s3-static)")
+        try:
+            outcome = publish(app, values(), timings, output.Progress())
+        except BuildError as exc:
+            if exc.reported:
+                raise SystemExit(exc.exit_code or 1) from None
+            raise command_error(exc) from None
+        folder = os.path.relpath(os.path.dirname(outcome.cache_file), os.getcwd())
+        if outcome.reason is None:
+            output.info(
+                f"Nothing to publish: {folder} is fresh and all {len(outcome.cache.objects)} "
+                "objects are in the bucket."
+            )
+        else:
+            output.info(f"Wrote {os.path.join(folder, os.path.basename(outcome.cache_file))}")
+            output.info("Commit it with the code, and the next deploy skips collectstatic:")
+            output.info(f"  git add {folder} && git commit -m 'Publish static files'")
+        output.info(f"Timings: {timings.line()}")

@@ -1,0 +1,65 @@
+"""``manage.py verify_static``: is the committed static cache fresh and complete?
+
+Exit 0 when it is; else non-zero with every reason (stale sources, missing objects, size or MD5
+mismatch, another location). Meant for CI before a push; ``--sources-only`` skips the bucket, for a
+CI without S3 credentials.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from ... import output, static_cache
+from ...collect import source_fingerprint_inputs
+from ...config import Config
+from ...errors import BuildError
+from ...fingerprint import fingerprint
+from ...publish import problems
+from ._common import app_dir, command_error, values
+
+
+class Command(BaseCommand):
+    help = "Check the committed static cache against the static sources and the bucket."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--sources-only",
+            action="store_true",
+            help="Check only that the cache matches the sources; do not list the bucket.",
+        )
+
+    def handle(self, *args, sources_only=False, **options):
+        started = time.monotonic()
+        try:
+            config = Config.from_values(values())
+            cache_file = static_cache.path_in(app_dir(), config.cache_dir)
+            try:
+                cache = static_cache.load(cache_file)
+            except static_cache.CacheError as exc:
+                raise CommandError(
+                    f"{cache_file}: {exc}.\nRun 'python manage.py publish_static' and commit it.",
+                    returncode=1,
+                ) from None
+            inventory = None
+            if not sources_only:
+                from ... import s3
+
+                inventory, _ = s3.list_inventory(s3.make_client(config), config)
+        except BuildError as exc:
+            raise command_error(exc) from None
+        current = fingerprint(*source_fingerprint_inputs(settings))
+        found = problems(cache, current, config, inventory)
+        if found:
+            raise CommandError(
+                f"{cache_file} cannot be trusted:\n"
+                + "\n".join(f"  - {problem}" for problem in found)
+                + "\nRun 'python manage.py publish_static' and commit the result.",
+                returncode=1,
+            )
+        checked = "sources" if sources_only else f"sources and {len(cache.objects)} objects"
+        output.info(
+            f"{cache_file} is fresh: {checked} verified in {time.monotonic() - started:.2f} s"
+        )

@@ -1,0 +1,144 @@
+"""publish_static and verify_static in a developer's checkout, then the build's fast path.
+
+Requests are counted by the local S3 server itself (its Prometheus counters, per bucket), so the
+request budget is checked on what really arrived: fast path = one LIST per 1,000 keys and nothing
+else; one changed file = the LIST plus one PUT per new object.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import deploy_config
+from support.dyno import FIXTURES, ROOT
+from support.s3server import request_counts
+
+
+@pytest.fixture
+def checkout(tmp_path, s3server, bucket):
+    """The example app as a developer has it, with django_s3_static in INSTALLED_APPS."""
+    app = tmp_path / "app"
+    shutil.copytree(os.path.join(FIXTURES, "example_app"), app)
+    settings = app / "exampleapp" / "settings.py"
+    settings.write_text(
+        settings.read_text() + '\nINSTALLED_APPS = [*INSTALLED_APPS, "django_s3_static"]\n'
+    )
+    return app
+
+
+def manage(app, s3server, bucket, *args, **extra):
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DJANGO_"))},
+        **deploy_config(s3server, bucket, **{"AWS_LOCATION": "static", **extra}),
+        "PYTHONPATH": os.path.join(ROOT, "lib"),
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=app,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def counts(s3server, bucket):
+    return request_counts(s3server.env["DSS_TEST_S3_METRICS"], bucket)
+
+
+def delta(before, after):
+    return {
+        k: after.get(k, 0) - before.get(k, 0)
+        for k in set(after) | set(before)
+        if after.get(k, 0) != before.get(k, 0)
+    }
+
+
+def test_publish_then_verify_then_detect_every_kind_of_staleness(checkout, s3server, bucket):
+    published = manage(checkout, s3server, bucket, "publish_static")
+    assert published.returncode == 0, published.stdout + published.stderr
+    assert "git add static_cache" in published.stdout
+    assert (checkout / "static_cache" / "manifest.json").exists()
+
+    again = manage(checkout, s3server, bucket, "publish_static")
+    assert again.returncode == 0
+    assert "Nothing to publish" in again.stdout
+
+    verified = manage(checkout, s3server, bucket, "verify_static")
+    assert verified.returncode == 0, verified.stderr
+    assert "is fresh" in verified.stdout
+
+    css = checkout / "exampleapp" / "static" / "css" / "base.css"
+    css.write_text(css.read_text() + "\n/* one more line */\n")
+    stale = manage(checkout, s3server, bucket, "verify_static", "--sources-only")
+    assert stale.returncode == 1
+    assert "stale: the static sources changed" in stale.stderr
+
+    client = s3server.client()
+    client.delete_object(Bucket=bucket, Key="static/css/site.css")
+    both = manage(checkout, s3server, bucket, "verify_static")
+    assert both.returncode == 1
+    assert "stale" in both.stderr
+    assert "1 missing in the bucket (css/site.css)" in both.stderr
+
+    elsewhere = manage(checkout, s3server, bucket, "verify_static", AWS_LOCATION="v2")
+    assert elsewhere.returncode == 1
+    assert "other location" in elsewhere.stderr
+
+
+def test_verify_without_a_cache_says_what_to_do(checkout, s3server, bucket):
+    result = manage(checkout, s3server, bucket, "verify_static")
+    assert result.returncode == 1
+    assert "no committed static cache" in result.stderr
+    assert "publish_static" in result.stderr
+
+
+def test_publish_with_wrong_credentials_is_a_clean_error(checkout, s3server, bucket):
+    result = manage(
+        checkout, s3server, bucket, "publish_static", AWS_SECRET_ACCESS_KEY="wrong-0123456789abc"
+    )
+    assert result.returncode == 1
+    assert "S3 refused the credentials" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "wrong-0123456789abc" not in result.stdout + result.stderr
+
+
+def test_committed_cache_makes_the_build_skip_collectstatic_within_the_request_budget(
+    checkout, s3server, bucket, make_slug
+):
+    assert manage(checkout, s3server, bucket, "publish_static").returncode == 0
+    slug = make_slug("example_app")
+    shutil.rmtree(slug.build_dir)
+    shutil.copytree(checkout, slug.build_dir)  # git push: the code with its committed cache
+    os.makedirs(os.path.join(slug.build_dir, ".heroku"))
+    os.symlink(slug.python_home, os.path.join(slug.build_dir, ".heroku", "python"))
+    slug.set_config(**deploy_config(s3server, bucket, AWS_LOCATION="static"))
+
+    before = counts(s3server, bucket)
+    fast = slug.compile()
+    assert fast.returncode == 0, fast.output
+    assert "Static files unchanged" in fast.stdout
+    assert "Collecting" not in fast.stdout
+    assert delta(before, counts(s3server, bucket)) == {"LIST": 1}
+
+    # One changed source file: the fallback uploads only the new objects.
+    css = os.path.join(slug.build_dir, "exampleapp", "static", "js", "app.js")
+    with open(css, "a") as handle:
+        handle.write("\n// changed\n")
+    before = counts(s3server, bucket)
+    changed = slug.compile()
+    assert changed.returncode == 0, changed.output
+    assert "Collecting: stale: the static sources changed" in changed.stdout
+    # js/app.<new hash>.js is new; js/app.js (the unhashed copy) has new content.
+    assert "Uploading 2 objects" in changed.stdout
+    spent = delta(before, counts(s3server, bucket))
+    assert spent.pop("LIST") == 1
+    assert spent.pop("PUT") == 2
+    assert spent.pop("GET", 0) <= 1  # the one anonymous GET of the public access check
+    assert spent == {}, spent
