@@ -89,7 +89,7 @@ class Progress:
     def __init__(self, every: float = 3.0, terminal: bool | None = None) -> None:
         self.every = every
         self.terminal = sys.stdout.isatty() if terminal is None else terminal
-        self._last = time.monotonic()
+        self._last: float | None = None  # the clock starts with the first update
         self._drawn = False
 
     def update(self, done: int, total: int, sent: int, seconds: float) -> None:
@@ -101,6 +101,8 @@ class Progress:
             sys.stdout.write(f"\r{INDENT}[{bar}] {line}   ")
             sys.stdout.flush()
             self._drawn = True
+        elif self._last is None:
+            self._last = time.monotonic()
         elif time.monotonic() - self._last >= self.every:
             self._last = time.monotonic()
             info(progress_line(done, total, sent, seconds))
