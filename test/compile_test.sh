@@ -154,3 +154,24 @@ testNoPythonAtAll() {
 		"${BUILD_DIR}" "${CACHE_DIR}" "${ENV_DIR}"
 	assertCapturedError 1 "no Python found for the build"
 }
+
+testMalformedCommittedCacheIsReportedAndNotTrusted() {
+	mkdir -p "${BUILD_DIR}/static_cache"
+	cat >"${BUILD_DIR}/static_cache/manifest.json" <<'JSON'
+{"version": 1, "fingerprint": "sha256:x", "location": {"bucket": "b", "prefix": ""},
+ "objects": {"../../etc/passwd": {"size": 1, "md5": "d41d8cd98f00b204e9800998ecf8427e"}},
+ "paths": {}}
+JSON
+	compile
+	assertCapturedSuccess
+	assertCaptured "Collecting: the static cache names a path that has an empty, '.' or '..' segment"
+	assertFileNotContains "etc/passwd" "${BUILD_DIR}/static_cache/manifest.json"
+}
+
+testInvalidJsonCommittedCacheIsReportedAndNotTrusted() {
+	mkdir -p "${BUILD_DIR}/static_cache"
+	echo "{ not json" >"${BUILD_DIR}/static_cache/manifest.json"
+	compile
+	assertCapturedSuccess
+	assertCaptured "Collecting: the static cache is not valid JSON"
+}
