@@ -130,9 +130,19 @@ def _pipeline_version() -> str | None:
 def _collect(root: str) -> dict:
     from django.core.management import call_command
 
+    from .buildstorage import PackagingError
+
     out, err = io.StringIO(), io.StringIO()
     try:
         call_command("collectstatic", interactive=False, verbosity=1, stdout=out, stderr=err)
+    except PackagingError as exc:
+        for line in exc.tool_output.splitlines():
+            output.raw(line)
+        raise BuildError(
+            str(exc),
+            "The tool's own message is above. Fix the source file, or the PIPELINE settings",
+            "(compilers, compressors and their *_BINARY paths), then push again.",
+        ) from None
     except Exception as exc:
         for line in err.getvalue().splitlines():
             output.raw(line)
