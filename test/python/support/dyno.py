@@ -2,8 +2,8 @@
 
 ``Slug`` lays out BUILD_DIR, CACHE_DIR and ENV_DIR (the app copied from a fixture,
 ``.heroku/python`` linked to a prepared Python as heroku/python leaves it), runs bin/detect,
-bin/compile and bin/release, and starts the app's Procfile ``web`` command with gunicorn after sourcing
-``.profile.d``, with HOME at the slug, as a dyno does.
+bin/compile and bin/release, and starts the app's Procfile ``web`` command with gunicorn after
+sourcing ``.profile.d``, with HOME at the slug, as a dyno does.
 """
 
 from __future__ import annotations
