@@ -14,12 +14,11 @@ VPY := $(VENV)/bin/python
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: test/requirements.txt
+$(VENV)/.installed: test/requirements.txt test/lib/system_packages.sh
 	@test -n "$(PYTHON)" || { echo "Python 3.12+ is needed: apt-get install python3.13" >&2; exit 1; }
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r test/requirements.txt
-	@{ command -v sassc >/dev/null && test -f /usr/share/shunit2/shunit2; } || \
-		(apt-get update -qq && apt-get install -y -qq shunit2 shellcheck sassc >/dev/null)
+	test/lib/system_packages.sh
 	touch $@
 
 demo: venv

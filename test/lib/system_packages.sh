@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the suites, the demo and the benchmarks need, when missing.
+# Used by `make venv` and by .ci/run, so a fresh machine gets the same set either way.
+set -euo pipefail
+
+packages=(shunit2 shellcheck make sassc redis-server postgresql)
+missing=()
+for package in "${packages[@]}"; do
+	dpkg -s "${package}" >/dev/null 2>&1 || missing+=("${package}")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+	echo "Installing Debian packages: ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >/dev/null
+fi
