@@ -8,20 +8,18 @@ from django.conf import settings
 from django.core.checks import Error, register
 
 from . import static_cache
-from .config import Config, runtime_cache_file, runtime_values
+from .config import Config, runtime_values
 from .errors import BuildError
-from .snippet import STORAGE_BACKEND
+from .snippet import CACHE_ALIAS, SLUG_ALIAS, STORAGE_BACKEND
 
 
 @register("staticfiles")
 def check_static_storage(app_configs=None, **kwargs):
-    backend = settings.STORAGES.get("staticfiles", {}).get("BACKEND")
-    if backend != STORAGE_BACKEND:
+    if settings.STORAGES.get("staticfiles", {}).get("BACKEND") != STORAGE_BACKEND:
         return []
-    values = runtime_values(settings, os.environ)
     problems = []
     try:
-        Config.from_values(values)
+        Config.from_values(runtime_values(settings, os.environ))
     except BuildError as exc:
         problems.append(
             Error(
@@ -30,13 +28,25 @@ def check_static_storage(app_configs=None, **kwargs):
                 id="django_s3_static.E001",
             )
         )
-    cache_file = runtime_cache_file(values)
+    slug_level = settings.CACHES.get(SLUG_ALIAS, {})
+    if CACHE_ALIAS not in settings.CACHES or "LOCATION" not in slug_level:
+        problems.append(
+            Error(
+                f"django-s3-static: CACHES has no {CACHE_ALIAS!r} chain with a {SLUG_ALIAS!r} "
+                "level, which the static storage resolves names through.",
+                hint="Add 'from django_s3_static.snippet import install; install(globals())' at "
+                "the end of the settings module, after CACHES is defined.",
+                id="django_s3_static.E003",
+            )
+        )
+        return problems
     try:
-        static_cache.load(cache_file)
+        static_cache.load(slug_level["LOCATION"])
     except static_cache.CacheError as exc:
         problems.append(
             Error(
-                f"django-s3-static: the static cache {cache_file} cannot be used: {exc}.",
+                f"django-s3-static: the static cache {slug_level['LOCATION']} cannot be used: "
+                f"{exc}.",
                 hint="Deploy through the buildpack, or run 'python manage.py publish_static' and "
                 "set DJANGO_S3_STATIC_CACHE_PATH to the folder it writes.",
                 id="django_s3_static.E002",

@@ -2,20 +2,25 @@
 
 ``install(globals())`` at the end of a settings module is the explicit, one-line way; the
 buildpack's ``.profile.d`` does the same without touching the app's code by wrapping the settings
-module (see ``dyno_settings``). Only dictionaries are changed here: no file, no network.
+module (see ``dyno_settings``). Only dictionaries are changed here: no file read, no network.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import MutableMapping
 from typing import Any
 
-from .config import Config, runtime_values
+from .config import Config, runtime_cache_file, runtime_values
 from .errors import BuildError
 
 STORAGE_BACKEND = "django_s3_static.storage.S3ManifestStorage"
-_DEFAULT_FILES_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+CACHE_ALIAS = "staticfiles"
+MEMORY_ALIAS = "staticfiles-memory"
+SLUG_ALIAS = "staticfiles-slug"
+_DEFAULT_STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+_DEFAULT_CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 class _Namespace:
@@ -23,17 +28,41 @@ class _Namespace:
         self.__dict__.update({k: v for k, v in namespace.items() if k.isupper()})
 
 
+def static_caches(cache_file: str) -> dict[str, dict[str, Any]]:
+    """Process memory in front of the slug's static cache; the names never change in a release."""
+    return {
+        CACHE_ALIAS: {
+            "BACKEND": "django_s3_static.cache.ChainedCache",
+            "TIMEOUT": None,
+            "OPTIONS": {"CACHES": [MEMORY_ALIAS, SLUG_ALIAS], "MAX_MEMORY_TIMEOUT": None},
+        },
+        MEMORY_ALIAS: {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "django-s3-static",
+            "TIMEOUT": None,
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        },
+        SLUG_ALIAS: {
+            "BACKEND": "django_s3_static.slugcache.SlugManifestCache",
+            "LOCATION": cache_file,
+            "TIMEOUT": None,
+        },
+    }
+
+
 def install(namespace: MutableMapping[str, Any]) -> None:
     """Make the settings in ``namespace`` serve static files from the bucket via the slug cache."""
-    storages = dict(namespace.get("STORAGES") or {"default": _DEFAULT_FILES_STORAGE})
+    storages = dict(namespace.get("STORAGES") or _DEFAULT_STORAGES)
     storages["staticfiles"] = {"BACKEND": STORAGE_BACKEND}
     namespace["STORAGES"] = storages
     installed = list(namespace.get("INSTALLED_APPS") or [])
     if "django_s3_static" not in installed:
         installed.append("django_s3_static")
     namespace["INSTALLED_APPS"] = installed
-    try:
-        config = Config.from_values(runtime_values(_Namespace(namespace), os.environ))
-    except BuildError:
-        return  # left as it is; the system check names the missing setting
-    namespace["STATIC_URL"] = config.public_base_url
+    values = runtime_values(_Namespace(namespace), os.environ)
+    namespace["CACHES"] = {
+        **(namespace.get("CACHES") or _DEFAULT_CACHES),
+        **static_caches(runtime_cache_file(values)),
+    }
+    with contextlib.suppress(BuildError):  # else left as it is; the system check names it
+        namespace["STATIC_URL"] = Config.from_values(values).public_base_url

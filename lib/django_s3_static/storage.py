@@ -1,8 +1,10 @@
 """The dyno's static storage: ``{% static %}`` becomes a hashed S3/CDN URL, with no network call.
 
-It is Django's own ``ManifestStaticFilesStorage`` with two differences: the manifest is the static
-cache in the slug (written or verified by the build), and the base URL is the bucket's public URL
-(or the custom domain). URL resolution is therefore exactly Django's, as fast and as strict.
+It is Django's own ``ManifestStaticFilesStorage`` with two differences: hashed names come from the
+``staticfiles`` cache (process memory in front of the static cache in the slug, see ``snippet``),
+looked up name by name on first use rather than loaded at start-up; and the base URL is the
+bucket's public URL (or the custom domain). Each answer is kept in the storage's own dictionary,
+since a release's names never change, so a repeated lookup costs what Django's costs.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.core.exceptions import ImproperlyConfigured
 
-from . import static_cache
-from .config import Config, runtime_cache_file, runtime_values
+from .config import Config, runtime_values
 from .errors import BuildError
+from .snippet import CACHE_ALIAS
 
 
 def public_base_url() -> str:
@@ -26,23 +28,34 @@ def public_base_url() -> str:
         raise ImproperlyConfigured(f"django-s3-static: {exc.title}") from None
 
 
-class S3ManifestStorage(ManifestStaticFilesStorage):
-    """Resolve names through the slug's static cache; render them under the bucket's URL."""
+class _ResolvedNames(dict):
+    """Django's ``hashed_files``, filled from the cache on a miss (Django only calls ``get``)."""
 
-    def __init__(self, location=None, base_url=None, cache_file=None, *args, **kwargs):
-        self.cache_file = cache_file or runtime_cache_file(runtime_values(settings, os.environ))
+    def __init__(self, alias: str) -> None:
+        super().__init__()
+        self.alias = alias
+
+    def get(self, name, default=None):
+        hashed = dict.get(self, name)
+        if hashed is None:
+            from django.core.cache import caches
+
+            hashed = caches[self.alias].get(name)
+            if hashed is None:
+                return default
+            self[name] = hashed
+        return hashed
+
+
+class S3ManifestStorage(ManifestStaticFilesStorage):
+    """Resolve names through the ``staticfiles`` cache; render them under the bucket's URL."""
+
+    def __init__(self, location=None, base_url=None, cache_alias=CACHE_ALIAS, *args, **kwargs):
+        self.cache_alias = cache_alias
         super().__init__(location, base_url or public_base_url(), *args, **kwargs)
 
     def load_manifest(self):
-        try:
-            cache = static_cache.load(self.cache_file)
-        except static_cache.CacheError as exc:
-            if not os.path.exists(self.cache_file):
-                return {}, ""  # every lookup then fails as Django's does; the check explains
-            raise ImproperlyConfigured(
-                f"django-s3-static: the static cache {self.cache_file} cannot be used: {exc}"
-            ) from None
-        return cache.paths, cache.fingerprint
+        return _ResolvedNames(self.cache_alias), ""
 
     def save_manifest(self):
         raise ImproperlyConfigured(

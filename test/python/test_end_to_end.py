@@ -183,3 +183,26 @@ def test_a_failed_upload_leaves_no_slug_pointing_at_missing_objects(make_slug, s
     assert "Nothing was released" in result.stdout
     assert not os.path.exists(os.path.join(slug.build_dir, "static_cache", "manifest.json"))
     assert not os.path.exists(os.path.join(slug.build_dir, ".profile.d"))
+
+
+def test_names_resolve_through_the_chained_cache_and_the_apps_caches_are_kept(
+    make_slug, s3server, bucket
+):
+    slug, _ = build(make_slug, s3server, bucket)
+    probe = (
+        "python -c \"import django; django.setup(); from django.conf import settings; "
+        "from django.core.cache import caches; "
+        "from django.templatetags.static import static; "
+        "print(sorted(settings.CACHES)); "
+        "print(caches['staticfiles-memory'].get('css/site.css')); "
+        "url = static('css/site.css'); "
+        "print(caches['staticfiles-memory'].get('css/site.css') == url.rsplit('/static/')[1]); "
+        "print(type(caches['staticfiles']).__name__)\""
+    )
+    result = slug.run(probe)
+    assert result.returncode == 0, result.output
+    aliases, before, after, chain = result.stdout.splitlines()
+    assert aliases == "['default', 'staticfiles', 'staticfiles-memory', 'staticfiles-slug']"
+    assert before == "None"  # nothing is loaded before the first lookup: no work at boot
+    assert after == "True"  # the first lookup filled process memory from the slug's cache
+    assert chain == "ChainedCache"

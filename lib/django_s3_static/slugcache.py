@@ -1,0 +1,69 @@
+"""A cache level whose data is the static cache in the slug: original name → hashed name.
+
+It is the deep level of the dyno's ``staticfiles`` chain (process memory in front of it). The
+file is read on the first lookup, not at import or boot, and then answered from a dictionary.
+Entries never expire: the slug's static cache cannot change while the release runs. Writes only
+change this process's table, never the file, so a stray ``cache.clear()`` cannot damage a slug.
+
+Its keys are made with the level's own KEY_PREFIX, VERSION and KEY_FUNCTION, which the snippet
+sets to the chain's, so the chain's made keys find the entries.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.core.exceptions import ImproperlyConfigured
+
+from . import static_cache
+
+
+class SlugManifestCache(BaseCache):
+    def __init__(self, location: str, params: dict[str, Any]) -> None:
+        super().__init__(params)
+        self.path = location
+        self._table: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+    def _entries(self) -> dict[str, Any]:
+        table = self._table
+        if table is None:
+            with self._lock:
+                if self._table is None:
+                    self._table = self._load()
+                table = self._table
+        return table
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            cache = static_cache.load(self.path)
+        except static_cache.CacheError as exc:
+            raise ImproperlyConfigured(
+                f"django-s3-static: the static cache {self.path} cannot be used: {exc}. "
+                "Run 'python manage.py check' for details."
+            ) from None
+        make_key = BaseCache.make_key  # the level's own key function, even under a raw-key chain
+        return {make_key(self, name): hashed for name, hashed in cache.paths.items()}
+
+    def get(self, key, default=None, version=None):
+        return self._entries().get(self.make_and_validate_key(key, version), default)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self._entries()[self.make_and_validate_key(key, version)] = value
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._entries().setdefault(self.make_and_validate_key(key, version), value) is value
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self.make_and_validate_key(key, version) in self._entries()
+
+    def delete(self, key, version=None):
+        return self._entries().pop(self.make_and_validate_key(key, version), None) is not None
+
+    def has_key(self, key, version=None):
+        return self.make_and_validate_key(key, version) in self._entries()
+
+    def clear(self):
+        self._entries().clear()
