@@ -190,7 +190,7 @@ def test_names_resolve_through_the_chained_cache_and_the_apps_caches_are_kept(
 ):
     slug, _ = build(make_slug, s3server, bucket)
     probe = (
-        "python -c \"import django; django.setup(); from django.conf import settings; "
+        'python -c "import django; django.setup(); from django.conf import settings; '
         "from django.core.cache import caches; "
         "from django.templatetags.static import static; "
         "print(sorted(settings.CACHES)); "
@@ -206,3 +206,31 @@ def test_names_resolve_through_the_chained_cache_and_the_apps_caches_are_kept(
     assert before == "None"  # nothing is loaded before the first lookup: no work at boot
     assert after == "True"  # the first lookup filled process memory from the slug's cache
     assert chain == "ChainedCache"
+
+
+def test_system_check_reports_a_missing_bucket_and_a_missing_cache_chain(
+    make_slug, s3server, bucket
+):
+    slug, _ = build(make_slug, s3server, bucket)
+    no_bucket = slug.run("python manage.py check --deploy", env={"AWS_STORAGE_BUCKET_NAME": ""})
+    assert no_bucket.returncode != 0
+    assert "django_s3_static.E001" in no_bucket.output
+    assert "AWS_STORAGE_BUCKET_NAME is not set" in no_bucket.output
+
+    settings_file = os.path.join(slug.build_dir, "exampleapp", "settings.py")
+    with open(settings_file, "a") as handle:  # the storage alone, without install(globals())
+        handle.write(
+            "\nSTORAGES = {'staticfiles': "
+            "{'BACKEND': 'django_s3_static.storage.S3ManifestStorage'}}\n"
+            "INSTALLED_APPS.append('django_s3_static')\n"
+        )
+    no_chain = slug.run(
+        "python manage.py check",
+        env={
+            "DJANGO_S3_STATIC_WRAP_SETTINGS": "0",
+            "DJANGO_SETTINGS_MODULE": "exampleapp.settings",
+        },
+    )
+    assert no_chain.returncode != 0
+    assert "django_s3_static.E003" in no_chain.output
+    assert "install(globals())" in no_chain.output
