@@ -34,6 +34,8 @@ DEFAULTS = {
     "DJANGO_S3_STATIC_CONCURRENCY": "32",
     "DJANGO_S3_STATIC_SKIP_PUBLIC_CHECK": "0",
     "DJANGO_S3_STATIC_CONNECT_TIMEOUT": "5",
+    "DJANGO_S3_STATIC_READ_TIMEOUT": "30",
+    "DJANGO_S3_STATIC_MAX_ATTEMPTS": "5",
     "DJANGO_S3_STATIC_DEBUG": "0",
 }
 
@@ -76,6 +78,8 @@ class Config:
     cache_dir: str = DEFAULTS["DJANGO_S3_STATIC_CACHE_DIR"]
     concurrency: int = 32
     connect_timeout: int = 5
+    read_timeout: int = 30
+    max_attempts: int = 5
     skip_public_check: bool = False
     debug: bool = False
 
@@ -109,6 +113,8 @@ class Config:
             cache_dir=cache_dir or DEFAULTS["DJANGO_S3_STATIC_CACHE_DIR"],
             concurrency=_int_setting(values, "DJANGO_S3_STATIC_CONCURRENCY", 1, 256),
             connect_timeout=_int_setting(values, "DJANGO_S3_STATIC_CONNECT_TIMEOUT", 1, 60),
+            read_timeout=_int_setting(values, "DJANGO_S3_STATIC_READ_TIMEOUT", 1, 600),
+            max_attempts=_int_setting(values, "DJANGO_S3_STATIC_MAX_ATTEMPTS", 1, 20),
             skip_public_check=is_true(values.get("DJANGO_S3_STATIC_SKIP_PUBLIC_CHECK")),
             debug=is_true(values.get("DJANGO_S3_STATIC_DEBUG")),
         )

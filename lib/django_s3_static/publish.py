@@ -250,6 +250,11 @@ def upload_missing(
         + output.transfer_summary(result.bytes, result.seconds)
         + (f"; {meanwhile} written meanwhile by another build" if meanwhile else "")
     )
+    if result.throttled:
+        output.info(
+            f"S3 asked to slow down {result.throttled} times: uploads went down to "
+            f"{result.lowest_concurrency} at once, and back up as it recovered"
+        )
     return result.uploaded
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import concurrent.futures
 import mimetypes
+import random
 import threading
 import time
 import urllib.error
@@ -71,8 +72,8 @@ def make_client(config: Config):  # -> botocore client; typed loosely to keep bo
     )
     boto_config = BotoConfig(
         connect_timeout=config.connect_timeout,
-        read_timeout=60,
-        retries={"max_attempts": 3, "mode": "adaptive"},
+        read_timeout=config.read_timeout,
+        retries={"max_attempts": config.max_attempts, "mode": "standard"},
         max_pool_connections=config.concurrency,
         signature_version="s3v4",
         s3={"addressing_style": "path" if config.endpoint_url else "auto"},
@@ -115,6 +116,75 @@ class UploadResult:
     failed: list[tuple[str, BuildError]]
     bytes: int
     seconds: float
+    throttled: int = 0
+    lowest_concurrency: int = 0
+
+
+THROTTLE_CODES = frozenset(
+    {"SlowDown", "503", "ServiceUnavailable", "Throttling", "RequestLimitExceeded"}
+)
+
+
+class ConcurrencyLimiter:
+    """How many PUTs may be in flight: halved when S3 says slow down, regained one by one.
+
+    Additive increase, multiplicative decrease, as TCP does: a throttled bucket gets relief at
+    once, and the uploader finds its way back to full speed when the throttling stops. Retries
+    themselves (with backoff and jitter) are botocore's; this decides how many run at once.
+    """
+
+    def __init__(self, maximum: int) -> None:
+        self.maximum = maximum
+        self.limit = maximum
+        self.lowest = maximum
+        self.throttled = 0
+        self._in_flight = 0
+        self._successes = 0
+        self._condition = threading.Condition()
+
+    def acquire(self) -> None:
+        with self._condition:
+            while self._in_flight >= self.limit:
+                self._condition.wait()
+            self._in_flight += 1
+
+    def release(self) -> None:
+        with self._condition:
+            self._in_flight -= 1
+            self._condition.notify()
+
+    def on_throttle(self) -> None:
+        with self._condition:
+            self.throttled += 1
+            self.limit = max(1, self.limit // 2)
+            self.lowest = min(self.lowest, self.limit)
+            self._successes = 0
+
+    def on_success(self) -> None:
+        with self._condition:
+            self._successes += 1
+            if self.limit < self.maximum and self._successes >= self.limit:
+                self._successes = 0
+                self.limit += 1
+                self._condition.notify()
+
+
+RETRYABLE_CODES = THROTTLE_CODES | {"InternalError", "RequestTimeout", "500", "502"}
+RETRYABLE_ERRORS = frozenset(
+    {
+        "EndpointConnectionError",
+        "ConnectionClosedError",
+        "ReadTimeoutError",
+        "ConnectTimeoutError",
+        "ProtocolError",
+        "IncompleteReadError",
+    }
+)
+
+
+def is_retryable(exc: Exception) -> bool:
+    """A failure worth another round: throttling, a 5xx, a broken or stalled connection."""
+    return _error_code(exc) in RETRYABLE_CODES or type(exc).__name__ in RETRYABLE_ERRORS
 
 
 def upload(
@@ -123,13 +193,34 @@ def upload(
     jobs: list[UploadJob],
     cache_control: Callable[[UploadJob], str],
     progress: Callable[[int, int, int, float], None] | None = None,
+    rounds: int = 3,
 ) -> UploadResult:
-    """PUT every job in parallel, reporting progress twice a second; never raise for one object."""
+    """PUT every job in parallel; never raise for one object.
+
+    botocore retries each request (exponential backoff with jitter); what still fails for a
+    passing reason gets up to ``rounds - 1`` more rounds after a jittered pause, so a server
+    that restarts or throttles hard mid-upload does not fail the build. Progress is reported
+    twice a second.
+    """
     started = time.monotonic()
     lock = threading.Lock()
     result = UploadResult([], [], [], 0, 0.0)
+    limiter = ConcurrencyLimiter(max(1, min(config.concurrency, len(jobs))))
+    failures: list[tuple[UploadJob, Exception]] = []
+
+    def on_attempt(response=None, **kwargs) -> None:
+        # Called by botocore after every attempt, before it decides to retry.
+        if response is not None and response[1].get("Error", {}).get("Code") in THROTTLE_CODES:
+            limiter.on_throttle()
 
     def put(job: UploadJob) -> None:
+        limiter.acquire()
+        try:
+            send(job)
+        finally:
+            limiter.release()
+
+    def send(job: UploadJob) -> None:
         extra = {"IfNoneMatch": "*"} if job.immutable else {}
         try:
             with open(job.path, "rb") as body:
@@ -144,28 +235,56 @@ def upload(
                     **extra,
                 )
         except Exception as exc:
-            if _error_code(exc) == "PreconditionFailed":
-                # Another build wrote this content-addressed name first: same name, same content.
-                with lock:
-                    result.already_there.append(job.name)
-                return
             with lock:
-                result.failed.append((job.name, explain(exc, config, "upload")))
+                if _error_code(exc) == "PreconditionFailed":
+                    # Another build wrote this content-addressed name first: same content.
+                    result.already_there.append(job.name)
+                else:
+                    failures.append((job, exc))
             return
+        limiter.on_success()
         with lock:
             result.uploaded.append(job.name)
             result.bytes += job.size
 
-    workers = max(1, min(config.concurrency, len(jobs)))
-    with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="s3-put") as pool:
-        pending = {pool.submit(put, job) for job in jobs}
-        while pending:
-            _, pending = concurrent.futures.wait(pending, timeout=0.5)
-            if progress:
-                with lock:
-                    done = len(result.uploaded) + len(result.already_there) + len(result.failed)
-                    progress(done, len(jobs), result.bytes, time.monotonic() - started)
+    def done() -> int:
+        return len(result.uploaded) + len(result.already_there) + len(result.failed)
+
+    client.meta.events.register_first("needs-retry.s3.PutObject", on_attempt)
+    remaining = list(jobs)
+    try:
+        for attempt in range(rounds):
+            if attempt:
+                time.sleep(min(8.0, 2.0**attempt) * random.uniform(0.5, 1.0))
+            failures.clear()
+            with concurrent.futures.ThreadPoolExecutor(
+                limiter.maximum, thread_name_prefix="s3-put"
+            ) as pool:
+                pending = {pool.submit(put, job) for job in remaining}
+                while pending:
+                    _, pending = concurrent.futures.wait(pending, timeout=0.5)
+                    if progress:
+                        with lock:
+                            waiting = len(failures) if attempt + 1 < rounds else 0
+                            progress(
+                                done() + waiting,
+                                len(jobs),
+                                result.bytes,
+                                time.monotonic() - started,
+                            )
+            last_round = attempt + 1 == rounds
+            remaining = [job for job, exc in failures if is_retryable(exc) and not last_round]
+            result.failed += [
+                (job.name, explain(exc, config, "upload"))
+                for job, exc in failures
+                if last_round or not is_retryable(exc)
+            ]
+            if not remaining:
+                break
+    finally:
+        client.meta.events.unregister("needs-retry.s3.PutObject", on_attempt)
     result.seconds = time.monotonic() - started
+    result.throttled, result.lowest_concurrency = limiter.throttled, limiter.lowest
     return result
 
 
