@@ -20,6 +20,7 @@ ORIGINAL_CACHE_CONTROL = "public, max-age=300"
 class RemoteObject:
     size: int
     etag: str
+    modified: float | None = None  # seconds since the epoch, from the listing
 
     @property
     def md5(self) -> str | None:

@@ -31,6 +31,7 @@ from .plan import (
     differences,
     immutable_names,
 )
+from .records import is_recorded, record_name
 from .static_cache import StaticCache, StaticObject
 
 
@@ -157,6 +158,7 @@ def _publish(app, values, timings: Timings, workdir: str, progress) -> Outcome:
     except static_cache.CacheError as exc:
         reason = str(exc)
     if reason is None:
+        record(client, config, committed, inventory)
         return Outcome(config, committed, cache_file, None)
 
     output.info(f"Collecting: {reason}")
@@ -180,8 +182,25 @@ def _publish(app, values, timings: Timings, workdir: str, progress) -> Outcome:
     if uploaded:
         check_public(config, cache, uploaded)
         timings.lap("public check")
+    record(client, config, cache, inventory)
     static_cache.write(cache, os.path.dirname(cache_file))
     return Outcome(config, cache, cache_file, reason, len(uploaded))
+
+
+def record(client, config: Config, cache: StaticCache, inventory: Mapping) -> None:
+    """Keep this publish's manifest in the bucket, for prune_static; skipped when already there.
+
+    The listing already names every record, so a fresh cache that was recorded before (by
+    publish_static or an earlier build) costs no request at all.
+    """
+    from . import s3
+
+    names = [key[len(config.key_prefix) :] for key in inventory]
+    if is_recorded(cache, names):
+        return
+    name = record_name(cache, time.time(), os.environ.get("SOURCE_VERSION"))
+    s3.put_record(client, config, name, cache.to_json().encode())
+    output.info(f"Recorded this publish as {config.key(name)} (for prune_static)")
 
 
 def _import_boto3() -> None:

@@ -91,7 +91,12 @@ def list_inventory(client, config: Config) -> tuple[dict[str, RemoteObject], int
             page = client.list_objects_v2(**kwargs)
             requests += 1
             for item in page.get("Contents", ()):
-                inventory[item["Key"]] = RemoteObject(int(item["Size"]), item.get("ETag", ""))
+                modified = item.get("LastModified")
+                inventory[item["Key"]] = RemoteObject(
+                    int(item["Size"]),
+                    item.get("ETag", ""),
+                    modified.timestamp() if modified is not None else None,
+                )
             token = page.get("NextContinuationToken")
             if not page.get("IsTruncated") or not token:
                 return inventory, requests
@@ -288,6 +293,43 @@ def upload(
     return result
 
 
+def put_record(client, config: Config, name: str, body: bytes) -> None:
+    """Write a small JSON record (a published manifest) under the prefix."""
+    try:
+        client.put_object(
+            Bucket=config.bucket,
+            Key=config.key(name),
+            Body=body,
+            ContentType="application/json",
+            CacheControl="no-store",
+        )
+    except Exception as exc:
+        raise explain(exc, config, "upload") from None
+
+
+def get_record(client, config: Config, name: str) -> bytes:
+    try:
+        return client.get_object(Bucket=config.bucket, Key=config.key(name))["Body"].read()
+    except Exception as exc:
+        raise explain(exc, config, "read") from None
+
+
+def delete(client, config: Config, names: list[str]) -> list[str]:
+    """Delete objects by name (1,000 per request); return the names S3 could not delete."""
+    failed = []
+    for start in range(0, len(names), 1000):
+        batch = names[start : start + 1000]
+        try:
+            answer = client.delete_objects(
+                Bucket=config.bucket,
+                Delete={"Objects": [{"Key": config.key(n)} for n in batch], "Quiet": True},
+            )
+        except Exception as exc:
+            raise explain(exc, config, "delete") from None
+        failed += [error["Key"] for error in answer.get("Errors", [])]
+    return failed
+
+
 def fetch_public(url: str, timeout: float = 10.0) -> str | None:
     """GET a URL without credentials, as a visitor's browser would; None when it answers 200."""
     request = urllib.request.Request(url, headers={"User-Agent": "django-s3-static public check"})
@@ -324,7 +366,12 @@ def explain(exc: Exception, config: Config, action: str) -> BuildError:
     where = f"bucket {config.bucket!r}" + (
         f" at {config.endpoint_url}" if config.endpoint_url else ""
     )
-    doing = {"list": "list the objects in", "upload": "upload to"}[action]
+    doing = {
+        "list": "list the objects in",
+        "upload": "upload to",
+        "read": "read from",
+        "delete": "delete from",
+    }[action]
     name = type(exc).__name__
     if name == "NoCredentialsError":
         return BuildError(
@@ -345,7 +392,12 @@ def explain(exc: Exception, config: Config, action: str) -> BuildError:
             "AWS_S3_ENDPOINT_URL if it lives elsewhere).",
         )
     if code in ("AccessDenied", "AllAccessDisabled", "Forbidden", "403"):
-        permission = {"list": "s3:ListBucket", "upload": "s3:PutObject"}[action]
+        permission = {
+            "list": "s3:ListBucket",
+            "upload": "s3:PutObject",
+            "read": "s3:GetObject",
+            "delete": "s3:DeleteObject",
+        }[action]
         return BuildError(
             f"Access denied: these credentials may not {doing} {where}.",
             f"Grant the IAM user the {permission} permission on "

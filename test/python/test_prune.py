@@ -1,0 +1,128 @@
+"""Recorded publishes and prune_static: old objects go, the newest N releases keep working."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from conftest import deploy_config
+from django_s3_static import static_cache
+from django_s3_static.plan import RemoteObject
+from django_s3_static.records import is_recorded, plan_prune, record_name, records
+from django_s3_static.static_cache import StaticCache, StaticObject
+from support.dyno import check_assets
+from support.s3server import public_get
+
+MD5 = "0" * 32
+
+
+def cache(*names: str) -> StaticCache:
+    return StaticCache("sha256:x", "b", "p", {}, {n: StaticObject(1, MD5) for n in names})
+
+
+def test_record_names_sort_by_time_and_carry_the_digest():
+    first = record_name(cache("a"), 1_800_000_000, "0123456789abcdef")
+    later = record_name(cache("a"), 1_800_000_060, None)
+    assert re.fullmatch(r"\.manifests/20270115T080000Z-0123456789ab-[0-9a-f]{12}\.json", first)
+    assert later.split("-", 1)[1].startswith("local-")
+    assert records([later, "css/a.css", first]) == [first, later]
+    assert is_recorded(cache("a"), [first])
+    assert not is_recorded(cache("b"), [first])
+
+
+def test_plan_keeps_what_the_newest_records_reference_and_young_objects():
+    inventory = {
+        ".manifests/20260101T000000Z-local-aaaaaaaaaaaa.json": RemoteObject(1, "", 0),
+        ".manifests/20260102T000000Z-local-bbbbbbbbbbbb.json": RemoteObject(1, "", 0),
+        ".manifests/20260103T000000Z-local-cccccccccccc.json": RemoteObject(1, "", 0),
+        "old.css": RemoteObject(1, "", 0),
+        "mid.css": RemoteObject(1, "", 0),
+        "new.css": RemoteObject(1, "", 0),
+        "uploading.css": RemoteObject(1, "", 990),
+        "committed.css": RemoteObject(1, "", 0),
+    }
+    kept = {
+        ".manifests/20260102T000000Z-local-bbbbbbbbbbbb.json": cache("mid.css"),
+        ".manifests/20260103T000000Z-local-cccccccccccc.json": cache("new.css"),
+    }
+    plan = plan_prune(inventory, kept, 2, min_age=60, now=1000, protected=["committed.css"])
+    assert plan.delete == ["old.css"]
+    assert plan.too_young == ["uploading.css"]
+    assert plan.deleted_records == [".manifests/20260101T000000Z-local-aaaaaaaaaaaa.json"]
+    assert plan.kept_records == list(kept)
+
+
+def deploy(make_slug, s3server, bucket, version: int):
+    slug = make_slug("example_app")
+    css = os.path.join(slug.build_dir, "exampleapp", "static", "css", "base.css")
+    with open(css, "a") as handle:
+        handle.write(f"\n.version-{version} {{ color: #{version}{version}{version}; }}\n")
+    slug.set_config(**deploy_config(s3server, bucket, AWS_LOCATION="static"))
+    result = slug.compile()
+    assert result.returncode == 0, result.output
+    assert "Recorded this publish as static/.manifests/" in result.stdout
+    return slug
+
+
+def load(slug) -> StaticCache:
+    return static_cache.load(os.path.join(slug.build_dir, "static_cache", "manifest.json"))
+
+
+def rendered(slug):
+    dyno = slug.start_web()
+    try:
+        status, page = dyno.get("/")
+        assert status == 200
+        return check_assets(page, dyno.url + "/")
+    finally:
+        dyno.stop()
+
+
+def test_three_releases_pruned_to_two(make_slug, s3server, bucket):
+    client = s3server.client()
+    client.put_object(Bucket=bucket, Key="media/upload.jpg", Body=b"user data")
+    slugs = [deploy(make_slug, s3server, bucket, version) for version in (1, 2, 3)]
+    oldest_css = [c.url for c in rendered(slugs[0]) if "/css/base." in c.url][0]
+
+    dry = slugs[2].run("python manage.py prune_static --keep 2 --min-age 0 --dry-run")
+    assert dry.returncode == 0, dry.output
+    # base.<v1>.css and site.<v1>.css (whose url() and @import name base.<v1>.css)
+    assert "Would delete 2 objects and 1 old records" in dry.stdout
+    assert all(c.status == 200 for c in rendered(slugs[0]))  # a dry run deleted nothing
+
+    pruned = slugs[2].run("python manage.py prune_static --keep 2 --min-age 0")
+    assert pruned.returncode == 0, pruned.output
+    assert f"delete  static/{oldest_css.split('/static/')[1]}" in pruned.stdout
+    assert "Deleted 3 objects" in pruned.stdout
+
+    for slug in slugs[1:]:  # the two newest releases render completely
+        checks = rendered(slug)
+        assert checks and all(c.status == 200 for c in checks), [
+            (c.url, c.status) for c in checks if c.status != 200
+        ]
+    # The oldest release's own objects are gone; everything it shares with the others is not.
+    objects = [set(load(slug).objects) for slug in slugs]
+    unique = objects[0] - objects[1] - objects[2]
+    assert sorted(name.split(".")[0] for name in unique) == ["css/base", "css/site"]
+    for name in objects[0]:
+        status = public_get(f"{s3server.endpoint}/{bucket}/static/{name}")[0]
+        assert status == (404 if name in unique else 200), name
+    # Nothing outside the prefix was touched.
+    assert client.get_object(Bucket=bucket, Key="media/upload.jpg")["Body"].read() == b"user data"
+
+
+def test_prune_refuses_a_bucket_root_and_a_bucket_without_records(make_slug, s3server, bucket):
+    slug = deploy(make_slug, s3server, bucket, 1)
+    root = slug.run("python manage.py prune_static --keep 1", env={"AWS_LOCATION": ""})
+    assert root.returncode == 1
+    assert "AWS_LOCATION is empty" in root.stderr
+    other = s3server.bucket()
+    none = slug.run(
+        "python manage.py prune_static --keep 1 --whole-bucket",
+        env={"AWS_LOCATION": "", "AWS_STORAGE_BUCKET_NAME": other},
+    )
+    assert none.returncode == 1
+    assert "nothing was deleted" in none.stderr
+    zero = slug.run("python manage.py prune_static --keep 0")
+    assert zero.returncode == 1
+    assert "--keep must be at least 1" in zero.stderr
