@@ -1,19 +1,19 @@
-#!/usr/bin/env bash
+#!/bin/sh
 # bin/compile against the local S3 server: the example app built and uploaded, and every error
 # case ending the build with a message that names the problem and the fix.
-# shellcheck disable=SC1091,SC2154
+# shellcheck shell=sh disable=SC1091,SC2154
 
-if [[ -n "${BUILDPACK_TEST_RUNNER_HOME:-}" ]]; then
-	source "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
+if [ -n "${BUILDPACK_TEST_RUNNER_HOME:-}" ]; then
+	. "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
 else
-	source "${BUILDPACK_HOME}/test/lib/test_utils.sh"
+	. "${BUILDPACK_HOME}/test/lib/test_utils.sh"
 fi
-source "${BUILDPACK_HOME}/test/lib/fixtures.sh"
-fixtures::require_server
+. "${BUILDPACK_HOME}/test/lib/fixtures.sh"
+fixtures_require_server
 
 afterSetUp() {
-	fixtures::app example_app
-	fixtures::s3_config
+	fixtures_app example_app
+	fixtures_s3_config
 }
 
 testCompileUploadsAndInstallsTheSnippet() {
@@ -52,8 +52,8 @@ testConfigVarsReachTheSettingsButNotTheSlug() {
 }
 
 testUnsafeConfigVarsAreNotExported() {
-	fixtures::config PYTHONPATH "/nonexistent/evil"
-	fixtures::config LD_PRELOAD "/nonexistent/evil.so"
+	fixtures_config PYTHONPATH "/nonexistent/evil"
+	fixtures_config LD_PRELOAD "/nonexistent/evil.so"
 	compile
 	assertCapturedSuccess
 	assertNotCaptured "evil"
@@ -75,7 +75,7 @@ testNoBucketConfigured() {
 }
 
 testWrongCredentialsFailFast() {
-	fixtures::config AWS_SECRET_ACCESS_KEY "wrong-secret-value-1234567890"
+	fixtures_config AWS_SECRET_ACCESS_KEY "wrong-secret-value-1234567890"
 	capture timeout 15 "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${CACHE_DIR}" "${ENV_DIR}"
 	assertCapturedError 1 "S3 refused the credentials (SignatureDoesNotMatch)"
 	assertCaptured "Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
@@ -83,14 +83,14 @@ testWrongCredentialsFailFast() {
 }
 
 testBucketDoesNotExist() {
-	fixtures::config AWS_STORAGE_BUCKET_NAME "no-such-bucket-here"
+	fixtures_config AWS_STORAGE_BUCKET_NAME "no-such-bucket-here"
 	compile
 	assertCapturedError 1 "The bucket 'no-such-bucket-here' at ${DSS_TEST_S3_ENDPOINT} does not exist."
 	assertCaptured "Create it, or fix AWS_STORAGE_BUCKET_NAME"
 }
 
 testEndpointUnreachable() {
-	fixtures::config AWS_S3_ENDPOINT_URL "http://127.0.0.1:9"
+	fixtures_config AWS_S3_ENDPOINT_URL "http://127.0.0.1:9"
 	capture timeout 30 "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${CACHE_DIR}" "${ENV_DIR}"
 	assertCapturedError 1 "Cannot reach http://127.0.0.1:9"
 	assertCaptured "Check AWS_S3_ENDPOINT_URL"
@@ -99,7 +99,7 @@ testEndpointUnreachable() {
 testCollectstaticRaises() {
 	printf '.broken { background: url("../img/missing.png"); }\n' \
 		>"${BUILD_DIR}/exampleapp/static/css/broken.css"
-	fixtures::config DJANGO_S3_STATIC_STRICT_REFERENCES 1
+	fixtures_config DJANGO_S3_STATIC_STRICT_REFERENCES 1
 	compile
 	assertCapturedError 1 "collectstatic failed: ValueError"
 	assertCaptured "Traceback (most recent call last)"
@@ -123,14 +123,14 @@ testNoManagePy() {
 }
 
 testSettingsModuleNotImportable() {
-	fixtures::config DJANGO_SETTINGS_MODULE "exampleapp.no_such_settings"
+	fixtures_config DJANGO_SETTINGS_MODULE "exampleapp.no_such_settings"
 	compile
 	assertCapturedError 1 "The settings module 'exampleapp.no_such_settings' cannot be imported"
 	assertCaptured "heroku config"
 }
 
 testPrivateBucketFailsWithThePolicyToAdd() {
-	fixtures::s3_config --private
+	fixtures_s3_config --private
 	compile
 	assertCapturedError 1 "Browsers cannot read the static files"
 	assertCaptured '"Principal": "*", "Action": "s3:GetObject"'
@@ -139,8 +139,8 @@ testPrivateBucketFailsWithThePolicyToAdd() {
 }
 
 testPublicCheckCanBeSkipped() {
-	fixtures::s3_config --private
-	fixtures::config DJANGO_S3_STATIC_SKIP_PUBLIC_CHECK 1
+	fixtures_s3_config --private
+	fixtures_config DJANGO_S3_STATIC_SKIP_PUBLIC_CHECK 1
 	compile
 	assertCapturedSuccess
 	assertCaptured "Public access check skipped"

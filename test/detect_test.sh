@@ -1,11 +1,11 @@
-#!/usr/bin/env bash
+#!/bin/sh
 # bin/detect: a Django app is one with a manage.py within three levels.
-# shellcheck disable=SC1091,SC2154
+# shellcheck shell=sh disable=SC1091,SC2154
 
-if [[ -n "${BUILDPACK_TEST_RUNNER_HOME:-}" ]]; then
-	source "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
+if [ -n "${BUILDPACK_TEST_RUNNER_HOME:-}" ]; then
+	. "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
 else
-	source "${BUILDPACK_HOME}/test/lib/test_utils.sh"
+	. "${BUILDPACK_HOME}/test/lib/test_utils.sh"
 fi
 
 testDetectsManagePyAtTheRoot() {

@@ -1,17 +1,17 @@
-#!/usr/bin/env bash
+#!/bin/sh
 # bin/release: valid YAML with addons and default_process_types only.
-# shellcheck disable=SC1091,SC2154
+# shellcheck shell=sh disable=SC1091,SC2154
 
-if [[ -n "${BUILDPACK_TEST_RUNNER_HOME:-}" ]]; then
-	source "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
+if [ -n "${BUILDPACK_TEST_RUNNER_HOME:-}" ]; then
+	. "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
 else
-	source "${BUILDPACK_HOME}/test/lib/test_utils.sh"
+	. "${BUILDPACK_HOME}/test/lib/test_utils.sh"
 fi
 
 testReleaseYaml() {
 	release
 	assertCapturedSuccess
-	assertCapturedEquals "$(printf -- '---\naddons: []\ndefault_process_types: {}')"
+	assertCapturedEquals "$(printf '%s\n%s\n%s' '---' 'addons: []' 'default_process_types: {}')"
 }
 
 testReleaseHasNoConfigVars() {

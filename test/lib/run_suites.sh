@@ -22,7 +22,7 @@ tar -C "${SOURCE}" --exclude=./.venv --exclude=./.git --exclude=./test/.cache -c
 failed=0
 for suite in "${BUILDPACK_HOME}"/test/*_test.sh; do
 	echo "Running test suite: ${suite#"${BUILDPACK_HOME}/"}"
-	if ! (cd "${WORK}/cwd" && bash "${SHUNIT2}" "${suite}"); then
+	if ! (cd "${WORK}/cwd" && sh "${SHUNIT2}" "${suite}"); then
 		failed=$((failed + 1))
 	fi
 done

@@ -1,10 +1,24 @@
-#!/usr/bin/env bash
+#!/bin/sh
 # The helpers heroku-buildpack-testrunner's lib/test_utils.sh provides, with the same names and
-# meanings, for running the suites without the testrunner (make test). Sourced by shunit2 suites.
+# meanings, for running the suites without the testrunner (make test). POSIX sh, like shunit2.
 # shellcheck disable=SC2034 # the variables are the suites' interface
 
+oneTimeSetUp() {
+	TEST_SUITE_CACHE="$(mktemp -d "${SHUNIT_TMPDIR:-/tmp}/test_suite_cache.XXXXXX")"
+}
+
+oneTimeTearDown() {
+	rm -rf "${TEST_SUITE_CACHE}"
+}
+
+# Hooks the suites override.
+beforeSetUp() { :; }
+afterSetUp() { :; }
+beforeTearDown() { :; }
+afterTearDown() { :; }
+
 setUp() {
-	if declare -F beforeSetUp >/dev/null; then beforeSetUp; fi
+	beforeSetUp
 	OUTPUT_DIR="$(mktemp -d "${SHUNIT_TMPDIR:-/tmp}/output.XXXXXX")"
 	STD_OUT="${OUTPUT_DIR}/stdout"
 	STD_ERR="${OUTPUT_DIR}/stderr"
@@ -12,18 +26,17 @@ setUp() {
 	CACHE_DIR="${OUTPUT_DIR}/cache"
 	ENV_DIR="${OUTPUT_DIR}/env"
 	mkdir -p "${BUILD_DIR}" "${CACHE_DIR}" "${ENV_DIR}"
-	: >"${STD_OUT}"
-	: >"${STD_ERR}"
-	if declare -F afterSetUp >/dev/null; then afterSetUp; fi
+	afterSetUp
 }
 
 tearDown() {
-	if declare -F beforeTearDown >/dev/null; then beforeTearDown; fi
+	beforeTearDown
 	rm -rf "${OUTPUT_DIR}"
-	if declare -F afterTearDown >/dev/null; then afterTearDown; fi
+	afterTearDown
 }
 
 capture() {
+	rm -f "${STD_OUT}" "${STD_ERR}"
 	LAST_COMMAND="$*"
 	"$@" >"${STD_OUT}" 2>"${STD_ERR}"
 	RETURN=$?
@@ -42,90 +55,72 @@ release() {
 	capture "${BUILDPACK_HOME}/bin/release" "${BUILD_DIR}"
 }
 
-assertContains() {
-	local message="" needle haystack
-	if [[ $# -eq 3 ]]; then message="$1 "; shift; fi
-	needle="$1"
-	haystack="$2"
-	if ! grep -q -F -e "${needle}" <<<"${haystack}"; then
-		fail "${message}Expected <${haystack}> to contain <${needle}>"
+# _assertContains [MESSAGE] NEEDLE HAYSTACK EXPECTATION(0 found, 1 absent) TYPE(text|file)
+_assertContains() {
+	_message=""
+	if [ $# -eq 5 ]; then
+		_message="$1"
+		shift
+	fi
+	case "$4" in
+	file) grep -q -F -e "$1" "$2" ;;
+	*) printf '%s\n' "$2" | grep -q -F -e "$1" ;;
+	esac
+	_found=$?
+	if [ "${_found}" != "$3" ]; then
+		_shown="$2"
+		[ "$4" = file ] && _shown="$(cat "$2")"
+		if [ "$3" = 0 ]; then
+			fail "${_message:+${_message} }Expected <${_shown}> to contain <$1>"
+		else
+			fail "${_message:+${_message} }Did not expect <${_shown}> to contain <$1>"
+		fi
 	fi
 }
 
-assertNotContains() {
-	local message="" needle haystack
-	if [[ $# -eq 3 ]]; then message="$1 "; shift; fi
-	needle="$1"
-	haystack="$2"
-	if grep -q -F -e "${needle}" <<<"${haystack}"; then
-		fail "${message}Did not expect <${haystack}> to contain <${needle}>"
-	fi
-}
-
-assertCaptured() {
-	assertFileContains "$@" "${STD_OUT}"
-}
-
-assertNotCaptured() {
-	assertFileNotContains "$@" "${STD_OUT}"
-}
-
-assertCapturedEquals() {
-	assertEquals "$@" "$(cat "${STD_OUT}")"
-}
+assertContains() { _assertContains "$@" 0 text; }
+assertNotContains() { _assertContains "$@" 1 text; }
+assertFileContains() { _assertContains "$@" 0 file; }
+assertFileNotContains() { _assertContains "$@" 1 file; }
+assertCaptured() { assertFileContains "$@" "${STD_OUT}"; }
+assertNotCaptured() { assertFileNotContains "$@" "${STD_OUT}"; }
+assertCapturedEquals() { assertEquals "$@" "$(cat "${STD_OUT}")"; }
+assertCapturedNotEquals() { assertNotEquals "$@" "$(cat "${STD_OUT}")"; }
 
 assertCapturedSuccess() {
 	assertEquals "Expected captured exit code to be 0; was <${RETURN}>" "0" "${RETURN}"
 	assertEquals "Expected STD_ERR to be empty; was <$(cat "${STD_ERR}")>" "" "$(cat "${STD_ERR}")"
 }
 
-# assertCapturedError [CODE] [TEXT]: a non-zero exit (CODE if given), TEXT on stdout, no stderr.
+# assertCapturedError [[CODE] TEXT]: a non-zero exit (CODE if given), TEXT on stdout, no stderr.
 assertCapturedError() {
-	local code="" text=""
-	if [[ $# -gt 1 ]]; then code="$1"; shift; fi
-	text="${1:-}"
-	if [[ -n "${code}" ]]; then
-		assertEquals "Expected captured exit code to be ${code}; was <${RETURN}>" "${code}" "${RETURN}"
+	_code=""
+	if [ $# -gt 1 ]; then
+		_code="$1"
+		shift
+	fi
+	if [ -z "${_code}" ]; then
+		assertTrue "Expected captured exit code to be greater than 0; was <${RETURN}>" \
+			"[ ${RETURN} -gt 0 ]"
 	else
-		assertNotEquals "Expected captured exit code to be non-zero" "0" "${RETURN}"
+		assertEquals "Expected captured exit code to be <${_code}>; was <${RETURN}>" \
+			"${_code}" "${RETURN}"
 	fi
-	if [[ -n "${text}" ]]; then
-		assertContains "Expected STD_OUT to contain the error." "${text}" "$(cat "${STD_OUT}")"
-	fi
-	assertEquals "Expected STD_ERR to be empty; was <$(cat "${STD_ERR}")>" "" "$(cat "${STD_ERR}")"
+	assertFileContains "Expected STD_OUT to contain error <${1:-}>" "${1:-}" "${STD_OUT}"
+	assertEquals "STD_ERR should always be empty" "" "$(cat "${STD_ERR}")"
 }
 
 assertAppDetected() {
-	assertEquals "Expected the app to be detected; exit <${RETURN}>" "0" "${RETURN}"
+	assertCapturedSuccess
 	assertEquals "$1" "$(cat "${STD_OUT}")"
 }
 
 assertNoAppDetected() {
-	assertEquals "Expected no app to be detected" "1" "${RETURN}"
+	assertEquals "1" "${RETURN}"
 	assertEquals "no" "$(cat "${STD_OUT}")"
-}
-
-assertFileContains() {
-	local message="" needle file
-	if [[ $# -eq 3 ]]; then message="$1 "; shift; fi
-	needle="$1"
-	file="$2"
-	if ! grep -q -F -e "${needle}" "${file}"; then
-		fail "${message}Expected <$(cat "${file}")> to contain <${needle}>"
-	fi
-}
-
-assertFileNotContains() {
-	local message="" needle file
-	if [[ $# -eq 3 ]]; then message="$1 "; shift; fi
-	needle="$1"
-	file="$2"
-	if grep -q -F -e "${needle}" "${file}"; then
-		fail "${message}Did not expect <$(cat "${file}")> to contain <${needle}>"
-	fi
+	assertEquals "" "$(cat "${STD_ERR}")"
 }
 
 assertFileMD5() {
-	local expected="$1" file="$2"
-	assertEquals "${expected}  ${file}" "$(md5sum "${file}")"
+	assertEquals "$1  $2" "$(md5sum "$2")"
 }
