@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -92,9 +93,11 @@ def test_debug_renders_each_source_file_as_pipeline_does(tmp_path):
         "DJANGO_SETTINGS_MODULE": "pipelineapp.settings",
         "PYTHONPATH": os.path.join(ROOT, "lib"),
     }
+    app = tmp_path / "app"  # pipeline compiles into STATIC_ROOT: keep it out of the fixture
+    shutil.copytree(os.path.join(FIXTURES, "pipeline_app"), app)
     page = subprocess.run(
         [sys.executable, "-c", render],
-        cwd=os.path.join(FIXTURES, "pipeline_app"),
+        cwd=app,
         env=env,
         capture_output=True,
         text=True,
