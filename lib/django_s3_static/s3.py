@@ -360,18 +360,22 @@ def _error_code(exc: Exception) -> str:
     return ""
 
 
+#: What each action is called in a message, and the IAM permission it needs.
+_ACTIONS = {
+    "list": ("list the objects in", "s3:ListBucket"),
+    "upload": ("upload to", "s3:PutObject"),
+    "read": ("read from", "s3:GetObject"),
+    "delete": ("delete from", "s3:DeleteObject"),
+}
+
+
 def explain(exc: Exception, config: Config, action: str) -> BuildError:
     """Turn a botocore exception into what failed, why, and what to do (never a secret)."""
     code = _error_code(exc)
     where = f"bucket {config.bucket!r}" + (
         f" at {config.endpoint_url}" if config.endpoint_url else ""
     )
-    doing = {
-        "list": "list the objects in",
-        "upload": "upload to",
-        "read": "read from",
-        "delete": "delete from",
-    }[action]
+    doing, permission = _ACTIONS[action]
     name = type(exc).__name__
     if name == "NoCredentialsError":
         return BuildError(
@@ -392,12 +396,6 @@ def explain(exc: Exception, config: Config, action: str) -> BuildError:
             "AWS_S3_ENDPOINT_URL if it lives elsewhere).",
         )
     if code in ("AccessDenied", "AllAccessDisabled", "Forbidden", "403"):
-        permission = {
-            "list": "s3:ListBucket",
-            "upload": "s3:PutObject",
-            "read": "s3:GetObject",
-            "delete": "s3:DeleteObject",
-        }[action]
         return BuildError(
             f"Access denied: these credentials may not {doing} {where}.",
             f"Grant the IAM user the {permission} permission on "
