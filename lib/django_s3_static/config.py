@@ -37,6 +37,8 @@ DEFAULTS = {
     "DJANGO_S3_STATIC_READ_TIMEOUT": "30",
     "DJANGO_S3_STATIC_MAX_ATTEMPTS": "5",
     "DJANGO_S3_STATIC_DEBUG": "0",
+    "DJANGO_S3_STATIC_CORS_ORIGINS": "*",
+    "DJANGO_S3_STATIC_SET_CORS": "0",
 }
 
 #: Config vars never passed to the app's processes at build time (heroku/python's rule).
@@ -82,6 +84,10 @@ class Config:
     max_attempts: int = 5
     skip_public_check: bool = False
     debug: bool = False
+    #: DJANGO_S3_STATIC_CORS_ORIGINS as set; parsed by ``cors_origins`` when the build needs it,
+    #: so a bad value fails the build, never a dyno that merely renders URLs.
+    cors_origins_value: str = DEFAULTS["DJANGO_S3_STATIC_CORS_ORIGINS"]
+    set_cors: bool = False
 
     @classmethod
     def from_values(cls, values: Mapping[str, str]) -> Config:
@@ -117,11 +123,21 @@ class Config:
             max_attempts=_int_setting(values, "DJANGO_S3_STATIC_MAX_ATTEMPTS", 1, 20),
             skip_public_check=is_true(values.get("DJANGO_S3_STATIC_SKIP_PUBLIC_CHECK")),
             debug=is_true(values.get("DJANGO_S3_STATIC_DEBUG")),
+            cors_origins_value=(values.get("DJANGO_S3_STATIC_CORS_ORIGINS") or "").strip()
+            or DEFAULTS["DJANGO_S3_STATIC_CORS_ORIGINS"],
+            set_cors=is_true(values.get("DJANGO_S3_STATIC_SET_CORS")),
         )
 
     def key(self, name: str) -> str:
         """The S3 key of a collected file, inside the configured prefix."""
         return f"{self.location}/{name}" if self.location else name
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        """The origins whose pages may load the fonts; BuildError when the value is unusable."""
+        from .cors import parse_origins
+
+        return parse_origins(self.cors_origins_value)
 
     @property
     def key_prefix(self) -> str:

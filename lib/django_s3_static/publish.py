@@ -19,7 +19,7 @@ import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from . import output, static_cache
+from . import cors, output, static_cache
 from .config import Config, app_env
 from .errors import BuildError
 from .plan import (
@@ -143,6 +143,7 @@ def _publish(app, values, timings: Timings, workdir: str, progress) -> Outcome:
     )
     if config.debug:
         output.info(f"Debug: {config!r}")
+    cors_origins = config.cors_origins  # a bad DJANGO_S3_STATIC_CORS_ORIGINS fails before uploading
 
     from . import s3
 
@@ -182,6 +183,9 @@ def _publish(app, values, timings: Timings, workdir: str, progress) -> Outcome:
     if uploaded:
         check_public(config, cache, uploaded)
         timings.lap("public check")
+    if cors.has_fonts(cache.objects):
+        cors.check_bucket(client, config.bucket, cors_origins, config.set_cors)
+        timings.lap("cors check")
     record(client, config, cache, inventory)
     static_cache.write(cache, os.path.dirname(cache_file))
     return Outcome(config, cache, cache_file, reason, len(uploaded))

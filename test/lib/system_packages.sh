@@ -3,7 +3,7 @@
 # Used by `make venv` and by .ci/run, so a fresh machine gets the same set either way.
 set -euo pipefail
 
-packages=(shunit2 shellcheck make sassc redis-server postgresql)
+packages=(shunit2 shellcheck make sassc redis-server postgresql chromium)
 missing=()
 for package in "${packages[@]}"; do
 	dpkg -s "${package}" >/dev/null 2>&1 || missing+=("${package}")
