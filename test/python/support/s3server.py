@@ -29,6 +29,8 @@ ACCESS_KEY = "DSSTESTADMINKEY00001"
 SECRET_KEY = "dss-test-secret-not-real-0123456789abcd"
 READ_ACCESS_KEY = "DSSTESTREADONLYKEY01"
 READ_SECRET_KEY = "dss-test-readonly-not-real-0123456789ab"
+WRITE_ACCESS_KEY = "DSSTESTWRITEONLYKEY1"
+WRITE_SECRET_KEY = "dss-test-writeonly-not-real-0123456789a"
 _PORT_FLAGS = (
     "metricsPort",
     "s3.port",
@@ -93,6 +95,13 @@ class S3Server:
                             ],
                             "actions": ["Read", "List"],
                         },
+                        {
+                            "name": "writer",
+                            "credentials": [
+                                {"accessKey": WRITE_ACCESS_KEY, "secretKey": WRITE_SECRET_KEY}
+                            ],
+                            "actions": ["Write"],
+                        },
                     ]
                 },
                 handle,
@@ -109,6 +118,8 @@ class S3Server:
             "-webdav=false",
             "-admin.ui=false",
             "-master.telemetry=false",
+            # Like AWS: no CORS headers for a bucket without a CORS configuration.
+            "-s3.allowedOrigins=https://no-cors.invalid",
         ] + [f"-{flag}={port}" for flag, port in ports.items()]
         log = open(os.path.join(state_dir, "weed.log"), "ab")  # noqa: SIM115 - owned by the child
         process = subprocess.Popen(
@@ -157,6 +168,8 @@ class S3Server:
             "DSS_TEST_S3_SECRET_KEY": SECRET_KEY,
             "DSS_TEST_S3_READ_ACCESS_KEY": READ_ACCESS_KEY,
             "DSS_TEST_S3_READ_SECRET_KEY": READ_SECRET_KEY,
+            "DSS_TEST_S3_WRITE_ACCESS_KEY": WRITE_ACCESS_KEY,
+            "DSS_TEST_S3_WRITE_SECRET_KEY": WRITE_SECRET_KEY,
         }
 
     def make_bucket(self, name: str, public: bool = True) -> str:
@@ -178,8 +191,12 @@ def make_client(endpoint: str, access_key: str, secret_key: str):
 
 
 def make_bucket(client, name: str, public: bool = True) -> str:
-    """Create a bucket; with ``public``, the read-only policy a user adds for visitors."""
+    """Create a bucket; with ``public``, what a user sets up for visitors' browsers: the
+    public-read policy, and a CORS rule that lets any site's pages load the web fonts."""
     client.create_bucket(Bucket=name)
+    if public:
+        rule = {"AllowedOrigins": ["*"], "AllowedMethods": ["GET", "HEAD"], "AllowedHeaders": ["*"]}
+        client.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [rule]})
     if public:
         policy = {
             "Version": "2012-10-17",
