@@ -79,14 +79,15 @@ def make_slug(tmp_path, app_python_home):
 
 @pytest.fixture(scope="session")
 def django61_python_home() -> str:
-    """An app Python with Django 6.1 and gunicorn but no boto3, made once and kept in test/.cache.
+    """An app Python with Django 6.1, gunicorn and django-pipeline but no boto3, made once and
+    kept in test/.cache.
 
     It checks two things at once: the buildpack on Django 6.1, and an app that does not ship boto3
     (the build helper then installs its own into CACHE_DIR).
     """
     root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".cache")
     home = os.path.join(root, "app-django61")
-    marker = os.path.join(home, ".installed")
+    marker = os.path.join(home, ".installed-2")  # bump when the packages change
     if not os.path.exists(marker):
         import subprocess
 
@@ -101,6 +102,9 @@ def django61_python_home() -> str:
                 "--disable-pip-version-check",
                 "Django>=6.1,<6.2",
                 "gunicorn==27.0.1",
+                "django-pipeline==4.1.0",
+                "rcssmin==1.3.0",
+                "rjsmin==1.3.0",
             ],
             check=True,
         )

@@ -8,18 +8,24 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from conftest import deploy_config
 from support.dyno import FIXTURES, ROOT, check_assets
 
 
-def build(make_slug, s3server, bucket, **config):
-    slug = make_slug("pipeline_app")
+def build(make_slug, s3server, bucket, python_home=None, **config):
+    slug = make_slug("pipeline_app", python_home)
     slug.set_config(**deploy_config(s3server, bucket, AWS_LOCATION="assets", **config))
     return slug, slug.compile()
 
 
-def test_packages_render_as_hashed_s3_urls_and_every_url_loads(make_slug, s3server, bucket):
-    slug, result = build(make_slug, s3server, bucket)
+@pytest.mark.parametrize("django", ["5.2", "6.1"])
+def test_packages_render_as_hashed_s3_urls_and_every_url_loads(
+    django, make_slug, s3server, bucket, request
+):
+    home = request.getfixturevalue("django61_python_home") if django == "6.1" else None
+    slug, result = build(make_slug, s3server, bucket, home)
     assert result.returncode == 0, result.output
     dyno = slug.start_web(env={"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""})
     try:
