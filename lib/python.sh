@@ -18,7 +18,9 @@ python::find() {
 python::ensure_deps() {
 	local python="$1" cache_dir="$2" buildpack_dir="$3"
 	HELPER_DEPS=""
-	if "${python}" -c "import boto3" >/dev/null 2>&1; then
+	# find_spec looks boto3 up without importing it (an import costs a few tenths of a second).
+	if "${python}" -c "import importlib.util as u, sys; sys.exit(u.find_spec('boto3') is None)" \
+		>/dev/null 2>&1; then
 		return 0
 	fi
 	local requirements="${buildpack_dir}/vendor/requirements.txt" version key
