@@ -18,7 +18,7 @@ import traceback
 
 from . import output
 from .app import require_manage_py, settings_module
-from .config import SECRET_SETTINGS, Config, read_env_dir
+from .config import Config, read_env_dir, secret_values
 from .errors import BuildError
 from .publish import AppProcess, Timings, publish
 
@@ -29,8 +29,8 @@ PROFILE_SCRIPT = os.path.join(".profile.d", "django-s3-static.sh")
 
 def compile_app(build_dir: str, cache_dir: str, env_dir: str) -> int:
     env = read_env_dir(env_dir)
-    for name in SECRET_SETTINGS:
-        output.register_secret(env.get(name))
+    for value in secret_values(env):
+        output.register_secret(value)
     output.step("Django static files on S3 (django-s3-static)")
     manage_py = require_manage_py(build_dir)
     app = AppProcess(

@@ -21,6 +21,7 @@ from . import output
 from .config import SECRET_SETTINGS, is_true, values_from_settings
 from .errors import BuildError
 from .fingerprint import file_sha256, fingerprint
+from .paths import name_problem
 
 MANIFEST_NAME = "staticfiles.json"
 
@@ -93,14 +94,27 @@ def source_fingerprint_inputs(settings) -> tuple[list[tuple[str, str]], dict]:
 
     ignore = apps.get_app_config("staticfiles").ignore_patterns
     seen: dict[str, str] = {}
+    refused: list[str] = []
     for finder in get_finders():
         for path, storage in finder.list(ignore):
             prefix = getattr(storage, "prefix", None)
             name = f"{prefix}/{path}" if prefix else path
             if name in seen:
                 continue
+            problem = source_problem(storage, path, name)
+            if problem:
+                refused.append(problem)
+                continue
             with storage.open(path) as handle:
                 seen[name] = file_sha256(handle)
+    if refused:
+        raise BuildError(
+            f"{len(refused)} static file{'s' * (len(refused) != 1)} cannot be published:",
+            *refused[:20],
+            *([f"  ... and {len(refused) - 20} more"] if len(refused) > 20 else []),
+            "Static files become public S3 objects named after their paths: rename or replace",
+            "these (a link may only point inside its static folder or the app).",
+        )
     context = {
         "django": django.get_version(),
         "pipeline": _pipeline_version(),
@@ -108,6 +122,27 @@ def source_fingerprint_inputs(settings) -> tuple[list[tuple[str, str]], dict]:
         "strict_references": is_true(os.environ.get("DJANGO_S3_STATIC_STRICT_REFERENCES")),
     }
     return sorted(seen.items()), context
+
+
+def source_problem(storage, path: str, name: str) -> str | None:
+    """Why a source file a finder returned must not be published, or None.
+
+    Its name must be a safe S3 key (valid UTF-8, no control character, ...), and the file must
+    really be inside the static folder it was found in, or inside the app: Django's finders
+    follow symbolic links, and a link to /etc, to /proc/self/environ or to another project would
+    be uploaded to a public bucket.
+    """
+    shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    problem = name_problem(name)
+    if problem:
+        return f"  {shown}: the name {problem}"
+    location = getattr(storage, "location", None)
+    if location:
+        real = os.path.realpath(storage.path(path))
+        roots = {os.path.realpath(location), os.path.realpath(os.getcwd())}  # cwd: the app
+        if not any(os.path.commonpath([root, real]) == root for root in roots):
+            return f"  {shown}: a link to {real}, outside {location} and the app"
+    return None
 
 
 def _uses_pipeline() -> bool:

@@ -27,6 +27,9 @@ S3_SETTINGS = (
     "AWS_LOCATION",
 )
 SECRET_SETTINGS = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+#: Config vars whose names say they hold a secret: their values are redacted from the build log
+#: too (the app's settings read them, and a settings error may quote the value it choked on).
+SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|(^|_)KEY$")
 
 #: The buildpack's own switches, with their defaults (documented in the README).
 DEFAULTS = {
@@ -195,6 +198,24 @@ def app_env(env_dir_values: Mapping[str, str]) -> dict[str, str]:
     return {
         k: v for k, v in env_dir_values.items() if ENV_NAME.match(k) and not UNSAFE_ENV.match(k)
     }
+
+
+def secret_values(env: Mapping[str, str]) -> list[str]:
+    """What the build must never print: secret-named config vars, and the password of any URL."""
+    import urllib.parse
+
+    found = []
+    for name, value in env.items():
+        if name in SECRET_SETTINGS or SECRET_NAME.search(name):
+            found.append(value)
+        elif "://" in value:
+            try:
+                password = urllib.parse.urlsplit(value.strip()).password
+            except ValueError:
+                password = None
+            if password:
+                found += [password, urllib.parse.unquote(password)]
+    return found
 
 
 def read_env_dir(path: str) -> dict[str, str]:

@@ -271,7 +271,11 @@ def upload_missing(
     output.info(
         f"Uploaded {len(result.uploaded)} objects, "
         + output.transfer_summary(result.bytes, result.seconds)
-        + (f"; {meanwhile} written meanwhile by another build" if meanwhile else "")
+        + (
+            f"; {meanwhile} already there (another build, or an earlier try whose answer was lost)"
+            if meanwhile
+            else ""
+        )
     )
     if result.throttled:
         output.info(

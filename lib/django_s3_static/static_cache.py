@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import reprlib
 from dataclasses import dataclass, field
 
 from .paths import name_problem
@@ -113,7 +114,8 @@ def parse(document: object) -> StaticCache:
         raise CacheError("the static cache is not a JSON object")
     version = document.get("version")
     if version != FORMAT_VERSION:
-        raise CacheError(f"the static cache has format version {version!r}, not {FORMAT_VERSION}")
+        shown = reprlib.repr(version)  # bounded, however long or deep the value
+        raise CacheError(f"the static cache has format version {shown}, not {FORMAT_VERSION}")
     fingerprint = document.get("fingerprint")
     location = document.get("location")
     paths = document.get("paths")
@@ -135,7 +137,7 @@ def parse(document: object) -> StaticCache:
         if not isinstance(entry, dict):
             raise CacheError(f"the object {name!r} has no size and MD5")
         size, md5 = entry.get("size"), entry.get("md5")
-        if type(size) is not int or size < 0 or not isinstance(md5, str) or not _MD5.match(md5):
+        if type(size) is not int or size < 0 or not isinstance(md5, str) or not _MD5.fullmatch(md5):
             raise CacheError(f"the object {name!r} has no valid size and MD5")
         checked_objects[name] = StaticObject(size, md5)
     for original, hashed in paths.items():

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from ... import output
-from ...config import SECRET_SETTINGS, runtime_values
+from ...config import runtime_values, secret_values
 from ...errors import BuildError
 
 
@@ -23,8 +23,8 @@ def app_dir() -> str:
 
 def values() -> dict[str, str]:
     found = runtime_values(settings, os.environ)
-    for name in SECRET_SETTINGS:
-        output.register_secret(found.get(name))
+    for value in secret_values(found):
+        output.register_secret(value)
     return found
 
 
