@@ -35,7 +35,8 @@ def job(tmp_path, name: str, content: bytes, immutable: bool = True) -> s3.Uploa
 
 def test_listing_pages_by_1000_keys_and_stays_in_the_prefix(s3server, bucket):
     client = s3server.client()
-    names = [f"static/f{i:05d}.txt" for i in range(2001)] + ["other/outside.txt"]
+    names = [f"static/f{i:05d}.txt" for i in range(1999)] + ["other/outside.txt"]
+    names += ["static/a b/ç+%20.css", "static/x/&<>'\".js"]  # keys the XML and the URL must carry
     with concurrent.futures.ThreadPoolExecutor(32) as pool:
         list(pool.map(lambda key: client.put_object(Bucket=bucket, Key=key, Body=b"x"), names))
     config = config_for(s3server, bucket, AWS_LOCATION="static")
@@ -44,6 +45,9 @@ def test_listing_pages_by_1000_keys_and_stays_in_the_prefix(s3server, bucket):
     assert len(inventory) == 2001
     assert all(key.startswith("static/") for key in inventory)
     assert inventory["static/f00000.txt"].md5 == hashlib.md5(b"x").hexdigest()
+    assert "static/a b/ç+%20.css" in inventory
+    assert "static/x/&<>'\".js" in inventory
+    assert inventory["static/f00000.txt"].modified > 1.7e9  # seconds since the epoch
 
 
 def s3mod_list(config: Config):
