@@ -95,13 +95,14 @@ def source_fingerprint_inputs(settings) -> tuple[list[tuple[str, str]], dict]:
     ignore = apps.get_app_config("staticfiles").ignore_patterns
     seen: dict[str, str] = {}
     refused: list[str] = []
+    roots = _Roots()
     for finder in get_finders():
         for path, storage in finder.list(ignore):
             prefix = getattr(storage, "prefix", None)
             name = f"{prefix}/{path}" if prefix else path
             if name in seen:
                 continue
-            problem = source_problem(storage, path, name)
+            problem = source_problem(storage, path, name, roots)
             if problem:
                 refused.append(problem)
                 continue
@@ -124,7 +125,25 @@ def source_fingerprint_inputs(settings) -> tuple[list[tuple[str, str]], dict]:
     return sorted(seen.items()), context
 
 
-def source_problem(storage, path: str, name: str) -> str | None:
+class _Roots:
+    """The real folders a source file may be in: its static folder, or the app (the cwd).
+
+    Resolved once per folder, not once per file: a large tree has thousands of files in a few
+    folders, and each realpath() is a system call per path component.
+    """
+
+    def __init__(self) -> None:
+        self.app = os.path.realpath(os.getcwd()) + os.sep
+        self._folders: dict[str, str] = {}
+
+    def allow(self, location: str, real: str) -> bool:
+        folder = self._folders.get(location)
+        if folder is None:
+            folder = self._folders[location] = os.path.realpath(location) + os.sep
+        return real.startswith(folder) or real.startswith(self.app)
+
+
+def source_problem(storage, path: str, name: str, roots: _Roots) -> str | None:
     """Why a source file a finder returned must not be published, or None.
 
     Its name must be a safe S3 key (valid UTF-8, no control character, ...), and the file must
@@ -139,8 +158,7 @@ def source_problem(storage, path: str, name: str) -> str | None:
     location = getattr(storage, "location", None)
     if location:
         real = os.path.realpath(storage.path(path))
-        roots = {os.path.realpath(location), os.path.realpath(os.getcwd())}  # cwd: the app
-        if not any(os.path.commonpath([root, real]) == root for root in roots):
+        if not roots.allow(location, real):
             return f"  {shown}: a link to {real}, outside {location} and the app"
     return None
 
