@@ -178,7 +178,7 @@ def _publish(app, values, timings: Timings, workdir: str, progress) -> Outcome:
         f"from {inspected['sources']} sources"
     )
     report_missing_references(collected["missing_references"])
-    uploaded = upload_missing(client, config, cache, inventory, root, progress)
+    uploaded = upload_missing(config, cache, inventory, root, progress)
     timings.lap("upload")
     if uploaded:
         check_public(config, cache, uploaded)
@@ -216,7 +216,6 @@ def _import_boto3() -> None:
 
 
 def upload_missing(
-    client,
     config: Config,
     cache: StaticCache,
     inventory: Mapping[str, RemoteObject],
@@ -251,7 +250,6 @@ def upload_missing(
         "in the bucket"
     )
     result = s3.upload(
-        client,
         config,
         jobs,
         lambda job: HASHED_CACHE_CONTROL if job.immutable else ORIGINAL_CACHE_CONTROL,

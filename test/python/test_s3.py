@@ -62,9 +62,7 @@ def test_upload_sets_type_cache_control_and_is_public(s3server, bucket, tmp_path
         job(tmp_path, "fonts/f.0123456789ab.woff2", b"\x00woff2"),
         job(tmp_path, "css/site.css", b"body { color: red }", immutable=False),
     ]
-    result = s3.upload(
-        s3.make_client(config), config, jobs, lambda j: "immutable!" if j.immutable else "short"
-    )
+    result = s3.upload(config, jobs, lambda j: "immutable!" if j.immutable else "short")
     assert sorted(result.uploaded) == sorted(j.name for j in jobs)
     assert result.failed == []
     status, headers, body = public_get(
@@ -85,12 +83,10 @@ def test_hashed_objects_are_never_overwritten(s3server, bucket, tmp_path):
     config = config_for(s3server, bucket)
     client = s3.make_client(config)
     first = job(tmp_path, "a.0123456789ab.css", b"first")
-    assert s3.upload(client, config, [first], lambda j: HASHED_CACHE_CONTROL).uploaded == [
-        first.name
-    ]
+    assert s3.upload(config, [first], lambda j: HASHED_CACHE_CONTROL).uploaded == [first.name]
     (tmp_path / "other").mkdir()
     second = job(tmp_path / "other", "a.0123456789ab.css", b"second")
-    result = s3.upload(client, config, [second], lambda j: HASHED_CACHE_CONTROL)
+    result = s3.upload(config, [second], lambda j: HASHED_CACHE_CONTROL)
     assert result.already_there == [second.name]
     assert client.get_object(Bucket=bucket, Key=first.name)["Body"].read() == b"first"
 
@@ -99,7 +95,7 @@ def test_a_corrupted_body_is_refused_by_content_md5(s3server, bucket, tmp_path):
     config = config_for(s3server, bucket)
     bad = job(tmp_path, "x.0123456789ab.css", b"real content")
     bad = s3.UploadJob(bad.name, bad.path, bad.size, hashlib.md5(b"other").hexdigest(), True)
-    result = s3.upload(s3.make_client(config), config, [bad], lambda j: HASHED_CACHE_CONTROL)
+    result = s3.upload(config, [bad], lambda j: HASHED_CACHE_CONTROL)
     assert result.uploaded == []
     assert [name for name, _ in result.failed] == [bad.name]
 
@@ -117,7 +113,7 @@ def test_read_only_credentials_name_the_missing_permission(s3server, bucket, tmp
     client = s3.make_client(config)
     inventory, _ = s3.list_inventory(client, config)  # listing is allowed
     assert inventory == {}
-    result = s3.upload(client, config, [job(tmp_path, "a.css", b"a")], lambda j: "x")
+    result = s3.upload(config, [job(tmp_path, "a.css", b"a")], lambda j: "x")
     error = result.failed[0][1]
     assert "Access denied" in error.title
     assert any("s3:PutObject" in line for line in error.details)
