@@ -1178,11 +1178,11 @@ def fast_path_phases(results: TreeResults) -> str:
     )
 
 
-def code_state() -> str:
-    """Which buildpack code ran: the commit, and a hash of bin/, lib/ and vendor/ as on disk.
+def code_state() -> tuple[str, str]:
+    """Which buildpack code ran: a hash of bin/, lib/ and vendor/ as on disk, and the commit.
 
-    Others may edit the buildpack while a run goes on; comparing this at the start and the end
-    tells whether every row measured the same code.
+    Others may edit the buildpack while a run goes on; comparing the hash at the start and the
+    end tells whether every row measured the same code (a commit alone changes nothing run).
     """
     digest = hashlib.sha256()
     for folder in ("bin", "lib", "vendor"):
@@ -1197,8 +1197,8 @@ def code_state() -> str:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    return f"commit {head or '?'}{' + uncommitted changes' if dirty else ''}, bin/lib/vendor " + (
-        f"sha256 {digest.hexdigest()[:12]}"
+    return digest.hexdigest()[:12], f"commit {head or '?'}" + (
+        " + uncommitted changes in bin/lib/vendor" if dirty else ""
     )
 
 
@@ -1271,10 +1271,11 @@ def main(argv: list[str] | None = None) -> int:
     header.append(f"Load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}.")
     code_after = code_state()
     header.append(
-        f"Buildpack code measured: {code_before}."
-        if code_after == code_before
-        else f"WARNING: the buildpack's code changed during the run ({code_before} at the "
-        f"start, {code_after} at the end): rows may mix versions."
+        f"Buildpack code measured: bin/lib/vendor sha256 {code_before[0]} ({code_before[1]})."
+        if code_after[0] == code_before[0]
+        else f"WARNING: the buildpack's code changed during the run (bin/lib/vendor sha256 "
+        f"{code_before[0]}, {code_before[1]}, at the start; {code_after[0]}, {code_after[1]}, "
+        "at the end): rows may mix versions."
     )
     text = report(all_results, tools, header, time.monotonic() - started, bench.failed)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
