@@ -42,4 +42,4 @@ lint: venv
 	$(VENV)/bin/ruff format --check lib test/python
 
 clean:
-	rm -rf $(VENV) test/.cache
+	rm -rf $(VENV) .venv-bench test/.cache

@@ -19,7 +19,7 @@ tree. It prints one table per tree and the targets, and writes the same markdown
 ``test/.cache/bench-results.md``. It never fails on a time (it reports); it exits non-zero when a
 scenario errors or the buildpack spends requests outside its budget.
 
-The tools live in their own venv (``test/.cache/bench-venv``, from ``requirements.txt`` beside this
+The tools live in their own venv (``.venv-bench``, from ``requirements.txt`` beside this
 file), so the project's venv stays what the tests use. Each repetition of a cold scenario gets a
 fresh bucket. To keep a full run near 15 minutes on 2 cores, a scenario family stops repeating
 once it has used ``--budget`` seconds (slow baselines on the big tree run once; the table says how
@@ -59,7 +59,7 @@ import tree as generator  # noqa: E402
 from support.dyno import FIXTURES, Slug  # noqa: E402
 from support.s3server import ACCESS_KEY, SECRET_KEY, S3Server, request_counts  # noqa: E402
 
-BENCH_VENV = ROOT / "test" / ".cache" / "bench-venv"
+BENCH_VENV = ROOT / ".venv-bench"  # beside .venv: third-party code stays out of test/
 REQUIREMENTS = HERE / "requirements.txt"
 RESULTS = ROOT / "test" / ".cache" / "bench-results.md"
 REGION = "us-east-1"
@@ -371,7 +371,7 @@ class Tools:
 
 
 def ensure_tools() -> Tools:
-    """Create or refresh test/.cache/bench-venv from requirements.txt (PyPI only), then check it.
+    """Create or refresh .venv-bench from requirements.txt (PyPI only), then check it.
 
     The stamp is the requirements' hash, so an edited requirements file reinstalls and an
     unchanged one costs nothing.
