@@ -1,10 +1,18 @@
-"""Finding the Django app in a checkout, the same way heroku/python does."""
+"""The Django app in a checkout: finding it as heroku/python does, and running its side of the
+build in a process of its own."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
+from . import output
+from .config import app_env
 from .errors import BuildError
 
 _SETDEFAULT = re.compile(
@@ -50,3 +58,133 @@ def settings_module(manage_py: str, configured: str | None) -> str:
             "Set it as a config var: heroku config:set DJANGO_SETTINGS_MODULE=mysite.settings",
         )
     return match.group(1)
+
+
+@dataclass
+class AppProcess:
+    """How to run the app side: its folder, its settings module, the config vars it may see.
+
+    The app's settings and imports run in a child process (``django_s3_static.collect``), never in
+    the build's own, which keeps secrets in settings, import side effects and crashes apart.
+    """
+
+    app_dir: str
+    settings: str
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def environment(self) -> dict[str, str]:
+        environment = {**os.environ, **app_env(self.env), "DJANGO_SETTINGS_MODULE": self.settings}
+        # The app's folder (as manage.py would have it) and this package, wherever it lives.
+        package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        environment["PYTHONPATH"] = os.pathsep.join(
+            p for p in (package_root, os.environ.get("PYTHONPATH", ""), self.app_dir) if p
+        )
+        return environment
+
+    def run(self, result: str, collect_to: str | None = None, committed: str | None = None) -> dict:
+        return self.finish(self.start(result, collect_to, committed), result)
+
+    def start(
+        self, result: str, collect_to: str | None = None, committed: str | None = None
+    ) -> subprocess.Popen | Forked:
+        """Start ``python -m django_s3_static.collect`` in the app's folder.
+
+        ``committed``: a static cache file to check the sources against (see ``collect.run``).
+        """
+        command = [sys.executable, "-m", "django_s3_static.collect", "--result", result]
+        if collect_to:
+            command += ["--collect-to", collect_to]
+        if committed:
+            command += ["--committed", committed]
+        return subprocess.Popen(
+            command,
+            cwd=self.app_dir,
+            env=self.environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+
+    def fork(self, result: str, committed: str) -> subprocess.Popen | Forked:
+        """The same check of the sources as ``start``, in a fork of this process with Django's
+        modules already imported; ``start`` when this Python has no Django.
+
+        Only for a build helper that has not read any settings: a new interpreter would spend
+        most of the build's fast path importing Python's and Django's modules before reading the
+        first line of the app's settings. The fork reads the settings itself, with the app's
+        config vars, folder and path, exactly as the new process would.
+        """
+        try:
+            import django.conf
+            import django.contrib.staticfiles.finders  # noqa: F401
+
+            from . import collect  # noqa: F401
+        except Exception:
+            return self.start(result, committed=committed)
+        if django.conf.settings.configured:  # settings read here would leak into the fork
+            return self.start(result, committed=committed)
+        environment = self.environment()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_end)
+            self._forked(write_end, environment, result, committed)  # never returns
+        os.close(write_end)
+        return Forked(pid, os.fdopen(read_end, encoding="utf-8", errors="replace"))
+
+    def _forked(self, write_end: int, environment: dict, result: str, committed: str) -> None:
+        code = 1
+        try:
+            os.dup2(write_end, 1)
+            os.dup2(write_end, 2)
+            os.close(write_end)
+            stdin = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(stdin, 0)
+            os.chdir(self.app_dir)
+            os.environ.clear()
+            os.environ.update(environment)
+            # What ``python -m`` run in the app's folder with that PYTHONPATH would have.
+            entries = [self.app_dir, *environment["PYTHONPATH"].split(os.pathsep)]
+            sys.path[:1] = [entry for entry in entries if entry]
+            from . import collect
+
+            arguments = ["--result", result, "--committed", committed]
+            sys.argv = [collect.__file__, *arguments]  # settings sometimes look at it
+            code = collect.main(arguments)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+
+    def finish(self, process: subprocess.Popen | Forked, result: str) -> dict:
+        """Relay the child's output to the build log, then read its report."""
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.relay(line)
+        if process.wait() != 0:
+            raise BuildError("reported by the app's process", exit_code=1, reported=True)
+        with open(result, encoding="utf-8") as handle:
+            return json.load(handle)
+
+
+class Forked:
+    """A forked child as ``finish`` reads a Popen: its output, then its exit status."""
+
+    def __init__(self, pid: int, stdout) -> None:
+        self.pid = pid
+        self.stdout = stdout
+
+    def wait(self) -> int:
+        _, status = os.waitpid(self.pid, 0)
+        self.stdout.close()
+        return os.waitstatus_to_exitcode(status)

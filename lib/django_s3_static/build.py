@@ -2,25 +2,24 @@
 
     python -m django_s3_static.build BUILD_DIR CACHE_DIR ENV_DIR
 
-The fast path costs one Django start-up (to fingerprint the sources) and one paged listing of the
-bucket prefix. Only when the committed cache is absent, stale or incomplete does it run
-collectstatic and upload the objects the bucket lacks. The slug never references an object that
-is not in the bucket: the cache is written into the slug only after every upload succeeded.
+The fast path costs the app's settings (the sources are checked against the finders record in the
+committed cache, or with a full Django start-up when that record does not hold) and one paged
+listing of the bucket prefix, made while the settings load. Only when the committed cache is
+absent, stale or incomplete does it run collectstatic and upload the objects the bucket lacks.
+The slug never references an object that is not in the bucket: the cache is written into the
+slug only after every upload succeeded.
 """
 
 from __future__ import annotations
 
 import os
-import shlex
-import shutil
 import sys
-import traceback
 
-from . import output
-from .app import require_manage_py, settings_module
+from . import deps, output
+from .app import AppProcess, require_manage_py, settings_module
 from .config import Config, read_env_dir, secret_values
 from .errors import BuildError
-from .publish import AppProcess, Timings, publish
+from .publish import Timings, publish
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 SLUG_LIB = os.path.join(".heroku", "django-s3-static")
@@ -32,6 +31,7 @@ def compile_app(build_dir: str, cache_dir: str, env_dir: str) -> int:
     for value in secret_values(env):
         output.register_secret(value)
     output.step("Django static files on S3 (django-s3-static)")
+    deps.ensure(cache_dir)
     manage_py = require_manage_py(build_dir)
     app = AppProcess(
         os.path.dirname(manage_py),
@@ -48,13 +48,22 @@ def compile_app(build_dir: str, cache_dir: str, env_dir: str) -> int:
             ],
         )
     timings = Timings()
-    outcome = publish(app, env, timings)
+    outcome = publish(app, env, timings, fork=True)
     cache_rel = os.path.relpath(outcome.cache_file, build_dir)
     if outcome.reason is None:
         output.info(
             f"Static files unchanged, {len(outcome.cache.objects)} objects verified in "
             f"{timings.last - timings.started:.2f} s (no collectstatic, nothing uploaded)"
         )
+        if outcome.record_outdated:
+            output.info(
+                f"{cache_rel} has no finders record for these settings, so Django was started "
+                "to check the sources;"
+            )
+            output.info(
+                "run 'python manage.py publish_static' and commit it to check them with the "
+                "settings alone"
+            )
     else:
         output.info(f"Wrote {cache_rel} into the slug")
         output.info("Refresh the committed cache so the next build skips collectstatic:")
@@ -68,6 +77,9 @@ def compile_app(build_dir: str, cache_dir: str, env_dir: str) -> int:
 
 def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None:
     """Copy this package into the slug and write .profile.d; no config var is written anywhere."""
+    import shlex
+    import shutil
+
     target = os.path.join(build_dir, SLUG_LIB, "django_s3_static")
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(PACKAGE_DIR, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
@@ -108,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
             output.error(exc.title, exc.details)
         return exc.exit_code or 1
     except Exception:
+        import traceback
+
         for line in traceback.format_exc().splitlines():
             output.raw(line)
         output.error(
@@ -118,4 +132,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # The work is done and every line is out: skip the interpreter's teardown of the modules
+    # (about 30 ms, a tenth of a build that changes nothing). Nothing is left to run: the app's
+    # process has exited, temporary folders are removed, the threads have finished.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

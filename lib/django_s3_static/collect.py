@@ -9,15 +9,17 @@ A child process keeps the app's imports, settings and crashes out of the build's
 
 from __future__ import annotations
 
-import argparse
+import contextlib
 import hashlib
 import io
 import json
 import os
 import sys
 import traceback
+from collections.abc import Iterable
+from typing import Any
 
-from . import output
+from . import finders, output
 from .config import SECRET_SETTINGS, is_true, values_from_settings
 from .errors import BuildError
 from .fingerprint import file_sha256, fingerprint
@@ -26,39 +28,98 @@ from .paths import name_problem
 MANIFEST_NAME = "staticfiles.json"
 
 
+USAGE = (
+    "usage: python -m django_s3_static.collect --result FILE [--collect-to DIR] [--committed FILE]"
+)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="django_s3_static.collect")
-    parser.add_argument("--result", required=True)
-    parser.add_argument("--collect-to")
-    args = parser.parse_args(argv)
+    options = _options(sys.argv[1:] if argv is None else argv)
     for name in SECRET_SETTINGS:
         output.register_secret(os.environ.get(name))
     try:
-        report = run(args.collect_to)
+        report = run(options.get("--collect-to"), _committed(options.get("--committed")))
     except BuildError as exc:
         output.error(exc.title, exc.details)
         return exc.exit_code
-    descriptor = os.open(args.result, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    descriptor = os.open(options["--result"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         json.dump(report, handle)
     return 0
 
 
-def run(collect_to: str | None) -> dict:
-    settings = _setup(collect_to)
+def _options(argv: list[str]) -> dict[str, str]:
+    """The build's private command line (importing argparse would add 10 ms to every build)."""
+    names = argv[::2]
+    if len(argv) % 2 or "--result" not in names:
+        raise SystemExit(USAGE)
+    if not set(names) <= {"--result", "--collect-to", "--committed"}:
+        raise SystemExit(USAGE)
+    return dict(zip(names, argv[1::2], strict=True))
+
+
+def _committed(path: str | None) -> dict | None:
+    """The committed cache's fingerprint and finders record, if it has both and can be trusted."""
+    if not path:
+        return None
+    from .static_cache import CacheError, load
+
+    try:
+        cache = load(path)
+    except CacheError:
+        return None  # the build reports why, from its own reading
+    if cache.finders is None:
+        return None
+    return {"fingerprint": cache.fingerprint, "finders": cache.finders}
+
+
+def run(collect_to: str | None, expected: dict | None = None) -> dict:
+    """Fingerprint the sources (and collect them when asked).
+
+    With ``expected`` (the committed cache's fingerprint and finders record), first try with
+    the settings alone: if the recorded folders still hold and their files give the committed
+    fingerprint, the sources are unchanged and no app is imported. Otherwise, or when that
+    cannot be vouched for, Django starts as usual and its finders decide.
+    """
+    settings = _load_settings(collect_to)
     report: dict = {"settings": values_from_settings(settings)}
-    sources, context = source_fingerprint_inputs(settings)
-    report["fingerprint"] = fingerprint(sources, context)
-    report["sources"] = len(sources)
+    if expected and expected.get("finders") and not collect_to:
+        listing = finders.listed_files(settings, expected["finders"])
+        if listing is not None:
+            names = {app["name"] for app in expected["finders"]["apps"]}
+            sources = fingerprint_sources(listing)
+            found = fingerprint(sources, fingerprint_context(settings, names))
+            if found == expected.get("fingerprint"):
+                report.update(fingerprint=found, sources=len(sources), settings_only=True)
+                return report
+    _start_django()
+    found, count, recorded = registry_fingerprint(settings)
+    report.update(fingerprint=found, sources=count, finders=recorded)
     if collect_to:
         report["collected"] = _collect(collect_to)
     return report
 
 
-def _setup(collect_to: str | None):
-    module = os.environ.get("DJANGO_SETTINGS_MODULE", "")
-    try:
-        import django
+def registry_fingerprint(settings) -> tuple[str, int, dict | None]:
+    """The fingerprint as Django's finders see the sources (after ``django.setup()``), the number
+    of sources, and the finders record that lets the next build check it with the settings alone.
+    """
+    from django.apps import apps
+    from django.contrib.staticfiles.finders import get_finders
+
+    ignore = apps.get_app_config("staticfiles").ignore_patterns
+    sources = fingerprint_sources(
+        (path, storage) for finder in get_finders() for path, storage in finder.list(ignore)
+    )
+    app_configs = list(apps.get_app_configs())
+    context = fingerprint_context(settings, {app.name for app in app_configs})
+    recorded = finders.record(settings, app_configs, list(ignore))
+    return fingerprint(sources, context), len(sources), recorded
+
+
+def _load_settings(collect_to: str | None):
+    """Import the app's settings (and point collectstatic at the build's folder and storage)."""
+    with _settings_errors():
         from django.conf import settings
 
         settings.INSTALLED_APPS  # noqa: B018 - imports the settings module now, to report errors
@@ -67,7 +128,21 @@ def _setup(collect_to: str | None):
             storages = dict(settings.STORAGES)
             storages["staticfiles"] = {"BACKEND": "django_s3_static.buildstorage.BuildStorage"}
             settings.STORAGES = storages
+    return settings
+
+
+def _start_django() -> None:
+    with _settings_errors():
+        import django
+
         django.setup()
+
+
+@contextlib.contextmanager
+def _settings_errors():
+    module = os.environ.get("DJANGO_SETTINGS_MODULE", "")
+    try:
+        yield
     except ImportError as exc:
         _print_traceback()
         raise BuildError(
@@ -83,31 +158,25 @@ def _setup(collect_to: str | None):
             "The traceback above shows where. Settings often read config vars at build time:",
             "set the missing one with heroku config:set NAME=value.",
         ) from None
-    return settings
 
 
-def source_fingerprint_inputs(settings) -> tuple[list[tuple[str, str]], dict]:
-    """Every source file the finders return (first finder wins, as collectstatic does)."""
-    import django
-    from django.apps import apps
-    from django.contrib.staticfiles.finders import get_finders
-
-    ignore = apps.get_app_config("staticfiles").ignore_patterns
+def fingerprint_sources(listing: Iterable[tuple[str, Any]]) -> list[tuple[str, str]]:
+    """(name, content SHA-256) of every file listed, the first finder winning as collectstatic
+    does; BuildError naming every file that must not be published."""
     seen: dict[str, str] = {}
     refused: list[str] = []
     roots = _Roots()
-    for finder in get_finders():
-        for path, storage in finder.list(ignore):
-            prefix = getattr(storage, "prefix", None)
-            name = f"{prefix}/{path}" if prefix else path
-            if name in seen:
-                continue
-            problem = source_problem(storage, path, name, roots)
-            if problem:
-                refused.append(problem)
-                continue
-            with storage.open(path) as handle:
-                seen[name] = file_sha256(handle)
+    for path, storage in listing:
+        prefix = getattr(storage, "prefix", None)
+        name = f"{prefix}/{path}" if prefix else path
+        if name in seen:
+            continue
+        problem = source_problem(storage, path, name, roots)
+        if problem:
+            refused.append(problem)
+            continue
+        with storage.open(path) as handle:
+            seen[name] = file_sha256(handle)
     if refused:
         raise BuildError(
             f"{len(refused)} static file{'s' * (len(refused) != 1)} cannot be published:",
@@ -116,13 +185,20 @@ def source_fingerprint_inputs(settings) -> tuple[list[tuple[str, str]], dict]:
             "Static files become public S3 objects named after their paths: rename or replace",
             "these (a link may only point inside its static folder or the app).",
         )
-    context = {
+    return sorted(seen.items())
+
+
+def fingerprint_context(settings, app_names: set[str]) -> dict:
+    """The settings and versions that shape collectstatic's output besides the sources."""
+    import django
+
+    pipeline = "pipeline" in app_names
+    return {
         "django": django.get_version(),
-        "pipeline": _pipeline_version(),
-        "PIPELINE": getattr(settings, "PIPELINE", None) if _uses_pipeline() else None,
+        "pipeline": _pipeline_version() if pipeline else None,
+        "PIPELINE": getattr(settings, "PIPELINE", None) if pipeline else None,
         "strict_references": is_true(os.environ.get("DJANGO_S3_STATIC_STRICT_REFERENCES")),
     }
-    return sorted(seen.items()), context
 
 
 class _Roots:
@@ -163,15 +239,7 @@ def source_problem(storage, path: str, name: str, roots: _Roots) -> str | None:
     return None
 
 
-def _uses_pipeline() -> bool:
-    from django.apps import apps
-
-    return apps.is_installed("pipeline")
-
-
-def _pipeline_version() -> str | None:
-    if not _uses_pipeline():
-        return None
+def _pipeline_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:

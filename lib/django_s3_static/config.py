@@ -44,6 +44,9 @@ DEFAULTS = {
     "DJANGO_S3_STATIC_SET_CORS": "0",
 }
 
+#: The static cache's file, inside DJANGO_S3_STATIC_CACHE_DIR.
+CACHE_FILE_NAME = "manifest.json"
+
 #: Config vars never passed to the app's processes at build time (heroku/python's rule).
 UNSAFE_ENV = re.compile(r"^(PATH|GIT_DIR|CPATH|CPPATH|LD_.*|LIBRARY_PATH|PYTHONHOME|PYTHONPATH)$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -181,12 +184,10 @@ def runtime_cache_file(values: Mapping[str, str]) -> str:
     """Where the dyno reads the static cache: the path .profile.d exports, else ./static_cache."""
     import os
 
-    from .static_cache import FILE_NAME
-
     folder = values.get("DJANGO_S3_STATIC_CACHE_PATH") or os.path.abspath(
         values.get("DJANGO_S3_STATIC_CACHE_DIR") or DEFAULTS["DJANGO_S3_STATIC_CACHE_DIR"]
     )
-    return os.path.join(folder, FILE_NAME)
+    return os.path.join(folder, CACHE_FILE_NAME)
 
 
 def normalize_prefix(prefix: str) -> str:

@@ -8,31 +8,25 @@ be written (only after every object it names is in the bucket).
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from . import cors, output, static_cache
-from .config import Config, app_env
+from . import output
+from .app import AppProcess
+from .config import CACHE_FILE_NAME, DEFAULTS, Config
 from .errors import BuildError
-from .plan import (
-    HASHED_CACHE_CONTROL,
-    ORIGINAL_CACHE_CONTROL,
-    Difference,
-    RemoteObject,
-    describe,
-    differences,
-    immutable_names,
-)
-from .records import is_recorded, record_name
-from .static_cache import StaticCache, StaticObject
+
+if TYPE_CHECKING:
+    from .plan import Difference, RemoteObject
+    from .static_cache import StaticCache
+
+# The app's process is started before the modules that only matter once it has answered (the
+# static cache, plans, records, S3, CORS) are imported: they load while it reads the settings.
 
 
 @dataclass
@@ -52,49 +46,17 @@ class Timings:
 
 
 @dataclass
-class AppProcess:
-    """How to run the app side: its folder, its settings module, the config vars it may see."""
-
-    app_dir: str
-    settings: str
-    env: Mapping[str, str] = field(default_factory=dict)
-
-    def run(self, result: str, collect_to: str | None = None) -> dict:
-        command = [sys.executable, "-m", "django_s3_static.collect", "--result", result]
-        if collect_to:
-            command += ["--collect-to", collect_to]
-        environment = {**os.environ, **app_env(self.env), "DJANGO_SETTINGS_MODULE": self.settings}
-        # The app's folder (as manage.py would have it) and this package, wherever it lives.
-        package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        environment["PYTHONPATH"] = os.pathsep.join(
-            p for p in (package_root, os.environ.get("PYTHONPATH", ""), self.app_dir) if p
-        )
-        process = subprocess.Popen(
-            command,
-            cwd=self.app_dir,
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-        )
-        assert process.stdout is not None
-        for line in process.stdout:
-            output.relay(line)
-        if process.wait() != 0:
-            raise BuildError("reported by the app's process", exit_code=1, reported=True)
-        with open(result, encoding="utf-8") as handle:
-            return json.load(handle)
-
-
-@dataclass
 class Outcome:
     config: Config
     cache: StaticCache
     cache_file: str
     reason: str | None  # why the committed cache was not used as is; None on the fast path
     uploaded: int = 0
+    #: On the fast path: the sources were checked with the settings alone (no app imported).
+    settings_only: bool = False
+    #: On the fast path: the cache's finders record is missing or out of date, so builds start
+    #: Django to check the sources (publish_static refreshes it).
+    record_outdated: bool = False
 
 
 def problems(
@@ -110,6 +72,8 @@ def problems(
             f"the app uses {config.bucket}/{config.location}"
         )
     elif inventory is not None:
+        from .plan import describe, differences
+
         diffs = differences(cache.objects, inventory, config.key)
         if diffs:
             found.append(describe(diffs))
@@ -121,22 +85,45 @@ def publish(
     values: Mapping[str, str],
     timings: Timings,
     progress: output.Progress | None = None,
+    refresh_record: bool = False,
+    fork: bool = False,
 ) -> Outcome:
-    """Verify the committed cache or collect, upload and write a fresh one; return what happened."""
+    """Verify the committed cache or collect, upload and write a fresh one; return what happened.
+
+    ``refresh_record`` (publish_static) rewrites a fresh cache whose finders record is out of
+    date; the build leaves the committed cache as it is. ``fork`` (the build, which has read no
+    settings) checks the sources in a fork of this process (``AppProcess.fork``).
+    """
     with tempfile.TemporaryDirectory(prefix="django-s3-static-") as workdir:
-        return _publish(app, values, timings, workdir, progress or output.Progress())
+        return _publish(
+            app, values, timings, workdir, progress or output.Progress(), refresh_record, fork
+        )
 
 
-def _publish(app, values, timings: Timings, workdir: str, progress) -> Outcome:
-    # boto3 takes a few tenths of a second to import: do it while the app's process runs.
-    importer = threading.Thread(target=_import_boto3, daemon=True)
-    importer.start()
-    inspected = app.run(os.path.join(workdir, "inspect.json"))
-    importer.join()
+def _publish(
+    app, values, timings: Timings, workdir: str, progress, refresh_record, fork
+) -> Outcome:
+    # The committed cache where the config vars say it is, and a listing of where it was
+    # published, both started before the app's settings are read: on the fast path the settings
+    # agree, and the listing has run while the app's process worked.
+    guessed_file = _committed_path(app.app_dir, values)
+    result = os.path.join(workdir, "inspect.json")
+    # First: the imports below take a while.
+    child = app.fork(result, guessed_file) if fork else app.start(result, committed=guessed_file)
+    from . import static_cache
+    from .static_cache import StaticCache, StaticObject
+
+    try:
+        guessed = static_cache.load(guessed_file)
+    except static_cache.CacheError:
+        guessed = None
+    early = EarlyListing(values, guessed)
+    inspected = app.finish(child, result)
     config = Config.from_values({**values, **inspected["settings"]})
     for secret in (config.secret_key, config.session_token):
         output.register_secret(secret)
-    timings.lap("inspect")
+    settings_only = bool(inspected.get("settings_only"))
+    timings.lap("inspect (settings only)" if settings_only else "inspect")
     output.info(
         f"Bucket: {config.bucket}, prefix {config.key_prefix or '(none)'}, public URL "
         f"{config.public_base_url}"
@@ -145,37 +132,52 @@ def _publish(app, values, timings: Timings, workdir: str, progress) -> Outcome:
         output.info(f"Debug: {config!r}")
     cors_origins = config.cors_origins  # a bad DJANGO_S3_STATIC_CORS_ORIGINS fails before uploading
 
-    from . import s3
-
-    client = s3.make_client(config)
-    inventory, requests = s3.list_inventory(client, config)
-    timings.lap(f"list ({requests} request{'s' * (requests != 1)})")
+    inventory, requests, early_seconds = early.result(config)
+    requests_text = f"{requests} request{'s' * (requests != 1)}"
+    if early_seconds is not None:
+        requests_text += " started alongside inspect"  # the lap is the wait after it
+    timings.lap(f"list ({requests_text})")
 
     cache_file = static_cache.path_in(app.app_dir, config.cache_dir)
     try:
-        committed = static_cache.load(cache_file)
+        committed = guessed if cache_file == guessed_file and guessed else None
+        committed = committed or static_cache.load(cache_file)
         found = problems(committed, inspected["fingerprint"], config, inventory)
         reason = found[0] if found else None
     except static_cache.CacheError as exc:
         reason = str(exc)
     if reason is None:
-        record(client, config, committed, inventory)
-        return Outcome(config, committed, cache_file, None)
+        recorded = inspected.get("finders")
+        outdated = not settings_only and committed.finders != recorded
+        if outdated and refresh_record and recorded is not None:
+            committed.finders = recorded
+            static_cache.write(committed, os.path.dirname(cache_file))
+        record(config, committed, inventory)
+        return Outcome(
+            config,
+            committed,
+            cache_file,
+            None,
+            settings_only=settings_only,
+            record_outdated=outdated and recorded is not None,
+        )
 
     output.info(f"Collecting: {reason}")
     root = os.path.join(workdir, "collected")
-    collected = app.run(os.path.join(workdir, "collect.json"), root)["collected"]
+    collected_report = app.run(os.path.join(workdir, "collect.json"), root)
+    collected = collected_report["collected"]
     timings.lap("collect")
     cache = StaticCache(
-        fingerprint=inspected["fingerprint"],
+        fingerprint=collected_report["fingerprint"],
         bucket=config.bucket,
         prefix=config.location,
         paths=collected["paths"],
         objects={name: StaticObject(**obj) for name, obj in collected["objects"].items()},
+        finders=collected_report.get("finders"),
     )
     output.info(
         f"Collected {len(cache.objects)} files ({output.human_bytes(cache.total_bytes)}) "
-        f"from {inspected['sources']} sources"
+        f"from {collected_report['sources']} sources"
     )
     report_missing_references(collected["missing_references"])
     uploaded = upload_missing(config, cache, inventory, root, progress)
@@ -183,36 +185,115 @@ def _publish(app, values, timings: Timings, workdir: str, progress) -> Outcome:
     if uploaded:
         check_public(config, cache, uploaded)
         timings.lap("public check")
+    from . import cors
+
     if cors.has_fonts(cache.objects):
-        cors.check_bucket(client, config.bucket, cors_origins, config.set_cors)
+        from . import s3
+
+        cors.check_bucket(s3.make_client(config), config.bucket, cors_origins, config.set_cors)
         timings.lap("cors check")
-    record(client, config, cache, inventory)
+    record(config, cache, inventory)
     static_cache.write(cache, os.path.dirname(cache_file))
     return Outcome(config, cache, cache_file, reason, len(uploaded))
 
 
-def record(client, config: Config, cache: StaticCache, inventory: Mapping) -> None:
+def _committed_path(app_dir: str, values: Mapping[str, str]) -> str:
+    """The committed cache where the config vars put it (the settings may move it: checked
+    again once they are read)."""
+    folder = (values.get("DJANGO_S3_STATIC_CACHE_DIR") or "").strip().strip("/")
+    folder = folder or DEFAULTS["DJANGO_S3_STATIC_CACHE_DIR"]
+    return os.path.join(app_dir, folder, CACHE_FILE_NAME)
+
+
+class EarlyListing:
+    """List where the committed cache was published while the app's process starts.
+
+    The place and the credentials come from the config vars and the committed cache; once the
+    settings are read, ``result()`` uses this listing only if the config lists exactly the same
+    way, and lists again otherwise. A failure here is kept, and raised only if it is the answer
+    the real listing would have given.
+    """
+
+    def __init__(self, values: Mapping[str, str], committed: StaticCache | None) -> None:
+        self.config: Config | None = None
+        self._answer: tuple | None = None
+        self._error: Exception | None = None
+        self._seconds = 0.0
+        self._thread: threading.Thread | None = None
+        if committed is None:
+            return
+        try:
+            config = Config.from_values(
+                {
+                    **values,
+                    "AWS_STORAGE_BUCKET_NAME": committed.bucket,
+                    "AWS_LOCATION": committed.prefix,
+                }
+            )
+        except BuildError:
+            return
+        if not (config.access_key and config.secret_key):
+            return  # credentials from elsewhere: boto3 finds them once the settings are known
+        self.config = config
+        self._thread = threading.Thread(target=self._list, daemon=True)
+        self._thread.start()
+
+    def _list(self) -> None:
+        from . import s3
+
+        started = time.monotonic()
+        try:
+            self._answer = s3.list_inventory(self.config)
+        except Exception as exc:
+            self._error = exc
+        self._seconds = time.monotonic() - started
+
+    def result(self, config: Config) -> tuple[dict[str, RemoteObject], int, float | None]:
+        """(inventory, requests, seconds the early listing took, or None if it was not used)."""
+        from . import s3
+
+        if self._thread is not None:
+            self._thread.join()
+            if self.config is not None and _lists_alike(self.config, config):
+                if self._error is not None:
+                    raise self._error
+                inventory, requests = self._answer
+                return inventory, requests, self._seconds
+        inventory, requests = s3.list_inventory(config)
+        return inventory, requests, None
+
+
+def _lists_alike(a: Config, b: Config) -> bool:
+    fields = (
+        "bucket",
+        "location",
+        "region",
+        "endpoint_url",
+        "access_key",
+        "secret_key",
+        "session_token",
+        "connect_timeout",
+        "read_timeout",
+        "max_attempts",
+    )
+    return all(getattr(a, name) == getattr(b, name) for name in fields)
+
+
+def record(config: Config, cache: StaticCache, inventory: Mapping) -> None:
     """Keep this publish's manifest in the bucket, for prune_static; skipped when already there.
 
     The listing already names every record, so a fresh cache that was recorded before (by
     publish_static or an earlier build) costs no request at all.
     """
     from . import s3
+    from .records import is_recorded, record_name
 
     names = [key[len(config.key_prefix) :] for key in inventory]
     if is_recorded(cache, names):
         return
     name = record_name(cache, time.time(), os.environ.get("SOURCE_VERSION"))
-    s3.put_record(client, config, name, cache.to_json().encode())
+    s3.put_record(config, name, cache.to_json().encode())
     output.info(f"Recorded this publish as {config.key(name)} (for prune_static)")
-
-
-def _import_boto3() -> None:
-    try:
-        import boto3.session  # noqa: F401
-        import botocore.config  # noqa: F401
-    except ImportError:
-        pass  # make_client() reports it
 
 
 def upload_missing(
@@ -224,6 +305,12 @@ def upload_missing(
 ) -> list[str]:
     """Upload what the bucket lacks; raise (before any cache is written) on any failure."""
     from . import s3
+    from .plan import (
+        HASHED_CACHE_CONTROL,
+        ORIGINAL_CACHE_CONTROL,
+        differences,
+        immutable_names,
+    )
 
     immutable = immutable_names(cache.paths)
     diffs = differences(cache.objects, inventory, config.key)
@@ -258,8 +345,14 @@ def upload_missing(
     progress.done()
     if result.failed:
         first_name, first = result.failed[0]
+        summary = f"{len(result.failed)} of {len(jobs)} uploads failed; first: {first_name}"
+        if result.not_sent:
+            summary = (
+                f"The first upload ({first_name}) was refused, so the other "
+                f"{result.not_sent} were not sent."
+            )
         raise BuildError(
-            f"{len(result.failed)} of {len(jobs)} uploads failed; first: {first_name}",
+            summary,
             first.title,
             *first.details,
             "Nothing was released: no slug refers to the missing objects. Run the build again:",
@@ -295,7 +388,10 @@ def conflict_error(config: Config, conflicts: list[Difference]) -> BuildError:
 
 def check_public(config: Config, cache: StaticCache, uploaded: list[str]) -> None:
     """Fetch one uploaded object as a browser would; fail with the policy to add if refused."""
+    import urllib.parse
+
     from . import s3
+    from .plan import immutable_names
 
     if config.skip_public_check:
         output.info("Public access check skipped (DJANGO_S3_STATIC_SKIP_PUBLIC_CHECK)")

@@ -14,10 +14,12 @@ import re
 import reprlib
 from dataclasses import dataclass, field
 
+from . import finders as finders_record
+from .config import CACHE_FILE_NAME
 from .paths import name_problem
 
 FORMAT_VERSION = 1
-FILE_NAME = "manifest.json"
+FILE_NAME = CACHE_FILE_NAME
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 500_000
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
@@ -40,6 +42,10 @@ class StaticCache:
     prefix: str
     paths: dict[str, str] = field(default_factory=dict)
     objects: dict[str, StaticObject] = field(default_factory=dict)
+    #: How the staticfiles finders found the sources (``finders.record``): lets a build check
+    #: the fingerprint with the settings alone. None in caches that predate it, or when the app's
+    #: finders cannot be checked that way.
+    finders: dict | None = None
 
     def to_json(self) -> str:
         """Sorted JSON with one entry per line, so a diff shows exactly the files that changed."""
@@ -50,9 +56,18 @@ class StaticCache:
 
         objects = {name: {"md5": obj.md5, "size": obj.size} for name, obj in self.objects.items()}
         location = {"bucket": self.bucket, "prefix": self.prefix}
+        finders = ""
+        if self.finders is not None:
+            apps = ",\n".join(f"   {_dump(app)}" for app in self.finders["apps"])
+            rest = {k: v for k, v in sorted(self.finders.items()) if k != "apps"}
+            finders = (
+                ' "finders": {\n'
+                + (f'  "apps": [\n{apps}\n  ],\n' if apps else '  "apps": [],\n')
+                + ",\n".join(f"  {_dump(k)}: {_dump(v)}" for k, v in rest.items())
+                + "\n },\n"
+            )
         return (
-            "{\n"
-            f' "fingerprint": {_dump(self.fingerprint)},\n'
+            "{\n" + finders + f' "fingerprint": {_dump(self.fingerprint)},\n'
             f' "location": {_dump(location)},\n'
             f' "objects": {table(objects)},\n'
             f' "paths": {table(self.paths)},\n'
@@ -145,7 +160,15 @@ def parse(document: object) -> StaticCache:
         _check_name(hashed)
         if hashed not in checked_objects:
             raise CacheError(f"{original!r} maps to {hashed!r}, which is not among the objects")
-    return StaticCache(fingerprint, location["bucket"], prefix, dict(paths), checked_objects)
+    recorded = None
+    if "finders" in document:
+        try:
+            recorded = finders_record.check(document["finders"])
+        except finders_record.RecordError as exc:
+            raise CacheError(str(exc)) from None
+    return StaticCache(
+        fingerprint, location["bucket"], prefix, dict(paths), checked_objects, recorded
+    )
 
 
 def _check_name(name: object) -> None:

@@ -1173,8 +1173,8 @@ def fast_path_phases(results: TreeResults) -> str:
     total = statistics.median(run.phases.get("total", 0.0) for run in runs)
     return (
         f"Fast path, Timings: line (medians): {medians}; bin/compile wall {wall:.2f} s, so "
-        f"{wall - total:.2f} s is outside the helper's clock (bash, the boto3 check in "
-        "lib/python.sh, the helper's Python start-up and imports)."
+        f"{wall - total:.2f} s is outside the helper's clock (bash, the helper's Python "
+        "start-up and imports)."
     )
 
 

@@ -7,6 +7,7 @@ else; one changed file = the LIST plus one PUT per new object.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -125,6 +126,8 @@ def test_committed_cache_makes_the_build_skip_collectstatic_within_the_request_b
     assert fast.returncode == 0, fast.output
     assert "Static files unchanged" in fast.stdout
     assert "Collecting" not in fast.stdout
+    assert "Timings: inspect (settings only)" in fast.stdout  # no app was imported
+    assert "started alongside inspect" in fast.stdout  # listed while the settings loaded
     assert delta(before, counts(s3server, bucket)) == {"LIST": 1}
 
     # One changed source file: the fallback uploads only the new objects.
@@ -143,3 +146,47 @@ def test_committed_cache_makes_the_build_skip_collectstatic_within_the_request_b
     # One anonymous GET of the public access check, and one GetBucketCors (the app has fonts).
     assert spent.pop("GET") == 2
     assert spent == {}, spent
+
+
+def test_a_cache_without_finders_record_is_checked_by_django_and_refreshed_by_publish(
+    checkout, s3server, bucket, make_slug
+):
+    """Caches written before the finders record (or hand-edited ones) still give the fast path,
+    by a full Django start-up; publish_static adds the record without uploading anything."""
+    assert manage(checkout, s3server, bucket, "publish_static").returncode == 0
+    cache_file = checkout / "static_cache" / "manifest.json"
+    document = json.loads(cache_file.read_text())
+    del document["finders"]
+    cache_file.write_text(json.dumps(document, indent=1))
+
+    def build(requests):
+        slug = make_slug("example_app")
+        shutil.rmtree(slug.build_dir)
+        shutil.copytree(checkout, slug.build_dir)
+        os.makedirs(os.path.join(slug.build_dir, ".heroku"))
+        os.symlink(slug.python_home, os.path.join(slug.build_dir, ".heroku", "python"))
+        slug.set_config(**deploy_config(s3server, bucket, AWS_LOCATION="static"))
+        before = counts(s3server, bucket)
+        result = slug.compile()
+        assert result.returncode == 0, result.output
+        assert "Static files unchanged" in result.stdout
+        assert delta(before, counts(s3server, bucket)) == requests
+        return result
+
+    # The edited cache is new to the bucket's publish records: this build records it (one PUT).
+    old = build({"LIST": 1, "PUT": 1})
+    assert "Timings: inspect " in old.stdout and "settings only" not in old.stdout
+    assert "static_cache/manifest.json has no finders record for these settings" in old.stdout
+    assert "run 'python manage.py publish_static' and commit it" in old.stdout
+
+    before = counts(s3server, bucket)
+    refreshed = manage(checkout, s3server, bucket, "publish_static")
+    assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
+    assert "Updated its finders record" in refreshed.stdout
+    # Nothing uploaded; the refreshed cache is the very one the first publish recorded.
+    assert delta(before, counts(s3server, bucket)) == {"LIST": 1}
+    assert "finders" in json.loads(cache_file.read_text())
+
+    new = build({"LIST": 1})
+    assert "Timings: inspect (settings only)" in new.stdout
+    assert "no finders record" not in new.stdout

@@ -178,7 +178,9 @@ def test_a_failed_upload_leaves_no_slug_pointing_at_missing_objects(make_slug, s
     )
     result = slug.compile()
     assert result.returncode == 1
-    assert "uploads failed" in result.stdout
+    # The first PUT is refused: at once (the rest are not sent) or, on a slow machine, after
+    # the others started (each is refused too).
+    assert "were not sent" in result.stdout or "uploads failed" in result.stdout
     assert "s3:PutObject" in result.stdout
     assert "Nothing was released" in result.stdout
     assert not os.path.exists(os.path.join(slug.build_dir, "static_cache", "manifest.json"))

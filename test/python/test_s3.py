@@ -51,7 +51,7 @@ def test_listing_pages_by_1000_keys_and_stays_in_the_prefix(s3server, bucket):
 
 
 def s3mod_list(config: Config):
-    return s3.list_inventory(s3.make_client(config), config)
+    return s3.list_inventory(config)
 
 
 def test_upload_sets_type_cache_control_and_is_public(s3server, bucket, tmp_path):
@@ -110,8 +110,7 @@ def test_read_only_credentials_name_the_missing_permission(s3server, bucket, tmp
             "AWS_S3_ENDPOINT_URL": s3server.endpoint,
         }
     )
-    client = s3.make_client(config)
-    inventory, _ = s3.list_inventory(client, config)  # listing is allowed
+    inventory, _ = s3.list_inventory(config)  # listing is allowed
     assert inventory == {}
     result = s3.upload(config, [job(tmp_path, "a.css", b"a")], lambda j: "x")
     error = result.failed[0][1]
@@ -130,7 +129,7 @@ def test_read_only_credentials_name_the_missing_permission(s3server, bucket, tmp
 def test_listing_errors_say_what_failed(s3server, bucket, change, title):
     config = config_for(s3server, bucket, **change)
     with pytest.raises(BuildError) as raised:
-        s3.list_inventory(s3.make_client(config), config)
+        s3.list_inventory(config)
     assert title in raised.value.title
     assert "wrong-secret" not in str(raised.value.title) + " ".join(raised.value.details)
 
@@ -158,3 +157,193 @@ def test_content_types():
     assert s3.content_type("a.png") == "image/png"
     assert s3.content_type("noext") == "application/octet-stream"
     assert os.path.splitext("x.map")[1] == ".map" and s3.content_type("x.map") == "application/json"
+
+
+def test_canonical_query_is_sorted_and_percent_encoded():
+    query = {"prefix": "static/a b+ç", "list-type": "2", "continuation-token": "x/y=="}
+    assert s3.canonical_query(query) == (
+        "continuation-token=x%2Fy%3D%3D&list-type=2&prefix=static%2Fa%20b%2B%C3%A7"
+    )
+
+
+BOTO3_FREE = """
+import hashlib, json, os, sys
+
+class NoBoto:  # refuses boto3 and botocore: the fast path and uploads must not need them
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("boto3", "botocore", "s3transfer"):
+            raise ImportError(f"{name} is blocked in this test")
+        return None
+
+sys.meta_path.insert(0, NoBoto())
+from django_s3_static import s3
+from django_s3_static.config import Config
+
+config = Config.from_values(json.loads(sys.argv[1]))
+path = sys.argv[2]
+content = open(path, "rb").read()
+job = s3.UploadJob("css/a.0123456789ab.css", path, len(content),
+                   hashlib.md5(content).hexdigest(), True)
+result = s3.upload(config, [job], lambda j: "public, max-age=1")
+s3.put_record(config, ".manifests/20261128T000000Z-local-0123456789ab.json", b'{"a": 1}')
+inventory, requests = s3.list_inventory(config)
+print(json.dumps({"uploaded": result.uploaded, "failed": [n for n, _ in result.failed],
+                  "keys": sorted(inventory), "requests": requests,
+                  "imported": sorted(m for m in sys.modules if m.startswith(("boto", "s3t")))}))
+"""
+
+
+def test_explicit_keys_list_upload_and_record_without_boto3(s3server, bucket, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    values = {
+        "AWS_STORAGE_BUCKET_NAME": bucket,
+        "AWS_ACCESS_KEY_ID": s3server.access_key,
+        "AWS_SECRET_ACCESS_KEY": s3server.secret_key,
+        "AWS_S3_ENDPOINT_URL": s3server.endpoint,
+        "AWS_LOCATION": "static",
+    }
+    css = tmp_path / "a.css"
+    css.write_bytes(b"body { color: blue }")
+    lib = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "lib")
+    process = subprocess.run(
+        [sys.executable, "-c", BOTO3_FREE, json.dumps(values), str(css)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": lib},
+        timeout=60,
+    )
+    assert process.returncode == 0, process.stderr
+    answer = json.loads(process.stdout)
+    assert answer["uploaded"] == ["css/a.0123456789ab.css"] and answer["failed"] == []
+    assert answer["keys"] == [
+        "static/.manifests/20261128T000000Z-local-0123456789ab.json",
+        "static/css/a.0123456789ab.css",
+    ]
+    assert answer["requests"] == 1
+    assert answer["imported"] == []
+    status, headers, body = public_get(
+        f"{s3server.endpoint}/{bucket}/static/.manifests/20261128T000000Z-local-0123456789ab.json"
+    )
+    assert (status, body) == (200, b'{"a": 1}')
+    assert headers["Cache-Control"] == "no-store"
+
+
+def test_without_explicit_keys_boto3_finds_the_credentials(s3server, bucket, tmp_path):
+    """No keys in the settings or config vars: boto3's own chain (here a shared credentials
+    file, as a developer's machine has) signs the same requests."""
+    credentials = tmp_path / "credentials"
+    credentials.write_text(
+        f"[default]\naws_access_key_id = {s3server.access_key}\n"
+        f"aws_secret_access_key = {s3server.secret_key}\n"
+    )
+    config = Config.from_values(
+        {"AWS_STORAGE_BUCKET_NAME": bucket, "AWS_S3_ENDPOINT_URL": s3server.endpoint}
+    )
+    saved = {k: os.environ.pop(k, None) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(credentials)
+    try:
+        result = s3.upload(config, [job(tmp_path, "b.css", b"b", False)], lambda j: "x")
+        inventory, _ = s3.list_inventory(config)
+    finally:
+        os.environ.pop("AWS_SHARED_CREDENTIALS_FILE")
+        os.environ.update({k: v for k, v in saved.items() if v is not None})
+    assert result.uploaded == ["b.css"]
+    assert list(inventory) == ["b.css"]
+
+
+def test_the_publish_record_is_retried_like_uploads(s3server, bucket):
+    from support.faultproxy import FaultProxy
+
+    with FaultProxy(s3server.endpoint, seed=7) as proxy:
+        proxy.set_faults("PUT", limit=2, slowdown=1.0)  # the first two PUTs: 503 SlowDown
+        config = config_for(s3server, bucket, AWS_S3_ENDPOINT_URL=proxy.url)
+        s3.put_record(config, ".manifests/r.json", b"{}")
+        assert proxy.count("PUT") == 3
+    status, _, body = public_get(f"{s3server.endpoint}/{bucket}/.manifests/r.json")
+    assert (status, body) == (200, b"{}")
+
+
+def _committed(bucket: str, prefix: str = "static"):
+    from django_s3_static.static_cache import StaticCache
+
+    return StaticCache("sha256:" + "0" * 64, bucket, prefix)
+
+
+def test_the_early_listing_is_used_only_when_the_settings_list_the_same_place(s3server, bucket):
+    from django_s3_static.publish import EarlyListing
+
+    s3server.client().put_object(Bucket=bucket, Key="static/a.css", Body=b"a")
+    values = {
+        "AWS_STORAGE_BUCKET_NAME": bucket,
+        "AWS_ACCESS_KEY_ID": s3server.access_key,
+        "AWS_SECRET_ACCESS_KEY": s3server.secret_key,
+        "AWS_S3_ENDPOINT_URL": s3server.endpoint,
+        "AWS_LOCATION": "static",
+    }
+    config = Config.from_values(values)
+
+    same = EarlyListing(values, _committed(bucket))
+    inventory, requests, seconds = same.result(config)
+    assert list(inventory) == ["static/a.css"] and requests == 1 and seconds is not None
+
+    # Published elsewhere (a bucket that does not even exist): that listing's error is dropped,
+    # and the configured place is listed.
+    moved = EarlyListing(values, _committed("no-such-bucket-early"))
+    inventory, requests, seconds = moved.result(config)
+    assert list(inventory) == ["static/a.css"] and seconds is None
+
+    # The settings use other credentials than the config vars: listed again with theirs.
+    other = EarlyListing({**values, "AWS_SECRET_ACCESS_KEY": "wrong-secret-x"}, _committed(bucket))
+    inventory, _, seconds = other.result(config)
+    assert list(inventory) == ["static/a.css"] and seconds is None
+
+    # No committed cache, or no explicit keys: nothing is listed early.
+    assert EarlyListing(values, None).config is None
+    keyless = {k: v for k, v in values.items() if not k.startswith("AWS_SECRET")}
+    assert EarlyListing(keyless, _committed(bucket)).config is None
+
+
+def test_an_early_listing_error_is_the_answer_when_the_place_is_the_same(s3server):
+    from django_s3_static.publish import EarlyListing
+
+    values = {
+        "AWS_STORAGE_BUCKET_NAME": "no-such-bucket-early",
+        "AWS_ACCESS_KEY_ID": s3server.access_key,
+        "AWS_SECRET_ACCESS_KEY": s3server.secret_key,
+        "AWS_S3_ENDPOINT_URL": s3server.endpoint,
+        "AWS_LOCATION": "static",
+    }
+    early = EarlyListing(values, _committed("no-such-bucket-early"))
+    with pytest.raises(BuildError, match="does not exist"):
+        early.result(Config.from_values(values))
+
+
+def test_a_refused_first_put_stops_the_upload_after_one_request(
+    s3server, bucket, tmp_path, monkeypatch
+):
+    """Credentials that may not write: one PUT is refused, the other 49 are never sent.
+
+    The head start is widened so a loaded machine cannot answer after it ends (by default the
+    rest start after 25 ms, and would each be refused in turn)."""
+    from support.faultproxy import FaultProxy
+
+    monkeypatch.setattr(s3, "FIRST_PUT_HEAD_START", 30.0)
+    env = s3server.env
+    jobs = [job(tmp_path, f"f{i}.0123456789ab.css", b"x%d" % i) for i in range(50)]
+    with FaultProxy(s3server.endpoint) as proxy:  # no faults: it counts what reaches the server
+        config = Config.from_values(
+            {
+                "AWS_STORAGE_BUCKET_NAME": bucket,
+                "AWS_ACCESS_KEY_ID": env["DSS_TEST_S3_READ_ACCESS_KEY"],
+                "AWS_SECRET_ACCESS_KEY": env["DSS_TEST_S3_READ_SECRET_KEY"],
+                "AWS_S3_ENDPOINT_URL": proxy.url,
+            }
+        )
+        result = s3.upload(config, jobs, lambda j: HASHED_CACHE_CONTROL)
+        assert proxy.count("PUT") == 1
+    assert result.uploaded == [] and result.not_sent == 49 and len(result.failed) == 50
+    assert result.failed[0][0] == "f0.0123456789ab.css"  # the refused one comes first
+    assert all("Access denied" in error.title for _, error in result.failed)

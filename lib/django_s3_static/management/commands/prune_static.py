@@ -59,7 +59,7 @@ class Command(BaseCommand):
         from ... import s3
 
         client = s3.make_client(config)
-        listed, _ = s3.list_inventory(client, config)
+        listed, _ = s3.list_inventory(config)
         inventory = {
             key[len(config.key_prefix) :]: remote
             for key, remote in listed.items()

@@ -13,8 +13,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from ... import output
+from ...app import AppProcess
 from ...errors import BuildError
-from ...publish import AppProcess, Timings, publish
+from ...publish import Timings, publish
 from ._common import app_dir, command_error, values
 
 
@@ -26,13 +27,22 @@ class Command(BaseCommand):
         timings = Timings()
         output.step("Publishing static files (django-s3-static)")
         try:
-            outcome = publish(app, values(), timings, output.Progress())
+            outcome = publish(app, values(), timings, output.Progress(), refresh_record=True)
         except BuildError as exc:
             if exc.reported:
                 raise SystemExit(exc.exit_code or 1) from None
             raise command_error(exc) from None
         folder = os.path.relpath(os.path.dirname(outcome.cache_file), os.getcwd())
-        if outcome.reason is None:
+        if outcome.reason is None and outcome.record_outdated:
+            output.info(
+                f"Nothing to upload: {folder} is fresh and all {len(outcome.cache.objects)} "
+                "objects are in the bucket."
+            )
+            output.info(
+                f"Updated its finders record, which lets builds check the sources without "
+                f"starting Django: git add {folder} && git commit -m 'Refresh the static cache'"
+            )
+        elif outcome.reason is None:
             output.info(
                 f"Nothing to publish: {folder} is fresh and all {len(outcome.cache.objects)} "
                 "objects are in the bucket."

@@ -13,10 +13,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from ... import output, static_cache
-from ...collect import source_fingerprint_inputs
+from ...collect import registry_fingerprint
 from ...config import Config
 from ...errors import BuildError
-from ...fingerprint import fingerprint
 from ...publish import problems
 from ._common import app_dir, command_error, values
 
@@ -47,10 +46,10 @@ class Command(BaseCommand):
             if not sources_only:
                 from ... import s3
 
-                inventory, _ = s3.list_inventory(s3.make_client(config), config)
+                inventory, _ = s3.list_inventory(config)
         except BuildError as exc:
             raise command_error(exc) from None
-        current = fingerprint(*source_fingerprint_inputs(settings))
+        current, _, _ = registry_fingerprint(settings)
         found = problems(cache, current, config, inventory)
         if found:
             raise CommandError(

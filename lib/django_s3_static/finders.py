@@ -1,0 +1,224 @@
+"""Where the staticfiles finders look, recorded so a build can check the sources with the settings
+alone.
+
+Fingerprinting the sources needs the list of files Django's finders return, and the app
+directories finder asks the app registry for every installed app's folder: ``django.setup()``,
+which imports every app (the admin alone imports most of Django). For a small app that start-up is
+most of a build that changes nothing. So each publish records, beside the fingerprint, how the
+registry answered: the finders and ``INSTALLED_APPS`` as set, and for each app its name and the
+module defining its AppConfig, with that file's SHA-256. A later build that finds the same settings
+and the same AppConfig files knows the same folders without importing a single app, lists them with
+Django's own finder code, and fingerprints the files. Anything it cannot vouch for (another
+finder, an AppConfig with its own ``path``, a namespace package, a changed ``apps.py``) means the
+full ``django.setup()``, as before; so does any difference in the fingerprint, since only the full
+start-up decides that sources changed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from . import fingerprint
+
+FILE_SYSTEM_FINDER = "django.contrib.staticfiles.finders.FileSystemFinder"
+APP_DIRECTORIES_FINDER = "django.contrib.staticfiles.finders.AppDirectoriesFinder"
+KNOWN_FINDERS = frozenset({FILE_SYSTEM_FINDER, APP_DIRECTORIES_FINDER})
+MAX_APPS = 1000
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class RecordError(Exception):
+    """A recorded finders section that is malformed; the message says how, in one line."""
+
+
+def module_location(dotted: str) -> tuple[str, bool] | None:
+    """The source file of a module and whether it is a package, found without running it.
+
+    Only the top-level package is looked up through the import system (which runs nothing of
+    it); below that the folders are walked as the standard path finder would. Anything that
+    is not a plain ``.py`` module or a regular package (namespace packages, compiled modules,
+    zip imports) gives None: the caller then falls back to importing.
+    """
+    parts = dotted.split(".")
+    try:
+        spec = importlib.util.find_spec(parts[0])
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin or not spec.has_location:
+        return None
+    if spec.submodule_search_locations is None:
+        if len(parts) > 1 or not spec.origin.endswith(".py"):
+            return None
+        return spec.origin, False
+    if not spec.origin.endswith("__init__.py"):
+        return None  # a namespace package, or compiled
+    folder = os.path.dirname(spec.origin)
+    for index, part in enumerate(parts[1:], start=2):
+        package_init = os.path.join(folder, part, "__init__.py")
+        module_file = os.path.join(folder, part + ".py")
+        if os.path.isfile(package_init):
+            folder = os.path.dirname(package_init)
+            if index == len(parts):
+                return package_init, True
+        elif os.path.isfile(module_file) and index == len(parts):
+            if _has_compiled_twin(folder, part):
+                return None  # an extension module would win over the .py
+            return module_file, False
+        else:
+            return None
+    return spec.origin, True
+
+
+def _has_compiled_twin(folder: str, name: str) -> bool:
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    return any(os.path.exists(os.path.join(folder, name + s)) for s in EXTENSION_SUFFIXES)
+
+
+def module_folder(dotted: str) -> str | None:
+    """The folder Django gives an app when its AppConfig does not set ``path``."""
+    found = module_location(dotted)
+    return os.path.dirname(found[0]) if found else None
+
+
+def file_sha256(path: str) -> str:
+    with open(path, "rb") as handle:
+        return fingerprint.file_sha256(handle)
+
+
+def record(settings: Any, app_configs: list, ignore_patterns: list[str]) -> dict | None:
+    """What the next build needs to find the same folders without the registry; None if it can't.
+
+    Called in a process where ``django.setup()`` has run, with the registry's app configs.
+    """
+    finders = list(settings.STATICFILES_FINDERS)
+    installed = list(settings.INSTALLED_APPS)
+    if not set(finders) <= KNOWN_FINDERS or len(installed) != len(app_configs):
+        return None
+    if not all(isinstance(entry, str) for entry in installed) or len(installed) > MAX_APPS:
+        return None
+    apps = []
+    for entry, app_config in zip(installed, app_configs, strict=True):
+        config_module = type(app_config).__module__
+        found = module_location(config_module)
+        folder = module_folder(app_config.name)
+        if found is None or folder is None:
+            return None
+        if os.path.realpath(folder) != os.path.realpath(app_config.path):
+            return None  # the AppConfig sets its own path: only the registry knows it
+        apps.append(
+            {"config": config_module, "name": app_config.name, "sha256": file_sha256(found[0])}
+        )
+        if not consistent(entry, apps[-1]):
+            return None
+    return {
+        "apps": apps,
+        "ignore_patterns": sorted(ignore_patterns),
+        "installed_apps": installed,
+        "staticfiles_finders": finders,
+    }
+
+
+def consistent(entry: str, app: Mapping[str, str]) -> bool:
+    """Whether an INSTALLED_APPS entry can have resolved to this app, as Django resolves them:
+    a module (its ``apps`` submodule's AppConfig, or the plain AppConfig) or an AppConfig's path.
+    """
+    if entry == app["name"]:
+        return app["config"] in (f"{entry}.apps", "django.apps.config")
+    module, _, _class = entry.rpartition(".")
+    return module == app["config"]
+
+
+def check(document: object) -> dict:
+    """Validate a recorded finders section read from a committed cache (pure; fuzzed)."""
+    if not isinstance(document, dict) or set(document) != {
+        "apps",
+        "ignore_patterns",
+        "installed_apps",
+        "staticfiles_finders",
+    }:
+        raise RecordError("the static cache's 'finders' section is not as written")
+    apps = document["apps"]
+    installed = document["installed_apps"]
+    finders = document["staticfiles_finders"]
+    patterns = document["ignore_patterns"]
+    for value in (apps, installed, finders, patterns):
+        if not isinstance(value, list) or len(value) > MAX_APPS:
+            raise RecordError("the static cache's 'finders' section has a malformed list")
+    if not all(isinstance(p, str) and len(p) < 256 for p in patterns):
+        raise RecordError("the static cache's 'finders' section has a malformed ignore pattern")
+    if not all(isinstance(f, str) and f in KNOWN_FINDERS for f in finders):
+        raise RecordError("the static cache's 'finders' section names an unknown finder")
+    if len(apps) != len(installed):
+        raise RecordError("the static cache's 'finders' section does not match its app list")
+    for entry, app in zip(installed, apps, strict=True):
+        if not isinstance(entry, str) or not _DOTTED.match(entry) or not isinstance(app, dict):
+            raise RecordError("the static cache's 'finders' section has a malformed app")
+        if set(app) != {"config", "name", "sha256"} or not all(
+            isinstance(app[k], str) for k in app
+        ):
+            raise RecordError("the static cache's 'finders' section has a malformed app")
+        if not (_DOTTED.match(app["name"]) and _DOTTED.match(app["config"])):
+            raise RecordError("the static cache's 'finders' section has a malformed app")
+        if not _SHA256.match(app["sha256"]) or not consistent(entry, app):
+            raise RecordError("the static cache's 'finders' section has an inconsistent app")
+    return document
+
+
+def app_folders(settings: Any, recorded: Mapping) -> list[tuple[str, str]] | None:
+    """(app name, folder) in registry order, if the settings and AppConfig files are unchanged.
+
+    None when anything differs from the record: the caller must ask the real registry.
+    """
+    if list(settings.STATICFILES_FINDERS) != recorded["staticfiles_finders"]:
+        return None
+    if list(settings.INSTALLED_APPS) != recorded["installed_apps"]:
+        return None
+    folders = []
+    for app in recorded["apps"]:
+        found = module_location(app["config"])
+        folder = module_folder(app["name"])
+        if found is None or folder is None or file_sha256(found[0]) != app["sha256"]:
+            return None
+        folders.append((app["name"], folder))
+    return folders
+
+
+def listed_files(settings: Any, recorded: Mapping) -> Iterator[tuple[str, Any]] | None:
+    """What ``finder.list()`` gives for each finder in the settings, the registry unasked; or None.
+
+    The file system finder is Django's own; the app directories finder is Django's too, handed
+    the folders the record vouches for instead of asking the registry.
+    """
+    folders = app_folders(settings, recorded)
+    if folders is None:
+        return None
+    from django.contrib.staticfiles.finders import AppDirectoriesFinder, FileSystemFinder
+
+    class RecordedAppDirectoriesFinder(AppDirectoriesFinder):
+        def __init__(self) -> None:  # AppDirectoriesFinder.__init__, with the registry's answer
+            self.apps = []
+            self.storages = {}
+            for name, path in folders:
+                storage = self.storage_class(os.path.join(path, self.source_dir))
+                if os.path.isdir(storage.location):
+                    self.storages[name] = storage
+                    if name not in self.apps:
+                        self.apps.append(name)
+
+    ignore = list(recorded["ignore_patterns"])
+    made = {
+        FILE_SYSTEM_FINDER: FileSystemFinder,
+        APP_DIRECTORIES_FINDER: RecordedAppDirectoriesFinder,
+    }
+
+    def files() -> Iterator[tuple[str, Any]]:
+        for finder_path in recorded["staticfiles_finders"]:
+            yield from made[finder_path]().list(ignore)
+
+    return files()

@@ -1,0 +1,410 @@
+"""Checking the sources with the settings alone: the finders record, and that it never disagrees
+with Django's own finders.
+
+The child process (``django_s3_static.collect``) runs on a small project made for each test, once
+with the full ``django.setup()`` and once with the record of an earlier run. Whatever was changed
+in between, the settings-only answer is either the same fingerprint as the full start-up gives, or
+no answer (and the full start-up decides).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from django_s3_static import finders, static_cache
+from django_s3_static.static_cache import StaticCache, StaticObject
+
+LIB = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "lib")
+DEFAULT_FINDERS = [finders.FILE_SYSTEM_FINDER, finders.APP_DIRECTORIES_FINDER]
+APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.staticfiles",
+    "shop.apps.ShopConfig",  # an AppConfig's path, as the Django tutorial writes it
+    "blog",  # a module whose apps.py holds the default AppConfig
+    "news",  # a module without apps.py, and no static folder
+]
+
+
+def write(path, text: str | bytes) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    mode = "wb" if isinstance(text, bytes) else "w"
+    with open(path, mode) as handle:
+        handle.write(text)
+
+
+def settings_text(apps=APPS, dirs=None, finders_setting=None) -> str:
+    dirs = dirs if dirs is not None else ["assets", ("vendor", "vendor")]
+    lines = [
+        "import os",
+        "BASE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))",
+        "SECRET_KEY = 'test-only'",
+        f"INSTALLED_APPS = {apps!r}",
+        "STATIC_URL = 'static/'",
+        "DATABASES = {}",
+        "STATICFILES_DIRS = [",
+        *(
+            f"    ({d[0]!r}, os.path.join(BASE, {d[1]!r})),"
+            if isinstance(d, tuple)
+            else f"    os.path.join(BASE, {d!r}),"
+            for d in dirs
+        ),
+        "]",
+    ]
+    if finders_setting is not None:
+        lines.append(f"STATICFILES_FINDERS = {finders_setting!r}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path / "project"
+    write(root / "proj" / "__init__.py", "")
+    write(root / "proj" / "settings.py", settings_text())
+    write(root / "shop" / "__init__.py", "")
+    write(
+        root / "shop" / "apps.py",
+        "from django.apps import AppConfig\n\n\nclass ShopConfig(AppConfig):\n    name = 'shop'\n",
+    )
+    write(root / "shop" / "static" / "shop" / "site.css", "body { color: red }\n")
+    write(root / "shop" / "static" / "common" / "same.css", "/* shop */\n")
+    write(root / "blog" / "__init__.py", "")
+    write(
+        root / "blog" / "apps.py",
+        "from django.apps import AppConfig\n\n\nclass BlogConfig(AppConfig):\n    name = 'blog'\n",
+    )
+    write(root / "blog" / "static" / "blog" / "b.js", "console.log('blog')\n")
+    write(root / "blog" / "static" / "common" / "same.css", "/* blog */\n")
+    write(root / "news" / "__init__.py", "")
+    write(root / "assets" / "extra.css", "h1 { margin: 0 }\n")
+    write(root / "vendor" / "lib.js", "var lib = 1;\n")
+    return root
+
+
+def run_child(project, expect: dict | None = None) -> dict:
+    result = project.parent / f"result-{len(os.listdir(project.parent))}.json"
+    command = [sys.executable, "-m", "django_s3_static.collect", "--result", str(result)]
+    if expect is not None:  # the committed cache the build hands the child
+        committed = StaticCache(expect["fingerprint"], "bucket", "", finders=expect["finders"])
+        command += ["--committed", static_cache.write(committed, str(project.parent / "cache"))]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(PYTHONPATH=os.pathsep.join([LIB, str(project)]))
+    env["DJANGO_SETTINGS_MODULE"] = "proj.settings"
+    process = subprocess.run(
+        command, cwd=project, env=env, capture_output=True, text=True, timeout=120
+    )
+    if process.returncode != 0:
+        return {"error": process.stdout + process.stderr}
+    return json.loads(result.read_text())
+
+
+def published(project) -> dict:
+    """What a publish records: the full start-up's fingerprint and finders record."""
+    report = run_child(project)
+    assert "error" not in report, report
+    return {"fingerprint": report["fingerprint"], "finders": report["finders"]}
+
+
+def test_the_record_names_each_app_and_the_file_defining_its_appconfig(project):
+    recorded = published(project)["finders"]
+    assert recorded["installed_apps"] == APPS
+    assert recorded["staticfiles_finders"] == DEFAULT_FINDERS
+    assert recorded["ignore_patterns"] == sorted(["CVS", ".*", "*~"])
+    by_name = {app["name"]: app for app in recorded["apps"]}
+    assert [app["name"] for app in recorded["apps"]] == [
+        "django.contrib.admin",
+        "django.contrib.auth",
+        "django.contrib.contenttypes",
+        "django.contrib.staticfiles",
+        "shop",
+        "blog",
+        "news",
+    ]
+    assert by_name["shop"]["config"] == "shop.apps"
+    assert by_name["blog"]["config"] == "blog.apps"
+    assert by_name["news"]["config"] == "django.apps.config"
+    shop_apps = (project / "shop" / "apps.py").read_bytes()
+    import hashlib
+
+    assert by_name["shop"]["sha256"] == hashlib.sha256(shop_apps).hexdigest()
+    assert finders.check(recorded) == recorded
+
+
+def test_unchanged_sources_are_checked_with_the_settings_alone(project):
+    full = run_child(project)
+    expect = {"fingerprint": full["fingerprint"], "finders": full["finders"]}
+    report = run_child(project, expect)
+    assert report["settings_only"] is True
+    assert report["fingerprint"] == expect["fingerprint"]
+    assert report["sources"] == full["sources"] > 100  # the admin's files and the project's 6
+    assert "finders" not in report  # nothing imported that could record it
+
+
+def _append(path, text):
+    with open(path, "a") as handle:
+        handle.write(text)
+
+
+MUTATIONS = {
+    # name: (change, settings-only answer expected, fingerprint changes)
+    "one byte of an app's static file": (
+        lambda p: _append(p / "shop" / "static" / "shop" / "site.css", " "),
+        False,
+        True,
+    ),
+    "a file added to STATICFILES_DIRS": (
+        lambda p: write(p / "assets" / "new.css", "a{}"),
+        False,
+        True,
+    ),
+    "a static folder added to an app that had none": (
+        lambda p: write(p / "news" / "static" / "news" / "n.css", "n{}"),
+        False,
+        True,
+    ),
+    "a file the ignore patterns skip": (
+        lambda p: write(p / "shop" / "static" / "shop" / "site.css~", "backup"),
+        True,
+        False,
+    ),
+    "a comment in an apps.py": (
+        lambda p: _append(p / "blog" / "apps.py", "# a comment\n"),
+        False,
+        False,
+    ),
+    "an AppConfig that moves the app's path": (
+        lambda p: (
+            write(p / "elsewhere" / "static" / "shop" / "site.css", "body { color: blue }\n"),
+            _append(
+                p / "shop" / "apps.py",
+                "    path = __import__('os').path.join("
+                "__import__('os').path.dirname(__file__), '..', 'elsewhere')\n",
+            ),
+        ),
+        False,
+        True,
+    ),
+    "INSTALLED_APPS reordered (the first of two same-named files wins)": (
+        lambda p: write(
+            p / "proj" / "settings.py",
+            settings_text(apps=[*APPS[:4], "blog", "shop.apps.ShopConfig", "news"]),
+        ),
+        False,
+        True,
+    ),
+    "an app added to INSTALLED_APPS": (
+        lambda p: write(
+            p / "proj" / "settings.py",
+            settings_text(apps=[*APPS, "django.contrib.sessions"]),
+        ),
+        False,
+        False,
+    ),
+    "a STATICFILES_DIRS prefix renamed": (
+        lambda p: write(
+            p / "proj" / "settings.py", settings_text(dirs=["assets", ("lib", "vendor")])
+        ),
+        False,
+        True,
+    ),
+    "a finder of the app's own": (
+        lambda p: (
+            write(
+                p / "proj" / "finders.py",
+                "from django.contrib.staticfiles.finders import FileSystemFinder\n\n\n"
+                "class MyFinder(FileSystemFinder):\n    pass\n",
+            ),
+            write(
+                p / "proj" / "settings.py",
+                settings_text(finders_setting=["proj.finders.MyFinder", *DEFAULT_FINDERS]),
+            ),
+        ),
+        False,
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(MUTATIONS))
+def test_the_settings_only_answer_never_disagrees_with_django(project, name):
+    change, settings_only, changes = MUTATIONS[name]
+    expect = published(project)
+    change(project)
+    quick = run_child(project, expect)
+    full = run_child(project)
+    assert "error" not in quick and "error" not in full, (quick, full)
+    assert quick["fingerprint"] == full["fingerprint"]
+    assert bool(quick.get("settings_only")) is settings_only
+    assert (full["fingerprint"] != expect["fingerprint"]) is changes
+
+
+def test_an_app_whose_appconfig_sets_its_path_is_not_recorded(project):
+    MUTATIONS["an AppConfig that moves the app's path"][0](project)
+    assert published(project)["finders"] is None
+
+
+def test_a_custom_finder_is_not_recorded(project):
+    MUTATIONS["a finder of the app's own"][0](project)
+    assert published(project)["finders"] is None
+
+
+def test_a_link_out_of_the_static_folder_fails_on_both_paths(project, tmp_path):
+    expect = published(project)
+    os.symlink("/etc/hostname", project / "assets" / "leak.txt")
+    for report in (run_child(project, expect), run_child(project)):
+        assert "cannot be published" in report.get("error", ""), report
+        assert "leak.txt: a link to" in report["error"]
+
+
+# --- pure parts --------------------------------------------------------------------------------
+
+
+def test_module_location_walks_packages_without_running_them(tmp_path, monkeypatch):
+    write(tmp_path / "pkg" / "__init__.py", "raise RuntimeError('must not run')\n")
+    write(tmp_path / "pkg" / "sub" / "__init__.py", "raise RuntimeError('must not run')\n")
+    write(tmp_path / "pkg" / "sub" / "apps.py", "")
+    write(tmp_path / "pkg" / "mod.py", "")
+    write(tmp_path / "single.py", "")
+    os.makedirs(tmp_path / "namespace" / "inner")
+    write(tmp_path / "namespace" / "inner" / "apps.py", "")
+    write(tmp_path / "pkg" / "fast.py", "")
+    write(tmp_path / "pkg" / "fast.cpython-313-x86_64-linux-gnu.so", b"\x7fELF")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert finders.module_location("pkg") == (str(tmp_path / "pkg" / "__init__.py"), True)
+    assert finders.module_location("pkg.sub") == (
+        str(tmp_path / "pkg" / "sub" / "__init__.py"),
+        True,
+    )
+    assert finders.module_location("pkg.sub.apps") == (
+        str(tmp_path / "pkg" / "sub" / "apps.py"),
+        False,
+    )
+    assert finders.module_location("pkg.mod") == (str(tmp_path / "pkg" / "mod.py"), False)
+    assert finders.module_location("single") == (str(tmp_path / "single.py"), False)
+    assert finders.module_folder("pkg.sub") == str(tmp_path / "pkg" / "sub")
+    assert finders.module_location("pkg.missing") is None
+    assert finders.module_location("pkg.mod.deeper") is None
+    assert finders.module_location("single.deeper") is None
+    assert finders.module_location("no_such_top_level_module_x") is None
+    assert finders.module_location("namespace.inner.apps") is None
+    if sys.platform == "linux" and sys.implementation.cache_tag == "cpython-313":
+        assert finders.module_location("pkg.fast") is None  # the extension module would win
+    assert "pkg" not in sys.modules
+
+
+def valid_record() -> dict:
+    return {
+        "apps": [
+            {"config": "shop.apps", "name": "shop", "sha256": "a" * 64},
+            {"config": "django.apps.config", "name": "news", "sha256": "b" * 64},
+            {"config": "blog.apps", "name": "blog", "sha256": "c" * 64},
+        ],
+        "ignore_patterns": ["*~", ".*", "CVS"],
+        "installed_apps": ["shop.apps.ShopConfig", "news", "blog"],
+        "staticfiles_finders": DEFAULT_FINDERS,
+    }
+
+
+def broken(path: str, value) -> dict:
+    record = valid_record()
+    target = record
+    keys = path.split(".")
+    for key in keys[:-1]:
+        target = target[int(key)] if isinstance(target, list) else target[key]
+    last = keys[-1]
+    if isinstance(target, list):
+        target[int(last)] = value
+    elif value is KeyError:
+        del target[last]
+    else:
+        target[last] = value
+    return record
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        [],
+        broken("apps", KeyError),
+        broken("extra", 1),
+        broken("apps", {"not": "a list"}),
+        broken("installed_apps", ["shop.apps.ShopConfig", "news"]),
+        broken("staticfiles_finders", ["pipeline.finders.PipelineFinder"]),
+        broken("ignore_patterns", [1]),
+        broken("ignore_patterns", ["x" * 300]),
+        broken("apps.0.sha256", "A" * 64),
+        broken("apps.0.sha256", "a" * 63),
+        broken("apps.0.name", "../shop"),
+        broken("apps.0.config", "other.apps"),  # not where ShopConfig's entry points
+        broken("apps.1.config", "news.models"),
+        broken("apps.1.extra", "x"),
+        broken("installed_apps.1", "news\n"),
+        broken("installed_apps.1", 7),
+        broken("apps", [{"config": "x", "name": "x", "sha256": "a" * 64}] * 1001),
+    ],
+)
+def test_a_malformed_record_is_refused(record):
+    with pytest.raises(finders.RecordError):
+        finders.check(record)
+
+
+def test_the_record_round_trips_through_the_committed_cache(tmp_path):
+    cache = StaticCache(
+        fingerprint="sha256:" + "0" * 64,
+        bucket="b",
+        prefix="static",
+        paths={"a.css": "a.0123456789ab.css"},
+        objects={"a.0123456789ab.css": StaticObject(3, "0" * 32)},
+        finders=valid_record(),
+    )
+    written = static_cache.write(cache, str(tmp_path))
+    with open(written, encoding="utf-8") as handle:
+        text = handle.read()
+    assert text.startswith('{\n "finders": {\n  "apps": [\n   {"config": "shop.apps"')
+    assert static_cache.load(written) == cache
+    cache.finders = None
+    assert '"finders"' not in cache.to_json()
+    assert static_cache.parse(json.loads(cache.to_json())) == cache
+
+
+def test_a_cache_with_a_malformed_record_is_not_trusted():
+    document = json.loads(
+        StaticCache("sha256:" + "0" * 64, "b", "", {}, {}, valid_record()).to_json()
+    )
+    document["finders"]["staticfiles_finders"] = ["x.Finder"]
+    with pytest.raises(static_cache.CacheError, match="unknown finder"):
+        static_cache.parse(document)
+
+
+def test_consistent_follows_how_django_resolves_an_entry():
+    assert finders.consistent("blog", {"name": "blog", "config": "blog.apps"})
+    assert finders.consistent("blog", {"name": "blog", "config": "django.apps.config"})
+    assert not finders.consistent("blog", {"name": "blog", "config": "blog.other"})
+    assert finders.consistent("shop.apps.ShopConfig", {"name": "shop", "config": "shop.apps"})
+    assert not finders.consistent("shop.apps.ShopConfig", {"name": "shop", "config": "x.apps"})
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["--result"], ["--collect-to", "x"], ["--result", "r", "--verbose", "1"], ["r"]],
+)
+def test_the_child_refuses_a_command_line_it_does_not_know(argv):
+    from django_s3_static import collect
+
+    with pytest.raises(SystemExit, match="usage: python -m django_s3_static.collect"):
+        collect._options(argv)
+
+
+def test_the_child_reads_its_options():
+    from django_s3_static import collect
+
+    assert collect._options(["--result", "r.json", "--committed", "c.json"]) == {
+        "--result": "r.json",
+        "--committed": "c.json",
+    }
