@@ -50,11 +50,17 @@ class StaticCache:
     def to_json(self) -> str:
         """Sorted JSON with one entry per line, so a diff shows exactly the files that changed."""
 
-        def table(entries: dict) -> str:
-            rows = [f"  {_dump(k)}: {_dump(v)}" for k, v in sorted(entries.items())]
+        def table(rows: list[str]) -> str:
             return "{\n" + ",\n".join(rows) + "\n }" if rows else "{}"
 
-        objects = {name: {"md5": obj.md5, "size": obj.size} for name, obj in self.objects.items()}
+        # Row by row with the JSON string encoder itself: json.dumps per value costs ten times
+        # as much, which on a 20,000-object cache was a tenth of the fast path. The MD5s are
+        # checked hex and the sizes integers, so they need no escaping.
+        objects = [
+            f'  {_string(name)}: {{"md5": "{obj.md5}", "size": {obj.size}}}'
+            for name, obj in sorted(self.objects.items())
+        ]
+        paths = [f"  {_string(k)}: {_string(v)}" for k, v in sorted(self.paths.items())]
         location = {"bucket": self.bucket, "prefix": self.prefix}
         finders = ""
         if self.finders is not None:
@@ -70,7 +76,7 @@ class StaticCache:
             "{\n" + finders + f' "fingerprint": {_dump(self.fingerprint)},\n'
             f' "location": {_dump(location)},\n'
             f' "objects": {table(objects)},\n'
-            f' "paths": {table(self.paths)},\n'
+            f' "paths": {table(paths)},\n'
             f' "version": {FORMAT_VERSION}\n'
             "}\n"
         )
@@ -82,6 +88,9 @@ class StaticCache:
 
 def _dump(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+_string = json.encoder.encode_basestring  # what json.dumps(str, ensure_ascii=False) gives
 
 
 def path_in(app_dir: str, cache_dir: str) -> str:

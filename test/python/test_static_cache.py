@@ -105,3 +105,35 @@ def test_symlinked_cache_is_not_trusted(tmp_path):
     (tmp_path / "cache" / "manifest.json").symlink_to(real)
     with pytest.raises(CacheError, match="symbolic link"):
         static_cache.load(str(tmp_path / "cache" / "manifest.json"))
+
+
+def _reference_rows(entries: dict) -> str:
+    """The format as json.dumps writes each entry: what every committed cache and publish record
+    digest was made from, so the faster writer must give the very same bytes."""
+
+    def dump(value):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+    rows = [f"  {dump(k)}: {dump(v)}" for k, v in sorted(entries.items())]
+    return "{\n" + ",\n".join(rows) + "\n }" if rows else "{}"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_writer_gives_exactly_what_json_dumps_gives(seed):
+    import random
+
+    rng = random.Random(seed)
+    alphabet = 'abZ09._-/ é漢"\\\u2028\u0001\x7f😀'
+    names = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 10))) for _ in range(30)}
+    objects = {
+        n: StaticObject(rng.randint(0, 10**12), f"{rng.getrandbits(128):032x}") for n in names
+    }
+    paths = {n + ".orig": n for n in sorted(names)[:10]}
+    cache = StaticCache("sha256:" + "0" * 64, "bucket", "static", paths, objects)
+    text = cache.to_json()
+    expected_objects = _reference_rows(
+        {n: {"md5": o.md5, "size": o.size} for n, o in objects.items()}
+    )
+    assert f' "objects": {expected_objects},\n' in text
+    assert f' "paths": {_reference_rows(paths)},\n' in text
+    assert json.loads(text)["paths"] == paths  # names with control characters too, escaped
