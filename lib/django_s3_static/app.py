@@ -129,7 +129,12 @@ class AppProcess:
         sys.stdout.flush()
         sys.stderr.flush()
         read_end, write_end = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # refused (EAGAIN, ENOMEM): the plain new process, which reports its own
+            os.close(read_end)
+            os.close(write_end)
+            return self.start(result, committed=committed)
         if pid == 0:
             os.close(read_end)
             self._forked(write_end, environment, result, committed)  # never returns
