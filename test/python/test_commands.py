@@ -49,6 +49,17 @@ def manage(app, s3server, bucket, *args, **extra):
     )
 
 
+def deploy(checkout, make_slug, s3server, bucket):
+    """git push: a slug of the checkout as it is, with its committed cache."""
+    slug = make_slug("example_app")
+    shutil.rmtree(slug.build_dir)
+    shutil.copytree(checkout, slug.build_dir)
+    os.makedirs(os.path.join(slug.build_dir, ".heroku"))
+    os.symlink(slug.python_home, os.path.join(slug.build_dir, ".heroku", "python"))
+    slug.set_config(**deploy_config(s3server, bucket, AWS_LOCATION="static"))
+    return slug
+
+
 def counts(s3server, bucket):
     return request_counts(s3server.env["DSS_TEST_S3_METRICS"], bucket)
 
@@ -114,12 +125,7 @@ def test_committed_cache_makes_the_build_skip_collectstatic_within_the_request_b
     checkout, s3server, bucket, make_slug
 ):
     assert manage(checkout, s3server, bucket, "publish_static").returncode == 0
-    slug = make_slug("example_app")
-    shutil.rmtree(slug.build_dir)
-    shutil.copytree(checkout, slug.build_dir)  # git push: the code with its committed cache
-    os.makedirs(os.path.join(slug.build_dir, ".heroku"))
-    os.symlink(slug.python_home, os.path.join(slug.build_dir, ".heroku", "python"))
-    slug.set_config(**deploy_config(s3server, bucket, AWS_LOCATION="static"))
+    slug = deploy(checkout, make_slug, s3server, bucket)
 
     before = counts(s3server, bucket)
     fast = slug.compile()
@@ -160,12 +166,7 @@ def test_a_cache_without_finders_record_is_checked_by_django_and_refreshed_by_pu
     cache_file.write_text(json.dumps(document, indent=1))
 
     def build(requests):
-        slug = make_slug("example_app")
-        shutil.rmtree(slug.build_dir)
-        shutil.copytree(checkout, slug.build_dir)
-        os.makedirs(os.path.join(slug.build_dir, ".heroku"))
-        os.symlink(slug.python_home, os.path.join(slug.build_dir, ".heroku", "python"))
-        slug.set_config(**deploy_config(s3server, bucket, AWS_LOCATION="static"))
+        slug = deploy(checkout, make_slug, s3server, bucket)
         before = counts(s3server, bucket)
         result = slug.compile()
         assert result.returncode == 0, result.output

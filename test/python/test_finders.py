@@ -62,25 +62,29 @@ def settings_text(apps=APPS, dirs=None, finders_setting=None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_app(root, name: str, files: dict[str, str]) -> None:
+    """A local app package with an apps.py AppConfig and its static files."""
+    write(root / name / "__init__.py", "")
+    write(
+        root / name / "apps.py",
+        "from django.apps import AppConfig\n\n\n"
+        f"class {name.title()}Config(AppConfig):\n    name = '{name}'\n",
+    )
+    for path, text in files.items():
+        write(root / name / "static" / path, text)
+
+
 @pytest.fixture
 def project(tmp_path):
     root = tmp_path / "project"
     write(root / "proj" / "__init__.py", "")
     write(root / "proj" / "settings.py", settings_text())
-    write(root / "shop" / "__init__.py", "")
-    write(
-        root / "shop" / "apps.py",
-        "from django.apps import AppConfig\n\n\nclass ShopConfig(AppConfig):\n    name = 'shop'\n",
+    write_app(
+        root, "shop", {"shop/site.css": "body { color: red }\n", "common/same.css": "/* shop */\n"}
     )
-    write(root / "shop" / "static" / "shop" / "site.css", "body { color: red }\n")
-    write(root / "shop" / "static" / "common" / "same.css", "/* shop */\n")
-    write(root / "blog" / "__init__.py", "")
-    write(
-        root / "blog" / "apps.py",
-        "from django.apps import AppConfig\n\n\nclass BlogConfig(AppConfig):\n    name = 'blog'\n",
+    write_app(
+        root, "blog", {"blog/b.js": "console.log('blog')\n", "common/same.css": "/* blog */\n"}
     )
-    write(root / "blog" / "static" / "blog" / "b.js", "console.log('blog')\n")
-    write(root / "blog" / "static" / "common" / "same.css", "/* blog */\n")
     write(root / "news" / "__init__.py", "")
     write(root / "assets" / "extra.css", "h1 { margin: 0 }\n")
     write(root / "vendor" / "lib.js", "var lib = 1;\n")
