@@ -19,9 +19,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from . import output
 from .errors import BuildError
+
+if TYPE_CHECKING:
+    from .config import Config
 
 #: What ``@font-face`` loads: the extensions that make a static tree need a CORS rule.
 FONT_EXTENSIONS = (".woff", ".woff2", ".ttf", ".otf", ".eot")
@@ -161,35 +165,34 @@ def _error_code(exc: BaseException) -> str:
     return ""
 
 
-def read_rules(client, bucket: str) -> list[dict] | None:
+def read_rules(config: Config) -> list[dict] | None:
     """The bucket's ``CORSRules``; None when it has no CORS configuration. Other errors raise."""
-    try:
-        return list(client.get_bucket_cors(Bucket=bucket).get("CORSRules", []))
-    except Exception as exc:  # botocore.exceptions.ClientError; botocore stays optional here
-        if _error_code(exc) == "NoSuchCORSConfiguration":
-            return None
-        raise
+    from . import s3
+
+    return s3.get_bucket_cors(config)
 
 
 def add_rule(
-    client, bucket: str, origins: Iterable[str], existing: Sequence[Mapping] | None = None
+    config: Config, origins: Iterable[str], existing: Sequence[Mapping] | None = None
 ) -> list[dict]:
     """Add the rule for ``origins`` to the bucket's CORS configuration, keeping its other rules.
 
     ``existing`` saves the read when the caller already has the rules; the written rules are
-    returned. Raises what botocore raises (AccessDenied without ``s3:PutBucketCORS``).
+    returned. Raises S3's refusal (AccessDenied without ``s3:PutBucketCORS``).
     """
+    from . import s3
+
     origins = list(origins)
     if existing is None:
-        existing = read_rules(client, bucket)
+        existing = read_rules(config)
     rules = merged_rules(existing, origins)
     if len(rules) > MAX_RULES:
         raise BuildError(
-            f"Cannot add a CORS rule to bucket {bucket!r}: it already has {len(rules) - 1} rules "
-            f"and S3 allows {MAX_RULES}.",
+            f"Cannot add a CORS rule to bucket {config.bucket!r}: it already has "
+            f"{len(rules) - 1} rules and S3 allows {MAX_RULES}.",
             "Merge some of them, or add the fonts' origins to one of them yourself.",
         )
-    client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
+    s3.put_bucket_cors(config, rules)
     return rules
 
 
@@ -197,7 +200,7 @@ def _who(origins: Sequence[str]) -> str:
     return "any site (*)" if list(origins) == ["*"] else ", ".join(origins)
 
 
-def check_bucket(client, bucket: str, origins: Sequence[str], set_cors: bool = False) -> str:
+def check_bucket(config: Config, origins: Sequence[str], set_cors: bool = False) -> str:
     """After uploading fonts: make sure browsers on ``origins`` may read them, or say how.
 
     One ``GetBucketCors`` request; with ``set_cors`` and a missing rule, one ``PutBucketCors``.
@@ -207,8 +210,9 @@ def check_bucket(client, bucket: str, origins: Sequence[str], set_cors: bool = F
     asked to add the rule (``set_cors``) and cannot, it fails, as the user relies on it.
     """
     who = _who(origins)
+    bucket = config.bucket
     try:
-        rules = read_rules(client, bucket)
+        rules = read_rules(config)
     except Exception as exc:
         code = _error_code(exc) or type(exc).__name__
         if set_cors:
@@ -237,7 +241,7 @@ def check_bucket(client, bucket: str, origins: Sequence[str], set_cors: bool = F
     kept = [r for r in rules or () if r.get("ID") != RULE_ID]
     if set_cors:
         try:
-            add_rule(client, bucket, origins, rules)
+            add_rule(config, origins, rules)
         except BuildError:
             raise
         except Exception as exc:

@@ -188,9 +188,7 @@ def _publish(
     from . import cors
 
     if cors.has_fonts(cache.objects):
-        from . import s3
-
-        cors.check_bucket(s3.make_client(config), config.bucket, cors_origins, config.set_cors)
+        cors.check_bucket(config, cors_origins, config.set_cors)
         timings.lap("cors check")
     record(config, cache, inventory)
     static_cache.write(cache, os.path.dirname(cache_file))

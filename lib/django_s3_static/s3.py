@@ -120,7 +120,7 @@ def list_inventory(config: Config) -> tuple[dict[str, RemoteObject], int]:
         http = _http_pool(config, 1)
         try:
             while True:
-                page = _get_xml(http, endpoint, signer, query, config, "ListObjectsV2")
+                page = _send(http, endpoint, signer, config, "GET", query, "ListObjectsV2")
                 requests += 1
                 ns = page.tag[: page.tag.index("}") + 1] if page.tag.startswith("{") else ""
                 encoded = page.findtext(f"{ns}EncodingType") == "url"
@@ -181,9 +181,6 @@ class Endpoint:
     def target(self, key: str = "") -> str:
         """The request path of a key (or of the bucket itself), encoded as SigV4 signs it."""
         return self.base_path + urllib.parse.quote(key, safe="/~")
-
-
-_EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
 class Signer:
@@ -277,26 +274,96 @@ def _http_pool(config: Config, size: int):
     return urllib3.PoolManager(num_pools=2, maxsize=size, block=False, timeout=timeout)
 
 
-def _get_xml(http, endpoint: Endpoint, signer: Signer, query, config: Config, operation: str):
-    """GET a bucket resource, with retries (backoff and jitter) for passing failures."""
+def _send(http, endpoint, signer, config: Config, method, query, operation, body=b"", headers=None):
+    """One signed request to the bucket itself (not a key), retried while the failure passes;
+    its XML answer (None when empty), or S3Error."""
     target = endpoint.target()
     url = f"{endpoint.origin}{target}?{canonical_query(query)}"
+    payload = hashlib.sha256(body).hexdigest()
     for attempt in range(1, config.max_attempts + 1):
-        headers = signer.headers("GET", endpoint.host, target, query, _EMPTY_SHA256)
+        signed = {
+            **(headers or {}),
+            **signer.headers(method, endpoint.host, target, query, payload),
+        }
         try:
-            response = http.request("GET", url, headers=headers, retries=False)
+            response = http.request(method, url, body=body or None, headers=signed, retries=False)
         except Exception as exc:
             if attempt == config.max_attempts:
                 raise EndpointUnreachable(f"{type(exc).__name__} from {endpoint.origin}") from exc
         else:
-            body = _xml_or_none(response.data)
-            if response.status == 200 and body is not None:
-                return body
-            code, message = _error_fields(body, response.status)
+            answer = _xml_or_none(response.data)
+            if 200 <= response.status < 300 and (answer is not None or method != "GET"):
+                return answer
+            code, message = _error_fields(answer, response.status)
             if code not in RETRYABLE_CODES or attempt == config.max_attempts:
                 raise S3Error(code, message, operation)
         time.sleep(min(20.0, 2.0 ** (attempt - 1)) * random.uniform(0.5, 1.0))
     raise AssertionError("unreachable")
+
+
+def _bucket_call(
+    config: Config, method: str, query, operation: str, body: bytes = b"", headers=None
+):
+    http = _http_pool(config, 1)
+    try:
+        return _send(
+            http, Endpoint(config), Signer(config), config, method, query, operation, body, headers
+        )
+    finally:
+        http.clear()
+
+
+#: GetBucketCors's elements, and the names boto3 (and so the rules in cors.py) give them.
+_CORS_LISTS = {
+    "AllowedOrigin": "AllowedOrigins",
+    "AllowedMethod": "AllowedMethods",
+    "AllowedHeader": "AllowedHeaders",
+    "ExposeHeader": "ExposeHeaders",
+}
+
+
+def get_bucket_cors(config: Config) -> list[dict] | None:
+    """The bucket's CORS rules (boto3's shape), or None when it has no CORS configuration."""
+    try:
+        answer = _bucket_call(config, "GET", {"cors": ""}, "GetBucketCors")
+    except S3Error as exc:
+        if exc.response["Error"]["Code"] == "NoSuchCORSConfiguration":
+            return None
+        raise
+    ns = answer.tag[: answer.tag.index("}") + 1] if answer.tag.startswith("{") else ""
+    rules = []
+    for element in answer.iter(f"{ns}CORSRule"):
+        rule: dict = {}
+        for child in element:
+            name = child.tag[len(ns) :]
+            if name in _CORS_LISTS:
+                rule.setdefault(_CORS_LISTS[name], []).append(child.text or "")
+            elif name == "MaxAgeSeconds":
+                rule[name] = int(child.text or 0)
+            elif name == "ID":
+                rule[name] = child.text or ""
+        rules.append(rule)
+    return rules
+
+
+def put_bucket_cors(config: Config, rules: list[dict]) -> None:
+    """Replace the bucket's CORS configuration with ``rules`` (boto3's shape)."""
+    import xml.etree.ElementTree as ElementTree
+
+    root = ElementTree.Element("CORSConfiguration", xmlns="http://s3.amazonaws.com/doc/2006-03-01/")
+    for rule in rules:
+        element = ElementTree.SubElement(root, "CORSRule")
+        if "ID" in rule:
+            ElementTree.SubElement(element, "ID").text = rule["ID"]
+        for name, plural in _CORS_LISTS.items():
+            for value in rule.get(plural, ()):
+                ElementTree.SubElement(element, name).text = value
+        if "MaxAgeSeconds" in rule:
+            ElementTree.SubElement(element, "MaxAgeSeconds").text = str(rule["MaxAgeSeconds"])
+    body = ElementTree.tostring(root, encoding="utf-8")
+    md5 = base64.b64encode(hashlib.md5(body, usedforsecurity=False).digest()).decode()
+    headers = {"Content-MD5": md5, "Content-Type": "application/xml"}
+    _bucket_call(config, "PUT", {"cors": ""}, "PutBucketCors", body, headers)
 
 
 def _xml_or_none(data: bytes):

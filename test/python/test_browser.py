@@ -19,6 +19,7 @@ import pytest
 
 from conftest import deploy_config
 from django_s3_static import cors
+from django_s3_static.config import Config
 from support.browser import BrowserMissing, Chromium, PageVisit, screenshot_path
 from support.dyno import Slug
 
@@ -185,9 +186,10 @@ def test_a_cors_rule_without_the_sites_origin_blocks_only_the_fonts(chromium, ex
         ], blocked.summary()
         assert blocked.dataset == {"appLoaded": "yes"}
 
-        assert not cors.allows(cors.read_rules(client, bucket), origin)
-        cors.add_rule(client, bucket, [origin])
-        assert cors.allows(cors.read_rules(client, bucket), origin)
+        config = Config.from_values(deploy_config(example_site.s3server, bucket))
+        assert not cors.allows(cors.read_rules(config), origin)
+        cors.add_rule(config, [origin])
+        assert cors.allows(cors.read_rules(config), origin)
         fixed = chromium.visit(origin + "/", fonts=("Example Mono",))
         assert fixed.failed == [] and fixed.console_errors == [], fixed.summary()
         assert fixed.font_faces.get("Example Mono") == "loaded", fixed.summary()

@@ -13,7 +13,9 @@ import urllib.request
 
 import pytest
 
+from conftest import deploy_config
 from django_s3_static import cors
+from django_s3_static.config import Config
 from django_s3_static.errors import BuildError
 
 SITE = "http://127.0.0.1:8000"
@@ -181,6 +183,14 @@ def test_put_command():
 # --- against the local S3 server ----------------------------------------------------------------
 
 
+def config_of(s3server, bucket: str, keys: tuple[str, str] | None = None) -> Config:
+    """The build's view of a bucket; the tests arrange rules with boto3, as a user's tools would."""
+    access, secret = keys or (s3server.access_key, s3server.secret_key)
+    return Config.from_values(
+        deploy_config(s3server, bucket, AWS_ACCESS_KEY_ID=access, AWS_SECRET_ACCESS_KEY=secret)
+    )
+
+
 @pytest.fixture
 def bucket(s3server):
     """A public bucket without a CORS configuration, as a new bucket is on AWS."""
@@ -190,21 +200,24 @@ def bucket(s3server):
 
 
 def test_read_rules_is_none_without_a_configuration(s3server, bucket):
-    assert cors.read_rules(s3server.client(), bucket) is None
+    assert cors.read_rules(config_of(s3server, bucket)) is None
 
 
 def test_read_rules_raises_other_errors(s3server):
     with pytest.raises(Exception) as raised:
-        cors.read_rules(s3server.client(), "no-such-bucket-dss-test")
+        cors.read_rules(config_of(s3server, "no-such-bucket-dss-test"))
     assert "NoSuchBucket" in str(raised.value)
 
 
 def test_add_rule_to_a_bucket_without_configuration(s3server, bucket):
-    client = s3server.client()
-    written = cors.add_rule(client, bucket, [SITE])
+    config = config_of(s3server, bucket)
+    written = cors.add_rule(config, [SITE])
     assert written == [cors.rule_for([SITE])]
-    assert cors.read_rules(client, bucket) == written
-    assert cors.allows(cors.read_rules(client, bucket), SITE)
+    assert cors.read_rules(config) == written
+    assert cors.allows(cors.read_rules(config), SITE)
+    # What boto3 reads back is what was written, too.
+    stored = s3server.client().get_bucket_cors(Bucket=bucket)["CORSRules"]
+    assert stored == written
 
 
 def test_add_rule_keeps_existing_rules_and_replaces_its_own(s3server, bucket):
@@ -218,18 +231,21 @@ def test_add_rule_keeps_existing_rules_and_replaces_its_own(s3server, bucket):
         "MaxAgeSeconds": 600,
     }
     client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [theirs]})
-    cors.add_rule(client, bucket, [ELSEWHERE])
-    cors.add_rule(client, bucket, [SITE, ELSEWHERE])  # a second build with other origins
-    assert cors.read_rules(client, bucket) == [theirs, cors.rule_for([SITE, ELSEWHERE])]
+    config = config_of(s3server, bucket)
+    assert cors.read_rules(config) == [theirs]  # every field, as boto3 names it
+    cors.add_rule(config, [ELSEWHERE])
+    cors.add_rule(config, [SITE, ELSEWHERE])  # a second build with other origins
+    assert cors.read_rules(config) == [theirs, cors.rule_for([SITE, ELSEWHERE])]
 
 
 def test_check_bucket_warns_with_the_configuration_to_apply(s3server, bucket, capsys):
     client = s3server.client()
     theirs = rule(ELSEWHERE)
     client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [theirs]})
-    assert cors.check_bucket(client, bucket, ("*",)) == "missing"
+    config = config_of(s3server, bucket)
+    assert cors.check_bucket(config, ("*",)) == "missing"
     printed = capsys.readouterr().out
-    command = cors.put_command(bucket, ["*"], cors.read_rules(client, bucket))
+    command = cors.put_command(bucket, ["*"], cors.read_rules(config))
     assert printed.splitlines() == [
         f" !     Warning: Browsers will refuse the fonts: the CORS configuration of bucket "
         f"'{bucket}' does not let any site (*) read them.",
@@ -244,38 +260,40 @@ def test_check_bucket_warns_with_the_configuration_to_apply(s3server, bucket, ca
         " !     (DJANGO_S3_STATIC_CORS_ORIGINS can narrow it to the site's origins.)",
     ]
     # Nothing written without the switch. (SeaweedFS reports an unset MaxAgeSeconds as 0.)
-    assert [r["AllowedOrigins"] for r in cors.read_rules(client, bucket)] == [[ELSEWHERE]]
+    assert [r["AllowedOrigins"] for r in cors.read_rules(config)] == [[ELSEWHERE]]
 
 
 def test_check_bucket_adds_the_rule_when_asked_then_finds_it(s3server, bucket, capsys):
-    client = s3server.client()
-    assert cors.check_bucket(client, bucket, (SITE,), set_cors=True) == "added"
-    assert cors.check_bucket(client, bucket, (SITE,), set_cors=True) == "allowed"
+    config = config_of(s3server, bucket)
+    assert cors.check_bucket(config, (SITE,), set_cors=True) == "added"
+    assert cors.check_bucket(config, (SITE,), set_cors=True) == "allowed"
     assert capsys.readouterr().out.splitlines() == [
         "       CORS rule added (DJANGO_S3_STATIC_SET_CORS): the bucket now lets "
         f"{SITE} load the fonts",
         f"       CORS checked: the bucket lets {SITE} load the fonts",
     ]
-    assert cors.read_rules(client, bucket) == [cors.rule_for([SITE])]
+    assert cors.read_rules(config) == [cors.rule_for([SITE])]
 
 
 def test_check_bucket_when_the_configuration_cannot_be_read(s3server, capsys):
-    client = s3server.client()
-    assert cors.check_bucket(client, "no-such-bucket-dss-test", ("*",)) == "unknown"
+    config = config_of(s3server, "no-such-bucket-dss-test")
+    assert cors.check_bucket(config, ("*",)) == "unknown"
     printed = capsys.readouterr().out
     assert "Cannot read the CORS configuration of bucket 'no-such-bucket-dss-test'" in printed
     assert "(NoSuchBucket)" in printed and "s3:GetBucketCORS" in printed
     with pytest.raises(BuildError) as raised:
-        cors.check_bucket(client, "no-such-bucket-dss-test", ("*",), set_cors=True)
+        cors.check_bucket(config, ("*",), set_cors=True)
     assert "DJANGO_S3_STATIC_SET_CORS cannot add" in raised.value.title
 
 
 def test_check_bucket_fails_when_asked_to_add_the_rule_without_permission(s3server, bucket):
     env = s3server.env  # the read-only identity: GetBucketCors yes, PutBucketCors AccessDenied
-    reader = s3server.client(env["DSS_TEST_S3_READ_ACCESS_KEY"], env["DSS_TEST_S3_READ_SECRET_KEY"])
-    assert cors.check_bucket(reader, bucket, ("*",)) == "missing"  # a warning only
+    reader = config_of(
+        s3server, bucket, (env["DSS_TEST_S3_READ_ACCESS_KEY"], env["DSS_TEST_S3_READ_SECRET_KEY"])
+    )
+    assert cors.check_bucket(reader, ("*",)) == "missing"  # a warning only
     with pytest.raises(BuildError) as raised:
-        cors.check_bucket(reader, bucket, ("*",), set_cors=True)
+        cors.check_bucket(reader, ("*",), set_cors=True)
     assert raised.value.title == (
         f"Cannot add the fonts' CORS rule to bucket '{bucket}' (AccessDenied)."
     )
@@ -284,7 +302,7 @@ def test_check_bucket_fails_when_asked_to_add_the_rule_without_permission(s3serv
         "DJANGO_S3_STATIC_SET_CORS=0 and apply it yourself:",
         cors.put_command(bucket, ["*"], None),
     ]
-    assert cors.read_rules(s3server.client(), bucket) is None
+    assert cors.read_rules(config_of(s3server, bucket)) is None
 
 
 def _font_get(url: str, origin: str) -> str | None:
@@ -307,19 +325,20 @@ def test_the_server_answers_cors_as_allows_predicts(s3server, bucket):
     client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [rule(ELSEWHERE)]})
     assert _font_get(url, SITE) is None
     assert _font_get(url, ELSEWHERE) == ELSEWHERE
-    assert not cors.allows(cors.read_rules(client, bucket), SITE)
+    config = config_of(s3server, bucket)
+    assert not cors.allows(cors.read_rules(config), SITE)
 
     client.put_bucket_cors(
         Bucket=bucket, CORSConfiguration={"CORSRules": [rule(SITE, methods=("PUT",))]}
     )
     assert _font_get(url, SITE) is None  # the origin matches, but not for GET
-    assert not cors.allows(cors.read_rules(client, bucket), SITE)
+    assert not cors.allows(cors.read_rules(config), SITE)
 
-    cors.add_rule(client, bucket, [SITE])
+    cors.add_rule(config, [SITE])
     assert _font_get(url, SITE) == SITE
     assert _font_get(url, ELSEWHERE) is None
-    assert cors.allows(cors.read_rules(client, bucket), SITE)
+    assert cors.allows(cors.read_rules(config), SITE)
 
-    cors.add_rule(client, bucket, ["*"])
+    cors.add_rule(config, ["*"])
     assert _font_get(url, ELSEWHERE) == ELSEWHERE
-    assert cors.allows(cors.read_rules(client, bucket), ELSEWHERE)
+    assert cors.allows(cors.read_rules(config), ELSEWHERE)

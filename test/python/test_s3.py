@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from conftest import deploy_config
 from django_s3_static import s3
 from django_s3_static.config import Config
 from django_s3_static.errors import BuildError
@@ -15,18 +16,8 @@ from django_s3_static.plan import HASHED_CACHE_CONTROL
 from support.s3server import public_get
 
 
-def values_for(s3server, bucket: str, **extra: str) -> dict[str, str]:
-    return {
-        "AWS_STORAGE_BUCKET_NAME": bucket,
-        "AWS_ACCESS_KEY_ID": s3server.access_key,
-        "AWS_SECRET_ACCESS_KEY": s3server.secret_key,
-        "AWS_S3_ENDPOINT_URL": s3server.endpoint,
-        **extra,
-    }
-
-
 def config_for(s3server, bucket: str, **extra: str) -> Config:
-    return Config.from_values(values_for(s3server, bucket, **extra))
+    return Config.from_values(deploy_config(s3server, bucket, **extra))
 
 
 def job(tmp_path, name: str, content: bytes, immutable: bool = True) -> s3.UploadJob:
@@ -200,7 +191,7 @@ def test_explicit_keys_list_upload_and_record_without_boto3(s3server, bucket, tm
     import subprocess
     import sys
 
-    values = values_for(s3server, bucket, AWS_LOCATION="static")
+    values = deploy_config(s3server, bucket, AWS_LOCATION="static")
     css = tmp_path / "a.css"
     css.write_bytes(b"body { color: blue }")
     lib = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "lib")
@@ -272,7 +263,7 @@ def test_the_early_listing_is_used_only_when_the_settings_list_the_same_place(s3
     from django_s3_static.publish import EarlyListing
 
     s3server.client().put_object(Bucket=bucket, Key="static/a.css", Body=b"a")
-    values = values_for(s3server, bucket, AWS_LOCATION="static")
+    values = deploy_config(s3server, bucket, AWS_LOCATION="static")
     config = Config.from_values(values)
 
     same = EarlyListing(values, _committed(bucket))
@@ -299,7 +290,7 @@ def test_the_early_listing_is_used_only_when_the_settings_list_the_same_place(s3
 def test_an_early_listing_error_is_the_answer_when_the_place_is_the_same(s3server):
     from django_s3_static.publish import EarlyListing
 
-    values = values_for(s3server, "no-such-bucket-early", AWS_LOCATION="static")
+    values = deploy_config(s3server, "no-such-bucket-early", AWS_LOCATION="static")
     early = EarlyListing(values, _committed("no-such-bucket-early"))
     with pytest.raises(BuildError, match="does not exist"):
         early.result(Config.from_values(values))
