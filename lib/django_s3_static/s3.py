@@ -3,22 +3,21 @@
 The request budget is part of the design: a listing is one ``ListObjectsV2`` per 1,000 keys; an
 upload is one ``PutObject`` per missing object, streamed from disk with its ``Content-MD5`` so the
 server rejects a corrupted body. There is never a HEAD or GET per object.
+
+Modules only the uploads and the public check need are imported where they are used: the fast
+path imports this module for its one listing, while the app's process runs.
 """
 
 from __future__ import annotations
 
 import base64
-import concurrent.futures
 import datetime
 import hashlib
 import hmac
-import mimetypes
 import random
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -55,7 +54,11 @@ def content_type(name: str) -> str:
     """The Content-Type browsers need: scripts must be JavaScript, fonts font/*, text in UTF-8."""
     dot = name.rfind(".")
     extension = name[dot:].lower() if dot >= 0 else ""
-    guessed = _EXTRA_TYPES.get(extension) or mimetypes.guess_type(name)[0]
+    guessed = _EXTRA_TYPES.get(extension)
+    if guessed is None:
+        import mimetypes
+
+        guessed = mimetypes.guess_type(name)[0]
     guessed = guessed or "application/octet-stream"
     return f"{guessed}; charset=utf-8" if guessed.startswith("text/") else guessed
 
@@ -545,6 +548,8 @@ def upload(
     PUTs that arrive within a few milliseconds of a new bucket's first one wait about a second,
     which on a small app doubled the upload. On S3 the cost is at most those 25 ms.
     """
+    import concurrent.futures
+
     started = time.monotonic()
     lock = threading.Lock()
     result = UploadResult([], [], [], 0, 0.0)
@@ -699,6 +704,9 @@ def delete(client, config: Config, names: list[str]) -> list[str]:
 
 def fetch_public(url: str, timeout: float = 10.0) -> str | None:
     """GET a URL without credentials, as a visitor's browser would; None when it answers 200."""
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"User-Agent": "django-s3-static public check"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
