@@ -412,3 +412,29 @@ def test_the_child_reads_its_options():
         "--result": "r.json",
         "--committed": "c.json",
     }
+
+
+def test_real_paths_resolved_per_folder_match_realpath(tmp_path, monkeypatch):
+    """The symlink check resolves each folder once; the answer is realpath's, links or not."""
+    from django_s3_static.collect import _Roots
+
+    write(tmp_path / "real" / "a.css", "a")
+    write(tmp_path / "real" / "sub" / "b.css", "b")
+    write(tmp_path / "outside" / "secret.txt", "s")
+    os.symlink(tmp_path / "real", tmp_path / "linked-folder")
+    os.symlink(tmp_path / "outside" / "secret.txt", tmp_path / "real" / "leak.txt")
+    os.symlink("sub/b.css", tmp_path / "real" / "relative.css")
+    os.symlink(tmp_path / "nowhere", tmp_path / "real" / "dangling.css")
+    monkeypatch.chdir(tmp_path)
+    roots = _Roots()
+    for path in [
+        tmp_path / "real" / "a.css",
+        tmp_path / "real" / "sub" / "b.css",
+        tmp_path / "linked-folder" / "a.css",
+        tmp_path / "linked-folder" / "sub" / "b.css",
+        tmp_path / "real" / "leak.txt",
+        tmp_path / "linked-folder" / "leak.txt",
+        tmp_path / "real" / "relative.css",
+        tmp_path / "real" / "dangling.css",
+    ]:
+        assert roots.real(str(path)) == os.path.realpath(path), path
