@@ -59,18 +59,18 @@ def _options(argv: list[str]) -> dict[str, str]:
 
 
 def _committed(path: str | None) -> dict | None:
-    """The committed cache's fingerprint and finders record, if it has both and can be trusted."""
+    """The committed cache's fingerprint and finders record, if it has both and they check out."""
     if not path:
         return None
-    from .static_cache import CacheError, load
+    from .static_cache import CacheError, load_sources_record
 
     try:
-        cache = load(path)
+        fingerprint, recorded = load_sources_record(path)
     except CacheError:
         return None  # the build reports why, from its own reading
-    if cache.finders is None:
+    if recorded is None:
         return None
-    return {"fingerprint": cache.fingerprint, "finders": cache.finders}
+    return {"fingerprint": fingerprint, "finders": recorded}
 
 
 def run(collect_to: str | None, expected: dict | None = None) -> dict:

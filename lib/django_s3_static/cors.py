@@ -158,13 +158,6 @@ def put_command(bucket: str, origins: Iterable[str], existing: Sequence[Mapping]
     )
 
 
-def _error_code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", ""))
-    return ""
-
-
 def read_rules(config: Config) -> list[dict] | None:
     """The bucket's ``CORSRules``; None when it has no CORS configuration. Other errors raise."""
     from . import s3
@@ -209,12 +202,14 @@ def check_bucket(config: Config, origins: Sequence[str], set_cors: bool = False)
     A missing rule is only a warning, since every other static file works; but when the build was
     asked to add the rule (``set_cors``) and cannot, it fails, as the user relies on it.
     """
+    from .s3 import error_code
+
     who = _who(origins)
     bucket = config.bucket
     try:
         rules = read_rules(config)
     except Exception as exc:
-        code = _error_code(exc) or type(exc).__name__
+        code = error_code(exc) or type(exc).__name__
         if set_cors:
             raise BuildError(
                 f"Cannot read the CORS configuration of bucket {bucket!r} ({code}), so "
@@ -245,7 +240,7 @@ def check_bucket(config: Config, origins: Sequence[str], set_cors: bool = False)
         except BuildError:
             raise
         except Exception as exc:
-            code = _error_code(exc) or type(exc).__name__
+            code = error_code(exc) or type(exc).__name__
             raise BuildError(
                 f"Cannot add the fonts' CORS rule to bucket {bucket!r} ({code}).",
                 f"Grant the IAM user s3:PutBucketCORS on arn:aws:s3:::{bucket}, or set "

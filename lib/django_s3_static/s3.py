@@ -486,7 +486,7 @@ RETRYABLE_ERRORS = frozenset(
 
 def is_retryable(exc: Exception) -> bool:
     """A failure worth another round: throttling, a 5xx, a broken or stalled connection."""
-    return _error_code(exc) in RETRYABLE_CODES or type(exc).__name__ in RETRYABLE_ERRORS
+    return error_code(exc) in RETRYABLE_CODES or type(exc).__name__ in RETRYABLE_ERRORS
 
 
 class ObjectWriter:
@@ -583,7 +583,7 @@ def upload(
                 status = writer.put(config.key(job.name), job.path, headers)
                 break
             except Exception as exc:
-                if _error_code(exc) in THROTTLE_CODES:
+                if error_code(exc) in THROTTLE_CODES:
                     limiter.on_throttle()
                 if attempt == config.max_attempts or not is_retryable(exc):
                     with lock:
@@ -728,7 +728,8 @@ def public_read_policy(config: Config) -> str:
     )
 
 
-def _error_code(exc: Exception) -> str:
+def error_code(exc: BaseException) -> str:
+    """S3's error code of a failed request (``S3Error`` or botocore's), or "" for any other."""
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
         return str(response.get("Error", {}).get("Code", ""))
@@ -764,7 +765,7 @@ def explain(exc: Exception, config: Config, action: str) -> BuildError:
     """Turn an S3 or connection error into what failed, why, and what to do (never a secret)."""
     if isinstance(exc, BuildError):
         return exc  # already says what to do (boto3 missing, for one)
-    code = _error_code(exc)
+    code = error_code(exc)
     where = f"bucket {config.bucket!r}" + (
         f" at {config.endpoint_url}" if config.endpoint_url else ""
     )

@@ -137,3 +137,36 @@ def test_the_writer_gives_exactly_what_json_dumps_gives(seed):
     assert f' "objects": {expected_objects},\n' in text
     assert f' "paths": {_reference_rows(paths)},\n' in text
     assert json.loads(text)["paths"] == paths  # names with control characters too, escaped
+
+
+def test_the_sources_record_alone_is_read_and_checked(tmp_path):
+    from test_finders import valid_record
+
+    cache = StaticCache("sha256:" + "0" * 64, "b", "", {}, {}, valid_record())
+    path = static_cache.write(cache, str(tmp_path / "with"))
+    assert static_cache.load_sources_record(path) == (cache.fingerprint, valid_record())
+    cache.finders = None
+    path = static_cache.write(cache, str(tmp_path / "without"))
+    assert static_cache.load_sources_record(path) == (cache.fingerprint, None)
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"version": 2}, "not a version 1 cache"),
+        ({"fingerprint": ""}, "no fingerprint"),
+        ({"finders": {"apps": []}}, "'finders' section is not as written"),
+    ],
+)
+def test_the_sources_record_refuses_what_load_refuses(tmp_path, change, reason):
+    from test_finders import valid_record
+
+    document = json.loads(
+        StaticCache("sha256:" + "0" * 64, "b", "", finders=valid_record()).to_json()
+    )
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps({**document, **change}))
+    with pytest.raises(CacheError, match=reason):
+        static_cache.load_sources_record(str(path))
+    with pytest.raises(CacheError):
+        static_cache.load(str(path))
