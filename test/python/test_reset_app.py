@@ -467,7 +467,7 @@ def test_unknown_database(sqlite_project: Project) -> None:
 
 
 def test_app_without_migrations_package(sqlite_project: Project) -> None:
-    message = _refused(sqlite_project, "django_s3_static", "--noinput")
+    message = _refused(sqlite_project, "django_reset_app", "--noinput")
     assert "has no migrations package" in message and "makemigrations" in message
 
 
