@@ -1,14 +1,7 @@
 #!/usr/bin/env bash
-# Build log helpers in Heroku's style. Everything goes to stdout: the build log.
+# Build log messages in Heroku's style. Everything goes to stdout: the build log.
 
-output::step() {
-	echo "-----> $*"
-}
-
-output::info() {
-	echo "       $*"
-}
-
+# output::error LINE...: an error block, each line marked ' !     '.
 output::error() {
 	echo
 	local line

@@ -11,4 +11,4 @@ class DjangoS3StaticConfig(AppConfig):
     verbose_name = "Static files on S3"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the checks
+        from .runtime import checks  # lazy: checks register once apps are ready  # noqa: F401

@@ -1,16 +1,20 @@
 """Every setting the buildpack, the commands and the dyno storage read, in one place.
 
 The S3 settings keep django-storages' names, so an app that already uses them needs nothing new.
-Values come from the app's Django settings when it defines them, else from the environment
-(Heroku config vars): the same precedence at build time and on the dyno, so the build uploads to
-exactly the place the dyno renders URLs for.
+A value comes, first hit winning, from the ``OPTIONS`` of ``STORAGES["staticfiles"]`` (where
+django-storages documents its settings since Django 4.2), from the ``AWS_*`` Django settings, or
+from the environment (Heroku config vars): the same order at build time and on the dyno, so the
+build uploads to exactly the place the dyno renders URLs for.
+https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html#settings
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import BuildError
 
@@ -24,42 +28,77 @@ S3_SETTINGS = (
     "AWS_S3_ENDPOINT_URL",
     "AWS_S3_CUSTOM_DOMAIN",
     "AWS_S3_URL_PROTOCOL",
+    "AWS_S3_ADDRESSING_STYLE",
     "AWS_LOCATION",
 )
+#: django-storages' other spellings of a setting, which win over ours as they do there.
+SETTING_ALIASES = {
+    "AWS_S3_ACCESS_KEY_ID": "AWS_ACCESS_KEY_ID",
+    "AWS_S3_SECRET_ACCESS_KEY": "AWS_SECRET_ACCESS_KEY",
+    "AWS_SECURITY_TOKEN": "AWS_SESSION_TOKEN",
+}
+#: django-storages' ``OPTIONS`` keys for ``STORAGES["staticfiles"]``, and the setting of each.
+STORAGE_OPTIONS = {
+    "bucket_name": "AWS_STORAGE_BUCKET_NAME",
+    "access_key": "AWS_ACCESS_KEY_ID",
+    "secret_key": "AWS_SECRET_ACCESS_KEY",
+    "security_token": "AWS_SESSION_TOKEN",
+    "session_token": "AWS_SESSION_TOKEN",
+    "region_name": "AWS_S3_REGION_NAME",
+    "endpoint_url": "AWS_S3_ENDPOINT_URL",
+    "custom_domain": "AWS_S3_CUSTOM_DOMAIN",
+    "url_protocol": "AWS_S3_URL_PROTOCOL",
+    "addressing_style": "AWS_S3_ADDRESSING_STYLE",
+    "location": "AWS_LOCATION",
+}
 SECRET_SETTINGS = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-#: Config vars whose names say they hold a secret: their values are redacted from the build log
-#: too (the app's settings read them, and a settings error may quote the value it choked on).
-SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|(^|_)KEY$")
 
-#: The buildpack's own switches, with their defaults (documented in the README).
+#: The buildpack's numeric switches: config var, default, lowest and highest allowed.
+NUMBERS = {
+    "concurrency": ("DJANGO_S3_STATIC_CONCURRENCY", 32, 1, 256),
+    "connect_timeout": ("DJANGO_S3_STATIC_CONNECT_TIMEOUT", 5, 1, 60),
+    "read_timeout": ("DJANGO_S3_STATIC_READ_TIMEOUT", 30, 1, 600),
+    "max_attempts": ("DJANGO_S3_STATIC_MAX_ATTEMPTS", 5, 1, 20),
+}
+#: The buildpack's on/off switches (``1``, ``true``, ``yes``, ``on`` are on), all off by default.
+FLAGS = {
+    "skip_public_check": "DJANGO_S3_STATIC_SKIP_PUBLIC_CHECK",
+    "debug": "DJANGO_S3_STATIC_DEBUG",
+    "set_cors": "DJANGO_S3_STATIC_SET_CORS",
+    "strict_references": "DJANGO_S3_STATIC_STRICT_REFERENCES",
+}
+CACHE_DIR = "DJANGO_S3_STATIC_CACHE_DIR"
+CACHE_PATH = "DJANGO_S3_STATIC_CACHE_PATH"
+CORS_ORIGINS = "DJANGO_S3_STATIC_CORS_ORIGINS"
+DEFAULT_CACHE_DIR = "static_cache"
+DEFAULT_CORS_ORIGINS = "*"
+#: Every switch of the buildpack with its default, as a config var would spell it.
 DEFAULTS = {
-    "DJANGO_S3_STATIC_CACHE_DIR": "static_cache",
-    "DJANGO_S3_STATIC_CONCURRENCY": "32",
-    "DJANGO_S3_STATIC_SKIP_PUBLIC_CHECK": "0",
-    "DJANGO_S3_STATIC_CONNECT_TIMEOUT": "5",
-    "DJANGO_S3_STATIC_READ_TIMEOUT": "30",
-    "DJANGO_S3_STATIC_MAX_ATTEMPTS": "5",
-    "DJANGO_S3_STATIC_DEBUG": "0",
-    "DJANGO_S3_STATIC_CORS_ORIGINS": "*",
-    "DJANGO_S3_STATIC_SET_CORS": "0",
+    CACHE_DIR: DEFAULT_CACHE_DIR,
+    CORS_ORIGINS: DEFAULT_CORS_ORIGINS,
+    **{name: str(default) for name, default, _, _ in NUMBERS.values()},
+    **dict.fromkeys(FLAGS.values(), "0"),
 }
 
-#: The static cache's file, inside DJANGO_S3_STATIC_CACHE_DIR.
+#: The static cache's file, inside the cache folder.
 CACHE_FILE_NAME = "manifest.json"
 
-#: Config vars never passed to the app's processes at build time (heroku/python's rule).
-UNSAFE_ENV = re.compile(r"^(PATH|GIT_DIR|CPATH|CPPATH|LD_.*|LIBRARY_PATH|PYTHONHOME|PYTHONPATH)$")
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
 _BUCKET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-_]{1,253}[A-Za-z0-9]$")
+_ADDRESSING_STYLES = ("auto", "path", "virtual")
 
 
-def is_true(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+def is_true(value: object) -> bool:
+    return str(value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _int_setting(values: Mapping[str, str], name: str, low: int, high: int) -> int:
-    raw = values.get(name) or DEFAULTS[name]
+def flag(values: Mapping[str, str], attribute: str) -> bool:
+    """One on/off switch (``FLAGS``) from settings or config vars, without a whole Config."""
+    return is_true(values.get(FLAGS[attribute]))
+
+
+def _number(values: Mapping[str, str], attribute: str) -> int:
+    name, default, low, high = NUMBERS[attribute]
+    raw = values.get(name) or str(default)
     try:
         number = int(raw)
     except ValueError:
@@ -67,9 +106,18 @@ def _int_setting(values: Mapping[str, str], name: str, low: int, high: int) -> i
     if not low <= number <= high:
         raise BuildError(
             f"{name} must be a whole number from {low} to {high}, not {raw!r}.",
-            f"Fix it with: heroku config:set {name}={DEFAULTS[name]}",
+            f"Fix it with: heroku config:set {name}={default}",
         )
     return number
+
+
+def cache_dir(values: Mapping[str, str]) -> str:
+    """The static cache folder, relative to the app's folder, as written in a setting."""
+    return (values.get(CACHE_DIR) or "").strip().strip("/") or DEFAULT_CACHE_DIR
+
+
+def normalize_prefix(prefix: str) -> str:
+    return "/".join(part for part in prefix.strip().split("/") if part)
 
 
 @dataclass(frozen=True)
@@ -80,70 +128,46 @@ class Config:
     endpoint_url: str | None = None
     custom_domain: str | None = None
     url_protocol: str = "https:"
+    addressing_style: str | None = None
     access_key: str | None = field(default=None, repr=False)
     secret_key: str | None = field(default=None, repr=False)
     session_token: str | None = field(default=None, repr=False)
-    cache_dir: str = DEFAULTS["DJANGO_S3_STATIC_CACHE_DIR"]
-    concurrency: int = 32
-    connect_timeout: int = 5
-    read_timeout: int = 30
-    max_attempts: int = 5
+    cache_dir: str = DEFAULT_CACHE_DIR
+    concurrency: int = NUMBERS["concurrency"][1]
+    connect_timeout: int = NUMBERS["connect_timeout"][1]
+    read_timeout: int = NUMBERS["read_timeout"][1]
+    max_attempts: int = NUMBERS["max_attempts"][1]
     skip_public_check: bool = False
     debug: bool = False
-    #: DJANGO_S3_STATIC_CORS_ORIGINS as set; parsed by ``cors_origins`` when the build needs it,
-    #: so a bad value fails the build, never a dyno that merely renders URLs.
-    cors_origins_value: str = DEFAULTS["DJANGO_S3_STATIC_CORS_ORIGINS"]
     set_cors: bool = False
+    strict_references: bool = False
+    #: DJANGO_S3_STATIC_CORS_ORIGINS as set; the build parses it (``build.cors``), so a bad
+    #: value fails the build, never a dyno that merely renders URLs.
+    cors_origins_value: str = DEFAULT_CORS_ORIGINS
 
     @classmethod
     def from_values(cls, values: Mapping[str, str]) -> Config:
         """Build a config from settings/env values; raise BuildError on what cannot work."""
-        bucket = (values.get("AWS_STORAGE_BUCKET_NAME") or "").strip()
-        if not bucket:
-            raise BuildError(
-                "No bucket configured: AWS_STORAGE_BUCKET_NAME is not set.",
-                "The static files are uploaded to that S3 bucket. Set it, with the credentials:",
-                "  heroku config:set AWS_STORAGE_BUCKET_NAME=my-bucket \\",
-                "    AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...",
-            )
-        if not _BUCKET_NAME.match(bucket):
-            raise BuildError(
-                f"AWS_STORAGE_BUCKET_NAME={bucket!r} is not a valid S3 bucket name.",
-                "Bucket names are 3-63 lower-case letters, digits, dots and hyphens.",
-            )
-        cache_dir = (values.get("DJANGO_S3_STATIC_CACHE_DIR") or "").strip().strip("/")
         return cls(
-            bucket=bucket,
+            bucket=_bucket(values),
             location=normalize_prefix(values.get("AWS_LOCATION") or ""),
             region=values.get("AWS_S3_REGION_NAME") or None,
             endpoint_url=(values.get("AWS_S3_ENDPOINT_URL") or "").rstrip("/") or None,
             custom_domain=(values.get("AWS_S3_CUSTOM_DOMAIN") or "").strip("/") or None,
             url_protocol=values.get("AWS_S3_URL_PROTOCOL") or "https:",
+            addressing_style=_addressing_style(values),
             access_key=values.get("AWS_ACCESS_KEY_ID") or None,
             secret_key=values.get("AWS_SECRET_ACCESS_KEY") or None,
             session_token=values.get("AWS_SESSION_TOKEN") or None,
-            cache_dir=cache_dir or DEFAULTS["DJANGO_S3_STATIC_CACHE_DIR"],
-            concurrency=_int_setting(values, "DJANGO_S3_STATIC_CONCURRENCY", 1, 256),
-            connect_timeout=_int_setting(values, "DJANGO_S3_STATIC_CONNECT_TIMEOUT", 1, 60),
-            read_timeout=_int_setting(values, "DJANGO_S3_STATIC_READ_TIMEOUT", 1, 600),
-            max_attempts=_int_setting(values, "DJANGO_S3_STATIC_MAX_ATTEMPTS", 1, 20),
-            skip_public_check=is_true(values.get("DJANGO_S3_STATIC_SKIP_PUBLIC_CHECK")),
-            debug=is_true(values.get("DJANGO_S3_STATIC_DEBUG")),
-            cors_origins_value=(values.get("DJANGO_S3_STATIC_CORS_ORIGINS") or "").strip()
-            or DEFAULTS["DJANGO_S3_STATIC_CORS_ORIGINS"],
-            set_cors=is_true(values.get("DJANGO_S3_STATIC_SET_CORS")),
+            cache_dir=cache_dir(values),
+            cors_origins_value=(values.get(CORS_ORIGINS) or "").strip() or DEFAULT_CORS_ORIGINS,
+            **{attribute: _number(values, attribute) for attribute in NUMBERS},
+            **{attribute: flag(values, attribute) for attribute in FLAGS},
         )
 
     def key(self, name: str) -> str:
         """The S3 key of a collected file, inside the configured prefix."""
         return f"{self.location}/{name}" if self.location else name
-
-    @property
-    def cors_origins(self) -> tuple[str, ...]:
-        """The origins whose pages may load the fonts; BuildError when the value is unusable."""
-        from .cors import parse_origins
-
-        return parse_origins(self.cors_origins_value)
 
     @property
     def key_prefix(self) -> str:
@@ -154,6 +178,9 @@ class Config:
         """Where browsers fetch the files: the custom domain, else the bucket's own URL."""
         if self.custom_domain:
             base = f"{self.url_protocol}//{self.custom_domain}"
+        elif self.endpoint_url and self.addressing_style == "virtual":
+            scheme, _, host = self.endpoint_url.partition("://")
+            base = f"{scheme}://{self.bucket}.{host}"
         elif self.endpoint_url:
             base = f"{self.endpoint_url}/{self.bucket}"
         elif self.region:
@@ -163,15 +190,64 @@ class Config:
         return f"{base}/{self.key_prefix}"
 
 
+def _bucket(values: Mapping[str, str]) -> str:
+    bucket = (values.get("AWS_STORAGE_BUCKET_NAME") or "").strip()
+    if not bucket:
+        raise BuildError(
+            "No bucket configured: AWS_STORAGE_BUCKET_NAME is not set.",
+            "The static files are uploaded to that S3 bucket. Set it, with the credentials:",
+            "  heroku config:set AWS_STORAGE_BUCKET_NAME=my-bucket \\",
+            "    AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...",
+        )
+    if not _BUCKET_NAME.match(bucket):
+        raise BuildError(
+            f"AWS_STORAGE_BUCKET_NAME={bucket!r} is not a valid S3 bucket name.",
+            "Bucket names are 3-63 lower-case letters, digits, dots and hyphens.",
+        )
+    return bucket
+
+
+def _addressing_style(values: Mapping[str, str]) -> str | None:
+    style = (values.get("AWS_S3_ADDRESSING_STYLE") or "").strip().lower() or None
+    if style is not None and style not in _ADDRESSING_STYLES:
+        raise BuildError(
+            f"AWS_S3_ADDRESSING_STYLE={style!r} is not one of {', '.join(_ADDRESSING_STYLES)}.",
+            "Unset it to let the buildpack choose (path style on a custom endpoint).",
+        )
+    return None if style == "auto" else style
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (str, int)):
+        return str(value)
+    return None
+
+
+def storage_options_values(options: Mapping[str, Any]) -> dict[str, str]:
+    """django-storages' ``OPTIONS`` as the settings they stand for."""
+    found = {}
+    for option, setting in STORAGE_OPTIONS.items():
+        text = _text(options.get(option))
+        if text is not None:
+            found[setting] = text
+    return found
+
+
 def values_from_settings(settings: object) -> dict[str, str]:
-    """The S3 and buildpack settings an app's Django settings define, as strings."""
+    """The S3 and buildpack settings an app's Django settings define, as strings: the ``AWS_*``
+    names (django-storages' aliases winning), then ``STORAGES["staticfiles"]["OPTIONS"]``."""
     values = {}
-    for name in (*S3_SETTINGS, *DEFAULTS, "DJANGO_S3_STATIC_CACHE_PATH"):
-        value = getattr(settings, name, None)
-        if isinstance(value, bool):
-            values[name] = "1" if value else "0"
-        elif isinstance(value, (str, int)):
-            values[name] = str(value)
+    for name in (*S3_SETTINGS, *DEFAULTS, CACHE_PATH, *SETTING_ALIASES):
+        text = _text(getattr(settings, name, None))
+        if text is not None:
+            values[SETTING_ALIASES.get(name, name)] = text
+    storages = getattr(settings, "STORAGES", None)
+    staticfiles = storages.get("staticfiles") if isinstance(storages, dict) else None
+    options = staticfiles.get("OPTIONS") if isinstance(staticfiles, dict) else None
+    if isinstance(options, dict):
+        values.update(storage_options_values(options))
     return values
 
 
@@ -182,53 +258,5 @@ def runtime_values(settings: object, environ: Mapping[str, str]) -> dict[str, st
 
 def runtime_cache_file(values: Mapping[str, str]) -> str:
     """Where the dyno reads the static cache: the path .profile.d exports, else ./static_cache."""
-    import os
-
-    folder = values.get("DJANGO_S3_STATIC_CACHE_PATH") or os.path.abspath(
-        values.get("DJANGO_S3_STATIC_CACHE_DIR") or DEFAULTS["DJANGO_S3_STATIC_CACHE_DIR"]
-    )
+    folder = values.get(CACHE_PATH) or os.path.abspath(cache_dir(values))
     return os.path.join(folder, CACHE_FILE_NAME)
-
-
-def normalize_prefix(prefix: str) -> str:
-    return "/".join(part for part in prefix.strip().split("/") if part)
-
-
-def app_env(env_dir_values: Mapping[str, str]) -> dict[str, str]:
-    """The config vars the app's own processes may see at build time."""
-    return {
-        k: v for k, v in env_dir_values.items() if ENV_NAME.match(k) and not UNSAFE_ENV.match(k)
-    }
-
-
-def secret_values(env: Mapping[str, str]) -> list[str]:
-    """What the build must never print: secret-named config vars, and the password of any URL."""
-    import urllib.parse
-
-    found = []
-    for name, value in env.items():
-        if name in SECRET_SETTINGS or SECRET_NAME.search(name):
-            found.append(value)
-        elif "://" in value:
-            try:
-                password = urllib.parse.urlsplit(value.strip()).password
-            except ValueError:
-                password = None
-            if password:
-                found += [password, urllib.parse.unquote(password)]
-    return found
-
-
-def read_env_dir(path: str) -> dict[str, str]:
-    """Read Heroku's ENV_DIR: one file per config var, the file name is the key."""
-    import os
-
-    values: dict[str, str] = {}
-    if not path or not os.path.isdir(path):
-        return values
-    for name in sorted(os.listdir(path)):
-        full = os.path.join(path, name)
-        if ENV_NAME.match(name) and os.path.isfile(full):
-            with open(full, encoding="utf-8", errors="replace") as handle:
-                values[name] = handle.read().rstrip("\n")
-    return values

@@ -1,24 +1,9 @@
-"""The settings module ``.profile.d`` points the dyno at: the app's own settings, then the snippet.
+"""Documented settings module of the dyno: the app's settings, then the snippet.
 
-The app's module comes from ``DJANGO_S3_STATIC_APP_SETTINGS`` (its ``DJANGO_SETTINGS_MODULE`` as it
-was before ``.profile.d`` ran). Every upper-case name is copied, as Django itself reads only those.
+The work is done in ``runtime.dyno_settings``; its settings are copied here, so naming either
+module in ``DJANGO_SETTINGS_MODULE`` gives the same settings.
 """
 
-from __future__ import annotations
+from .runtime import dyno_settings as _wrapped
 
-import importlib
-import os
-
-from django.core.exceptions import ImproperlyConfigured
-
-from .snippet import install
-
-_name = os.environ.get("DJANGO_S3_STATIC_APP_SETTINGS", "")
-if not _name or _name == __name__:
-    raise ImproperlyConfigured(
-        "django-s3-static: DJANGO_S3_STATIC_APP_SETTINGS must name the app's settings module "
-        "(the buildpack's .profile.d sets it from DJANGO_SETTINGS_MODULE)."
-    )
-_app_settings = importlib.import_module(_name)
-globals().update({k: getattr(_app_settings, k) for k in dir(_app_settings) if k.isupper()})
-install(globals())
+globals().update({k: getattr(_wrapped, k) for k in dir(_wrapped) if k.isupper()})

@@ -1,68 +1,9 @@
-"""The settings snippet: point an app's static storage at the slug's static cache and the bucket.
+"""Documented import path of the settings snippet.
 
-``install(globals())`` at the end of a settings module is the explicit, one-line way; the
-buildpack's ``.profile.d`` does the same without touching the app's code by wrapping the settings
-module (see ``dyno_settings``). Only dictionaries are changed here: no file read, no network.
+Add ``from django_s3_static.snippet import install; install(globals())`` at the end of a
+settings module.
 """
 
-from __future__ import annotations
+from .runtime.snippet import CACHE_ALIAS, STORAGE_BACKEND, install, static_caches
 
-import contextlib
-import os
-from collections.abc import MutableMapping
-from typing import Any
-
-from .config import Config, runtime_cache_file, runtime_values
-from .errors import BuildError
-
-STORAGE_BACKEND = "django_s3_static.storage.S3ManifestStorage"
-CACHE_ALIAS = "staticfiles"
-MEMORY_ALIAS = "staticfiles-memory"
-SLUG_ALIAS = "staticfiles-slug"
-_DEFAULT_STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
-_DEFAULT_CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-
-class _Namespace:
-    def __init__(self, namespace: MutableMapping[str, Any]) -> None:
-        self.__dict__.update({k: v for k, v in namespace.items() if k.isupper()})
-
-
-def static_caches(cache_file: str) -> dict[str, dict[str, Any]]:
-    """Process memory in front of the slug's static cache; the names never change in a release."""
-    return {
-        CACHE_ALIAS: {
-            "BACKEND": "django_s3_static.cache.ChainedCache",
-            "TIMEOUT": None,
-            "OPTIONS": {"CACHES": [MEMORY_ALIAS, SLUG_ALIAS], "MAX_MEMORY_TIMEOUT": None},
-        },
-        MEMORY_ALIAS: {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "django-s3-static",
-            "TIMEOUT": None,
-            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
-        },
-        SLUG_ALIAS: {
-            "BACKEND": "django_s3_static.slugcache.SlugManifestCache",
-            "LOCATION": cache_file,
-            "TIMEOUT": None,
-        },
-    }
-
-
-def install(namespace: MutableMapping[str, Any]) -> None:
-    """Make the settings in ``namespace`` serve static files from the bucket via the slug cache."""
-    storages = dict(namespace.get("STORAGES") or _DEFAULT_STORAGES)
-    storages["staticfiles"] = {"BACKEND": STORAGE_BACKEND}
-    namespace["STORAGES"] = storages
-    installed = list(namespace.get("INSTALLED_APPS") or [])
-    if "django_s3_static" not in installed:
-        installed.append("django_s3_static")
-    namespace["INSTALLED_APPS"] = installed
-    values = runtime_values(_Namespace(namespace), os.environ)
-    namespace["CACHES"] = {
-        **(namespace.get("CACHES") or _DEFAULT_CACHES),
-        **static_caches(runtime_cache_file(values)),
-    }
-    with contextlib.suppress(BuildError):  # else left as it is; the system check names it
-        namespace["STATIC_URL"] = Config.from_values(values).public_base_url
+__all__ = ["CACHE_ALIAS", "STORAGE_BACKEND", "install", "static_caches"]

@@ -25,7 +25,7 @@ def configure(folder: str) -> None:
     from django.conf import settings
 
     from django_s3_static import snippet
-    from django_s3_static.static_cache import StaticCache, StaticObject, write
+    from django_s3_static.format.static_cache import StaticCache, StaticObject, write
 
     paths = {name: name.replace(".css", ".0123456789ab.css") for name in NAMES}
     objects = {hashed: StaticObject(10, "0" * 32) for hashed in paths.values()}

@@ -39,7 +39,7 @@ with open(os.environ["RECORD_TO"], "w") as handle:
 
 RUNNER = """
 import json, sys
-from django_s3_static.app import AppProcess
+from django_s3_static.build.app_process import AppProcess
 how, app_dir, result, committed, env = sys.argv[1:6]
 app = AppProcess(app_dir, "site_settings", json.loads(env))
 child = app.fork(result, committed) if how == "fork" else app.start(result, committed=committed)

@@ -18,7 +18,7 @@ import uuid
 import pytest
 
 from conftest import deploy_config
-from django_s3_static import cors
+from django_s3_static.build import cors
 from django_s3_static.config import Config
 from support.browser import BrowserMissing, Chromium, PageVisit, screenshot_path
 from support.dyno import Slug

@@ -1,7 +1,19 @@
 import pytest
 
-from django_s3_static.config import Config, app_env, normalize_prefix, read_env_dir
+from django_s3_static.build.environment import app_env, read_env_dir
+from django_s3_static.config import (
+    DEFAULTS,
+    NUMBERS,
+    Config,
+    cache_dir,
+    flag,
+    normalize_prefix,
+    runtime_values,
+    values_from_settings,
+)
 from django_s3_static.errors import BuildError
+
+pytestmark = pytest.mark.unit
 
 
 def test_public_base_url_for_each_kind_of_bucket():
@@ -87,3 +99,102 @@ def test_read_env_dir(tmp_path):
     (tmp_path / "not a name").write_text("x")
     assert read_env_dir(str(tmp_path)) == {"EMPTY": "", "SECRET_KEY": "value"}
     assert read_env_dir(str(tmp_path / "missing")) == {}
+
+
+class Settings:
+    """A Django settings object as the config reads it: attributes, nothing else."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+def test_storages_options_win_over_aws_settings_which_win_over_config_vars():
+    """django-storages' order: the storage's OPTIONS, then the AWS_* settings; config vars last."""
+    settings = Settings(
+        AWS_STORAGE_BUCKET_NAME="from-setting",
+        AWS_LOCATION="setting-prefix",
+        AWS_S3_REGION_NAME="eu-west-1",
+        STORAGES={
+            "staticfiles": {
+                "BACKEND": "storages.backends.s3.S3ManifestStaticStorage",
+                "OPTIONS": {
+                    "bucket_name": "from-options",
+                    "location": "static",
+                    "custom_domain": "cdn.example.com",
+                    "default_acl": "public-read",  # about uploads: not read
+                    "querystring_auth": False,
+                },
+            }
+        },
+    )
+    environ = {"AWS_STORAGE_BUCKET_NAME": "from-env", "AWS_S3_ENDPOINT_URL": "http://env:9000"}
+    config = Config.from_values(runtime_values(settings, environ))
+    assert (config.bucket, config.location) == ("from-options", "static")
+    assert config.region == "eu-west-1"
+    assert config.endpoint_url == "http://env:9000"
+    assert config.public_base_url == "https://cdn.example.com/static/"
+
+
+def test_django_storages_alternative_setting_names_are_read():
+    settings = Settings(
+        AWS_STORAGE_BUCKET_NAME="bkt",
+        AWS_ACCESS_KEY_ID="generic",
+        AWS_S3_ACCESS_KEY_ID="s3-specific",
+        AWS_S3_SECRET_ACCESS_KEY="s3-secret",
+        AWS_SECURITY_TOKEN="token",
+    )
+    config = Config.from_values(values_from_settings(settings))
+    assert (config.access_key, config.secret_key, config.session_token) == (
+        "s3-specific",
+        "s3-secret",
+        "token",
+    )
+
+
+def test_buildpack_switches_set_as_django_settings_are_read():
+    """DJANGO_S3_STATIC_* work as Django settings too, as the README says, booleans included."""
+    settings = Settings(
+        AWS_STORAGE_BUCKET_NAME="bkt",
+        DJANGO_S3_STATIC_STRICT_REFERENCES=True,
+        DJANGO_S3_STATIC_CONCURRENCY=8,
+        DJANGO_S3_STATIC_CACHE_DIR="/assets/cache/",
+    )
+    values = runtime_values(settings, {"DJANGO_S3_STATIC_STRICT_REFERENCES": "0"})
+    assert flag(values, "strict_references") is True
+    config = Config.from_values(values)
+    assert (config.strict_references, config.concurrency, config.cache_dir) == (
+        True,
+        8,
+        "assets/cache",
+    )
+    assert cache_dir({}) == "static_cache"
+
+
+def test_defaults_are_stated_once():
+    config = Config(bucket="bkt")
+    for attribute, (name, default, _, _) in NUMBERS.items():
+        assert getattr(config, attribute) == default == int(DEFAULTS[name])
+    assert Config.from_values({"AWS_STORAGE_BUCKET_NAME": "bkt"}) == config
+
+
+@pytest.mark.parametrize(
+    "style, endpoint, url",
+    [
+        (None, "https://s3.example.com", "https://s3.example.com/bkt/"),
+        ("path", "https://s3.example.com", "https://s3.example.com/bkt/"),
+        ("virtual", "https://s3.example.com", "https://bkt.s3.example.com/"),
+        ("auto", None, "https://bkt.s3.amazonaws.com/"),
+    ],
+)
+def test_addressing_style(style, endpoint, url):
+    values = {"AWS_STORAGE_BUCKET_NAME": "bkt", "AWS_S3_ADDRESSING_STYLE": style or ""}
+    if endpoint:
+        values["AWS_S3_ENDPOINT_URL"] = endpoint
+    assert Config.from_values(values).public_base_url == url
+
+
+def test_a_bad_addressing_style_is_a_clear_error():
+    with pytest.raises(BuildError, match="AWS_S3_ADDRESSING_STYLE='sideways'"):
+        Config.from_values(
+            {"AWS_STORAGE_BUCKET_NAME": "bkt", "AWS_S3_ADDRESSING_STYLE": "sideways"}
+        )

@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from conftest import deploy_config
-from django_s3_static import cors
+from django_s3_static.build import cors
 from django_s3_static.config import Config
 from django_s3_static.errors import BuildError
 

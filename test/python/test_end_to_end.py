@@ -8,6 +8,7 @@ S3 client; nothing secret lands in the slug.
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -48,8 +49,11 @@ def test_pages_from_the_slug_load_every_asset_from_the_bucket(
 ):
     home = request.getfixturevalue("django61_python_home") if "61" in variant else None
     slug, result = build(make_slug, s3server, bucket, home)
-    if home:
-        assert "Installing the build helper's dependencies (boto3)" in result.stdout
+    if home:  # explicit keys: the signed requests need urllib3 alone, never boto3
+        assert "Installing the build helper's dependencies (urllib3" in result.stdout
+        assert "boto3" not in result.stdout
+        installed = os.listdir(os.path.join(slug.cache_dir, "django-s3-static"))
+        assert [name.split("-")[0] for name in installed] == ["urllib3"]
     checks = rendered_assets(slug, bucket, env=NO_CREDENTIALS)
     prefix = f"{s3server.endpoint}/{bucket}/static/"
     assert len(checks) >= 20  # the example page and the admin login page, with their CSS url()s
@@ -236,3 +240,26 @@ def test_system_check_reports_a_missing_bucket_and_a_missing_cache_chain(
     assert no_chain.returncode != 0
     assert "django_s3_static.E003" in no_chain.output
     assert "install(globals())" in no_chain.output
+
+
+def test_without_explicit_keys_the_build_installs_boto3_for_its_credential_chain(
+    make_slug, s3server, bucket, django61_python_home, tmp_path, monkeypatch
+):
+    """No AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY config vars and an app without boto3: the build
+    installs boto3, says why, and its chain finds the keys (here ~/.aws/credentials)."""
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "credentials").write_text(
+        f"[default]\naws_access_key_id = {s3server.access_key}\n"
+        f"aws_secret_access_key = {s3server.secret_key}\n"
+    )
+    monkeypatch.setenv("HOME", str(home))
+    slug = make_slug("example_app", django61_python_home)
+    slug.set_config(**deploy_config(s3server, bucket, AWS_LOCATION="static", **NO_CREDENTIALS))
+    result = slug.compile()
+    assert result.returncode == 0, result.output
+    assert (
+        "Installing the build helper's dependencies (boto3, for its credential chain: "
+        "no AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set)" in result.stdout
+    )
+    assert re.search(r"Uploaded \d+ objects", result.stdout)  # with the keys boto3 found

@@ -16,8 +16,9 @@ import sys
 
 import pytest
 
-from django_s3_static import finders, static_cache
-from django_s3_static.static_cache import StaticCache, StaticObject
+from django_s3_static.build import finders
+from django_s3_static.format import static_cache
+from django_s3_static.format.static_cache import StaticCache, StaticObject
 
 LIB = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "lib")
 DEFAULT_FINDERS = [finders.FILE_SYSTEM_FINDER, finders.APP_DIRECTORIES_FINDER]
@@ -93,7 +94,7 @@ def project(tmp_path):
 
 def run_child(project, expect: dict | None = None) -> dict:
     result = project.parent / f"result-{len(os.listdir(project.parent))}.json"
-    command = [sys.executable, "-m", "django_s3_static.collect", "--result", str(result)]
+    command = [sys.executable, "-m", "django_s3_static.build.collect", "--result", str(result)]
     if expect is not None:  # the committed cache the build hands the child
         committed = StaticCache(expect["fingerprint"], "bucket", "", finders=expect["finders"])
         command += ["--committed", static_cache.write(committed, str(project.parent / "cache"))]
@@ -399,14 +400,14 @@ def test_consistent_follows_how_django_resolves_an_entry():
     [[], ["--result"], ["--collect-to", "x"], ["--result", "r", "--verbose", "1"], ["r"]],
 )
 def test_the_child_refuses_a_command_line_it_does_not_know(argv):
-    from django_s3_static import collect
+    from django_s3_static.build import collect
 
-    with pytest.raises(SystemExit, match="usage: python -m django_s3_static.collect"):
+    with pytest.raises(SystemExit, match="usage: python -m django_s3_static.build.collect"):
         collect._options(argv)
 
 
 def test_the_child_reads_its_options():
-    from django_s3_static import collect
+    from django_s3_static.build import collect
 
     assert collect._options(["--result", "r.json", "--committed", "c.json"]) == {
         "--result": "r.json",
@@ -416,7 +417,7 @@ def test_the_child_reads_its_options():
 
 def test_real_paths_resolved_per_folder_match_realpath(tmp_path, monkeypatch):
     """The symlink check resolves each folder once; the answer is realpath's, links or not."""
-    from django_s3_static.collect import _Roots
+    from django_s3_static.build.sources import _Roots
 
     write(tmp_path / "real" / "a.css", "a")
     write(tmp_path / "real" / "sub" / "b.css", "b")

@@ -1,6 +1,6 @@
 import io
 
-from django_s3_static.fingerprint import file_sha256, fingerprint
+from django_s3_static.build.fingerprint import file_sha256, fingerprint
 
 SOURCES = [("css/site.css", "a" * 64), ("js/app.js", "b" * 64)]
 

@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from conftest import deploy_config
-from django_s3_static import static_cache
-from django_s3_static.paths import MAX_NAME_LENGTH, name_problem
-from django_s3_static.static_cache import MAX_ENTRIES, CacheError, StaticCache, StaticObject
+from django_s3_static.format import static_cache
+from django_s3_static.format.names import MAX_NAME_LENGTH, name_problem
+from django_s3_static.format.static_cache import MAX_ENTRIES, CacheError, StaticCache, StaticObject
 
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 # Hypothesis keeps caches (Unicode tables, constants) in ./.hypothesis: keep them out of the tree.

@@ -1,4 +1,4 @@
-from django_s3_static import output
+from django_s3_static.build import output
 
 
 def test_heroku_style(capsys):

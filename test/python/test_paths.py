@@ -1,6 +1,6 @@
 import pytest
 
-from django_s3_static.paths import is_safe_name, name_problem
+from django_s3_static.format.names import is_safe_name, name_problem
 
 
 @pytest.mark.parametrize(

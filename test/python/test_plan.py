@@ -1,5 +1,6 @@
-from django_s3_static.plan import RemoteObject, describe, differences, immutable_names
-from django_s3_static.static_cache import StaticObject
+from django_s3_static.build.plan import describe, differences, immutable_names
+from django_s3_static.format.static_cache import StaticObject
+from django_s3_static.s3.types import RemoteObject
 
 MD5_A = "0" * 32
 MD5_B = "1" * 32

@@ -6,11 +6,11 @@ import os
 import re
 
 from conftest import deploy_config
-from django_s3_static import static_cache
-from django_s3_static.plan import RemoteObject
-from django_s3_static.records import is_recorded, plan_prune, record_name, records
-from django_s3_static.static_cache import StaticCache, StaticObject
-from support.dyno import check_assets
+from django_s3_static.build.records import is_recorded, plan_prune, record_name, records
+from django_s3_static.format import static_cache
+from django_s3_static.format.static_cache import StaticCache, StaticObject
+from django_s3_static.s3.types import RemoteObject
+from support.dyno import ROOT, check_assets
 from support.s3server import public_get
 
 MD5 = "0" * 32
@@ -68,6 +68,15 @@ def load(slug) -> StaticCache:
     return static_cache.load(os.path.join(slug.build_dir, "static_cache", "manifest.json"))
 
 
+def prune(slug, *args: str, env: dict[str, str] | None = None):
+    """prune_static where the whole package is installed (a developer's machine, CI): the slug
+    itself carries only the runtime, not the management commands."""
+    return slug.run(
+        "python manage.py prune_static " + " ".join(args),
+        env={"PYTHONPATH": os.path.join(ROOT, "lib"), **(env or {})},
+    )
+
+
 def rendered(slug):
     dyno = slug.start_web()
     try:
@@ -84,13 +93,13 @@ def test_three_releases_pruned_to_two(make_slug, s3server, bucket):
     slugs = [deploy(make_slug, s3server, bucket, version) for version in (1, 2, 3)]
     oldest_css = [c.url for c in rendered(slugs[0]) if "/css/base." in c.url][0]
 
-    dry = slugs[2].run("python manage.py prune_static --keep 2 --min-age 0 --dry-run")
+    dry = prune(slugs[2], "--keep 2 --min-age 0 --dry-run")
     assert dry.returncode == 0, dry.output
     # base.<v1>.css and site.<v1>.css (whose url() and @import name base.<v1>.css)
     assert "Would delete 2 objects and 1 old records" in dry.stdout
     assert all(c.status == 200 for c in rendered(slugs[0]))  # a dry run deleted nothing
 
-    pruned = slugs[2].run("python manage.py prune_static --keep 2 --min-age 0")
+    pruned = prune(slugs[2], "--keep 2 --min-age 0")
     assert pruned.returncode == 0, pruned.output
     assert f"delete  static/{oldest_css.split('/static/')[1]}" in pruned.stdout
     assert "Deleted 3 objects" in pruned.stdout
@@ -113,16 +122,17 @@ def test_three_releases_pruned_to_two(make_slug, s3server, bucket):
 
 def test_prune_refuses_a_bucket_root_and_a_bucket_without_records(make_slug, s3server, bucket):
     slug = deploy(make_slug, s3server, bucket, 1)
-    root = slug.run("python manage.py prune_static --keep 1", env={"AWS_LOCATION": ""})
+    root = prune(slug, "--keep 1", env={"AWS_LOCATION": ""})
     assert root.returncode == 1
     assert "AWS_LOCATION is empty" in root.stderr
     other = s3server.bucket()
-    none = slug.run(
-        "python manage.py prune_static --keep 1 --whole-bucket",
+    none = prune(
+        slug,
+        "--keep 1 --whole-bucket",
         env={"AWS_LOCATION": "", "AWS_STORAGE_BUCKET_NAME": other},
     )
     assert none.returncode == 1
     assert "nothing was deleted" in none.stderr
-    zero = slug.run("python manage.py prune_static --keep 0")
+    zero = prune(slug, "--keep 0")
     assert zero.returncode == 1
     assert "--keep must be at least 1" in zero.stderr

@@ -1,4 +1,4 @@
-"""The S3 module against the real local S3 server (SeaweedFS): listing, uploading, errors."""
+"""The S3 client against the real local S3 server (SeaweedFS): listing, uploading, errors."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ import os
 import pytest
 
 from conftest import deploy_config
-from django_s3_static import s3
+from django_s3_static.build.early_listing import list_inventory
+from django_s3_static.build.plan import HASHED_CACHE_CONTROL
 from django_s3_static.config import Config
 from django_s3_static.errors import BuildError
-from django_s3_static.plan import HASHED_CACHE_CONTROL
+from django_s3_static.s3 import upload as upload_module
+from django_s3_static.s3.bucket import Bucket
+from django_s3_static.s3.public import fetch_public
+from django_s3_static.s3.upload import Uploader, UploadJob
 from support.s3server import public_get
 
 
@@ -20,10 +24,17 @@ def config_for(s3server, bucket: str, **extra: str) -> Config:
     return Config.from_values(deploy_config(s3server, bucket, **extra))
 
 
-def job(tmp_path, name: str, content: bytes, immutable: bool = True) -> s3.UploadJob:
+def job(
+    tmp_path, name: str, content: bytes, immutable: bool = True, cache_control: str = "x"
+) -> UploadJob:
     path = tmp_path / name.replace("/", "_")
     path.write_bytes(content)
-    return s3.UploadJob(name, str(path), len(content), hashlib.md5(content).hexdigest(), immutable)
+    md5 = hashlib.md5(content).hexdigest()
+    return UploadJob(name, str(path), len(content), md5, immutable, cache_control)
+
+
+def upload(config: Config, jobs: list[UploadJob]):
+    return Uploader(config).run(jobs)
 
 
 def test_listing_pages_by_1000_keys_and_stays_in_the_prefix(s3server, bucket):
@@ -44,18 +55,18 @@ def test_listing_pages_by_1000_keys_and_stays_in_the_prefix(s3server, bucket):
 
 
 def s3mod_list(config: Config):
-    return s3.list_inventory(config)
+    return list_inventory(config)
 
 
 def test_upload_sets_type_cache_control_and_is_public(s3server, bucket, tmp_path):
     config = config_for(s3server, bucket, AWS_LOCATION="static")
     jobs = [
-        job(tmp_path, "css/site.0123456789ab.css", b"body { color: red }"),
-        job(tmp_path, "js/app.0123456789ab.js", b"console.log(1)"),
-        job(tmp_path, "fonts/f.0123456789ab.woff2", b"\x00woff2"),
-        job(tmp_path, "css/site.css", b"body { color: red }", immutable=False),
+        job(tmp_path, "css/site.0123456789ab.css", b"body { color: red }", True, "immutable!"),
+        job(tmp_path, "js/app.0123456789ab.js", b"console.log(1)", True, "immutable!"),
+        job(tmp_path, "fonts/f.0123456789ab.woff2", b"\x00woff2", True, "immutable!"),
+        job(tmp_path, "css/site.css", b"body { color: red }", False, "short"),
     ]
-    result = s3.upload(config, jobs, lambda j: "immutable!" if j.immutable else "short")
+    result = upload(config, jobs)
     assert sorted(result.uploaded) == sorted(j.name for j in jobs)
     assert result.failed == []
     status, headers, body = public_get(
@@ -74,21 +85,21 @@ def test_upload_sets_type_cache_control_and_is_public(s3server, bucket, tmp_path
 
 def test_hashed_objects_are_never_overwritten(s3server, bucket, tmp_path):
     config = config_for(s3server, bucket)
-    client = s3.make_client(config)
-    first = job(tmp_path, "a.0123456789ab.css", b"first")
-    assert s3.upload(config, [first], lambda j: HASHED_CACHE_CONTROL).uploaded == [first.name]
+    first = job(tmp_path, "a.0123456789ab.css", b"first", True, HASHED_CACHE_CONTROL)
+    assert upload(config, [first]).uploaded == [first.name]
     (tmp_path / "other").mkdir()
-    second = job(tmp_path / "other", "a.0123456789ab.css", b"second")
-    result = s3.upload(config, [second], lambda j: HASHED_CACHE_CONTROL)
+    second = job(tmp_path / "other", "a.0123456789ab.css", b"second", True, HASHED_CACHE_CONTROL)
+    result = upload(config, [second])
     assert result.already_there == [second.name]
-    assert client.get_object(Bucket=bucket, Key=first.name)["Body"].read() == b"first"
+    with Bucket(config) as bucket_client:
+        assert bucket_client.get(first.name) == b"first"
 
 
 def test_a_corrupted_body_is_refused_by_content_md5(s3server, bucket, tmp_path):
     config = config_for(s3server, bucket)
     bad = job(tmp_path, "x.0123456789ab.css", b"real content")
-    bad = s3.UploadJob(bad.name, bad.path, bad.size, hashlib.md5(b"other").hexdigest(), True)
-    result = s3.upload(config, [bad], lambda j: HASHED_CACHE_CONTROL)
+    bad = UploadJob(bad.name, bad.path, bad.size, hashlib.md5(b"other").hexdigest(), True, "x")
+    result = upload(config, [bad])
     assert result.uploaded == []
     assert [name for name, _ in result.failed] == [bad.name]
 
@@ -103,9 +114,9 @@ def test_read_only_credentials_name_the_missing_permission(s3server, bucket, tmp
             "AWS_S3_ENDPOINT_URL": s3server.endpoint,
         }
     )
-    inventory, _ = s3.list_inventory(config)  # listing is allowed
+    inventory, _ = list_inventory(config)  # listing is allowed
     assert inventory == {}
-    result = s3.upload(config, [job(tmp_path, "a.css", b"a")], lambda j: "x")
+    result = upload(config, [job(tmp_path, "a.css", b"a")])
     error = result.failed[0][1]
     assert "Access denied" in error.title
     assert any("s3:PutObject" in line for line in error.details)
@@ -122,7 +133,7 @@ def test_read_only_credentials_name_the_missing_permission(s3server, bucket, tmp
 def test_listing_errors_say_what_failed(s3server, bucket, change, title):
     config = config_for(s3server, bucket, **change)
     with pytest.raises(BuildError) as raised:
-        s3.list_inventory(config)
+        list_inventory(config)
     assert title in raised.value.title
     assert "wrong-secret" not in str(raised.value.title) + " ".join(raised.value.details)
 
@@ -137,26 +148,7 @@ def test_fetch_public_reports_refusal_and_success(s3server, tmp_path):
 
 
 def s3mod_fetch(url: str):
-    return s3.fetch_public(url, timeout=5)
-
-
-def test_content_types():
-    assert s3.content_type("a.js") == "text/javascript; charset=utf-8"
-    assert s3.content_type("a.mjs") == "text/javascript; charset=utf-8"
-    assert s3.content_type("a.css") == "text/css; charset=utf-8"
-    assert s3.content_type("a.svg") == "image/svg+xml"
-    assert s3.content_type("a.woff2") == "font/woff2"
-    assert s3.content_type("a.TTF") == "font/ttf"
-    assert s3.content_type("a.png") == "image/png"
-    assert s3.content_type("noext") == "application/octet-stream"
-    assert os.path.splitext("x.map")[1] == ".map" and s3.content_type("x.map") == "application/json"
-
-
-def test_canonical_query_is_sorted_and_percent_encoded():
-    query = {"prefix": "static/a b+ç", "list-type": "2", "continuation-token": "x/y=="}
-    assert s3.canonical_query(query) == (
-        "continuation-token=x%2Fy%3D%3D&list-type=2&prefix=static%2Fa%20b%2B%C3%A7"
-    )
+    return fetch_public(url, timeout=5)
 
 
 BOTO3_FREE = """
@@ -169,17 +161,20 @@ class NoBoto:  # refuses boto3 and botocore: the fast path and uploads must not 
         return None
 
 sys.meta_path.insert(0, NoBoto())
-from django_s3_static import s3
 from django_s3_static.config import Config
+from django_s3_static.s3.bucket import Bucket
+from django_s3_static.s3.upload import Uploader, UploadJob
 
 config = Config.from_values(json.loads(sys.argv[1]))
 path = sys.argv[2]
 content = open(path, "rb").read()
-job = s3.UploadJob("css/a.0123456789ab.css", path, len(content),
-                   hashlib.md5(content).hexdigest(), True)
-result = s3.upload(config, [job], lambda j: "public, max-age=1")
-s3.put_record(config, ".manifests/20261128T000000Z-local-0123456789ab.json", b'{"a": 1}')
-inventory, requests = s3.list_inventory(config)
+job = UploadJob("css/a.0123456789ab.css", path, len(content),
+                hashlib.md5(content).hexdigest(), True, "public, max-age=1")
+result = Uploader(config).run([job])
+with Bucket(config) as bucket:
+    bucket.put_small("static/.manifests/20261128T000000Z-local-0123456789ab.json", b'{"a": 1}',
+                     "application/json", "no-store")
+    inventory, requests = bucket.list()
 print(json.dumps({"uploaded": result.uploaded, "failed": [n for n, _ in result.failed],
                   "keys": sorted(inventory), "requests": requests,
                   "imported": sorted(m for m in sys.modules if m.startswith(("boto", "s3t")))}))
@@ -232,8 +227,8 @@ def test_without_explicit_keys_boto3_finds_the_credentials(s3server, bucket, tmp
     saved = {k: os.environ.pop(k, None) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
     os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(credentials)
     try:
-        result = s3.upload(config, [job(tmp_path, "b.css", b"b", False)], lambda j: "x")
-        inventory, _ = s3.list_inventory(config)
+        result = upload(config, [job(tmp_path, "b.css", b"b", False)])
+        inventory, _ = list_inventory(config)
     finally:
         os.environ.pop("AWS_SHARED_CREDENTIALS_FILE")
         os.environ.update({k: v for k, v in saved.items() if v is not None})
@@ -247,20 +242,21 @@ def test_the_publish_record_is_retried_like_uploads(s3server, bucket):
     with FaultProxy(s3server.endpoint, seed=7) as proxy:
         proxy.set_faults("PUT", limit=2, slowdown=1.0)  # the first two PUTs: 503 SlowDown
         config = config_for(s3server, bucket, AWS_S3_ENDPOINT_URL=proxy.url)
-        s3.put_record(config, ".manifests/r.json", b"{}")
+        with Bucket(config) as client:
+            client.put_small(".manifests/r.json", b"{}", "application/json", "no-store")
         assert proxy.count("PUT") == 3
     status, _, body = public_get(f"{s3server.endpoint}/{bucket}/.manifests/r.json")
     assert (status, body) == (200, b"{}")
 
 
 def _committed(bucket: str, prefix: str = "static"):
-    from django_s3_static.static_cache import StaticCache
+    from django_s3_static.format.static_cache import StaticCache
 
     return StaticCache("sha256:" + "0" * 64, bucket, prefix)
 
 
 def test_the_early_listing_is_used_only_when_the_settings_list_the_same_place(s3server, bucket):
-    from django_s3_static.publish import EarlyListing
+    from django_s3_static.build.early_listing import EarlyListing
 
     s3server.client().put_object(Bucket=bucket, Key="static/a.css", Body=b"a")
     values = deploy_config(s3server, bucket, AWS_LOCATION="static")
@@ -288,7 +284,7 @@ def test_the_early_listing_is_used_only_when_the_settings_list_the_same_place(s3
 
 
 def test_an_early_listing_error_is_the_answer_when_the_place_is_the_same(s3server):
-    from django_s3_static.publish import EarlyListing
+    from django_s3_static.build.early_listing import EarlyListing
 
     values = deploy_config(s3server, "no-such-bucket-early", AWS_LOCATION="static")
     early = EarlyListing(values, _committed("no-such-bucket-early"))
@@ -305,7 +301,7 @@ def test_a_refused_first_put_stops_the_upload_after_one_request(
     rest start after 25 ms, and would each be refused in turn)."""
     from support.faultproxy import FaultProxy
 
-    monkeypatch.setattr(s3, "FIRST_PUT_HEAD_START", 30.0)
+    monkeypatch.setattr(upload_module, "FIRST_PUT_HEAD_START", 30.0)
     env = s3server.env
     jobs = [job(tmp_path, f"f{i}.0123456789ab.css", b"x%d" % i) for i in range(50)]
     with FaultProxy(s3server.endpoint) as proxy:  # no faults: it counts what reaches the server
@@ -317,7 +313,7 @@ def test_a_refused_first_put_stops_the_upload_after_one_request(
                 "AWS_S3_ENDPOINT_URL": proxy.url,
             }
         )
-        result = s3.upload(config, jobs, lambda j: HASHED_CACHE_CONTROL)
+        result = upload(config, jobs)
         assert proxy.count("PUT") == 1
     assert result.uploaded == [] and result.not_sent == 49 and len(result.failed) == 50
     assert result.failed[0][0] == "f0.0123456789ab.css"  # the refused one comes first

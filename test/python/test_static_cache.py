@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from django_s3_static import static_cache
-from django_s3_static.static_cache import CacheError, StaticCache, StaticObject
+from django_s3_static.format import static_cache
+from django_s3_static.format.static_cache import CacheError, StaticCache, StaticObject
 
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 

@@ -8,8 +8,9 @@ import sys
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from ... import output
-from ...config import runtime_values, secret_values
+from ...build import output
+from ...build.environment import secret_values
+from ...config import runtime_values
 from ...errors import BuildError
 
 

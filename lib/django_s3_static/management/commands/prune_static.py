@@ -15,10 +15,14 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ... import output, static_cache
+from ...build import output
+from ...build.records import PrunePlan, plan_prune, records
 from ...config import Config
 from ...errors import BuildError
-from ...records import plan_prune, records
+from ...format import static_cache
+from ...s3.bucket import Bucket
+from ...s3.errors import explain
+from ...s3.types import RemoteObject
 from ._common import app_dir, command_error, values
 
 
@@ -56,37 +60,66 @@ class Command(BaseCommand):
             raise command_error(exc) from None
 
     def prune(self, config: Config, keep: int, dry_run: bool, min_age: float) -> None:
-        from ... import s3
+        with Bucket(config) as bucket:
+            inventory = self.inventory(bucket, config)
+            kept = self.kept_records(bucket, config, records(inventory)[-keep:])
+            plan = plan_prune(inventory, kept, keep, min_age, time.time(), self.protected(config))
+            self.show(config, plan, len(kept), dry_run, min_age)
+            doomed = plan.delete + plan.deleted_records
+            if dry_run or not doomed:
+                return
+            try:
+                failed = bucket.delete([config.key(name) for name in doomed])
+            except Exception as exc:
+                raise command_error(explain(exc, config, "delete")) from None
+        if failed:
+            raise CommandError(f"S3 could not delete {len(failed)} objects, first: {failed[0]}")
+        output.info(f"Deleted {len(doomed)} objects")
 
-        client = s3.make_client(config)
-        listed, _ = s3.list_inventory(config)
+    def inventory(self, bucket: Bucket, config: Config) -> dict[str, RemoteObject]:
+        """The prefix's objects by name relative to it; CommandError when it has no record."""
+        try:
+            listed, _ = bucket.list()
+        except Exception as exc:
+            raise command_error(explain(exc, config, "list")) from None
         inventory = {
             key[len(config.key_prefix) :]: remote
             for key, remote in listed.items()
             if key.startswith(config.key_prefix)
         }
-        found = records(inventory)
-        if not found:
+        if not records(inventory):
             raise CommandError(
                 f"No published manifests under {config.key_prefix or 'the bucket root'} (every "
                 "build and publish_static record one): nothing can be proven unused, so nothing "
                 "was deleted."
             )
+        return inventory
+
+    def kept_records(self, bucket: Bucket, config: Config, names: list[str]) -> dict:
         kept = {}
-        for name in found[-keep:]:
+        for name in names:
             try:
-                kept[name] = static_cache.parse(json.loads(s3.get_record(client, config, name)))
+                body = bucket.get(config.key(name))
+            except Exception as exc:
+                raise command_error(explain(exc, config, "read")) from None
+            try:
+                kept[name] = static_cache.parse(json.loads(body))
             except (ValueError, static_cache.CacheError) as exc:
                 raise CommandError(
                     f"The record {config.key(name)} cannot be read ({exc}); nothing was deleted."
                 ) from None
-        protected: list[str] = []  # without a committed cache here, the records decide alone
+        return kept
+
+    def protected(self, config: Config) -> list[str]:
+        """What this checkout's committed cache references; without one, the records decide."""
         with contextlib.suppress(static_cache.CacheError):
             committed = static_cache.load(static_cache.path_in(app_dir(), config.cache_dir))
-            protected = list(committed.objects)
-        plan = plan_prune(inventory, kept, keep, min_age, time.time(), protected)
+            return list(committed.objects)
+        return []
+
+    def show(self, config: Config, plan: PrunePlan, kept: int, dry_run: bool, min_age: float):
         verb = "Would delete" if dry_run else "Deleting"
-        output.step(f"Pruning {config.bucket}/{config.key_prefix} (keeping {len(kept)} releases)")
+        output.step(f"Pruning {config.bucket}/{config.key_prefix} (keeping {kept} releases)")
         for name in plan.kept_records:
             output.info(f"keep    {config.key(name)}")
         for name in plan.delete + plan.deleted_records:
@@ -96,13 +129,6 @@ class Command(BaseCommand):
                 f"{len(plan.too_young)} unreferenced objects are younger than {min_age:.0f} s "
                 "and were kept"
             )
-        doomed = plan.delete + plan.deleted_records
         output.info(
             f"{verb} {len(plan.delete)} objects and {len(plan.deleted_records)} old records"
         )
-        if dry_run or not doomed:
-            return
-        failed = s3.delete(client, config, doomed)
-        if failed:
-            raise CommandError(f"S3 could not delete {len(failed)} objects, first: {failed[0]}")
-        output.info(f"Deleted {len(doomed)} objects")

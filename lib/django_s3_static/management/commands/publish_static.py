@@ -12,10 +12,10 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from ... import output
-from ...app import AppProcess
+from ...build import output
+from ...build.app_process import AppProcess
+from ...build.publish import Timings, publish
 from ...errors import BuildError
-from ...publish import Timings, publish
 from ._common import app_dir, command_error, values
 
 

@@ -12,11 +12,13 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ... import output, static_cache
-from ...collect import registry_fingerprint
+from ...build import output
+from ...build.collect import registry_fingerprint
+from ...build.early_listing import list_inventory
+from ...build.publish import problems
 from ...config import Config
 from ...errors import BuildError
-from ...publish import problems
+from ...format import static_cache
 from ._common import app_dir, command_error, values
 
 
@@ -44,9 +46,7 @@ class Command(BaseCommand):
                 ) from None
             inventory = None
             if not sources_only:
-                from ... import s3
-
-                inventory, _ = s3.list_inventory(config)
+                inventory, _ = list_inventory(config)
         except BuildError as exc:
             raise command_error(exc) from None
         current, _, _ = registry_fingerprint(settings)

@@ -14,10 +14,12 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .plan import RemoteObject
-from .static_cache import StaticCache
+from ..format.static_cache import StaticCache
+from ..s3.types import RemoteObject
 
 RECORDS_DIR = ".manifests"
+#: Records are read by prune_static only, never by a browser or a CDN.
+RECORD_CACHE_CONTROL = "no-store"
 _RECORD = re.compile(r"^\.manifests/(\d{8}T\d{6}Z)-([A-Za-z0-9]{1,40})-([0-9a-f]{12})\.json$")
 
 

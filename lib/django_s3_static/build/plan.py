@@ -10,22 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .static_cache import StaticObject
+from ..format.static_cache import StaticObject
+from ..s3.types import RemoteObject
 
 HASHED_CACHE_CONTROL = "public, max-age=31536000, immutable"
 ORIGINAL_CACHE_CONTROL = "public, max-age=300"
-
-
-@dataclass(frozen=True)
-class RemoteObject:
-    size: int
-    etag: str
-    modified: float | None = None  # seconds since the epoch, from the listing
-
-    @property
-    def md5(self) -> str | None:
-        etag = self.etag.strip('"').lower()
-        return etag if len(etag) == 32 and "-" not in etag else None
 
 
 @dataclass(frozen=True)

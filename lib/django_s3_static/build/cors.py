@@ -19,20 +19,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
+from ..config import CORS_ORIGINS, DEFAULT_CORS_ORIGINS, FLAGS, Config
+from ..errors import BuildError
+from ..s3.bucket import Bucket
+from ..s3.errors import error_code
 from . import output
-from .errors import BuildError
-
-if TYPE_CHECKING:
-    from .config import Config
 
 #: What ``@font-face`` loads: the extensions that make a static tree need a CORS rule.
 FONT_EXTENSIONS = (".woff", ".woff2", ".ttf", ".otf", ".eot")
-#: Settings (config vars or Django settings), read in config.py.
-ORIGINS_SETTING = "DJANGO_S3_STATIC_CORS_ORIGINS"
-SET_CORS_SETTING = "DJANGO_S3_STATIC_SET_CORS"
-DEFAULT_ORIGINS = "*"
+ORIGINS_SETTING = CORS_ORIGINS
+SET_CORS_SETTING = FLAGS["set_cors"]
 #: The ID of the rule the build writes, so a later build replaces it instead of adding another.
 RULE_ID = "django-s3-static-fonts"
 #: How long browsers may cache a preflight answer (fonts need none, other readers may).
@@ -56,7 +53,7 @@ def parse_origins(value: str | None) -> tuple[str, ...]:
     Normalizing here, and refusing what no browser sends, keeps the rule the build prints or writes
     one that works. Empty means the default, any origin.
     """
-    raw = (value or "").strip() or DEFAULT_ORIGINS
+    raw = (value or "").strip() or DEFAULT_CORS_ORIGINS
     origins: list[str] = []
     for part in raw.split(","):
         origin = part.strip().rstrip("/").lower()
@@ -160,9 +157,8 @@ def put_command(bucket: str, origins: Iterable[str], existing: Sequence[Mapping]
 
 def read_rules(config: Config) -> list[dict] | None:
     """The bucket's ``CORSRules``; None when it has no CORS configuration. Other errors raise."""
-    from . import s3
-
-    return s3.get_bucket_cors(config)
+    with Bucket(config) as bucket:
+        return bucket.get_cors()
 
 
 def add_rule(
@@ -173,8 +169,6 @@ def add_rule(
     ``existing`` saves the read when the caller already has the rules; the written rules are
     returned. Raises S3's refusal (AccessDenied without ``s3:PutBucketCORS``).
     """
-    from . import s3
-
     origins = list(origins)
     if existing is None:
         existing = read_rules(config)
@@ -185,7 +179,8 @@ def add_rule(
             f"{len(rules) - 1} rules and S3 allows {MAX_RULES}.",
             "Merge some of them, or add the fonts' origins to one of them yourself.",
         )
-    s3.put_bucket_cors(config, rules)
+    with Bucket(config) as bucket:
+        bucket.put_cors(rules)
     return rules
 
 
@@ -202,7 +197,6 @@ def check_bucket(config: Config, origins: Sequence[str], set_cors: bool = False)
     A missing rule is only a warning, since every other static file works; but when the build was
     asked to add the rule (``set_cors``) and cannot, it fails, as the user relies on it.
     """
-    from .s3 import error_code
 
     who = _who(origins)
     bucket = config.bucket

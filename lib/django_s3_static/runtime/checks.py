@@ -7,9 +7,9 @@ import os
 from django.conf import settings
 from django.core.checks import Error, register
 
-from . import static_cache
-from .config import Config, runtime_values
-from .errors import BuildError
+from ..config import Config, runtime_values
+from ..errors import BuildError
+from ..format import static_cache
 from .snippet import CACHE_ALIAS, SLUG_ALIAS, STORAGE_BACKEND
 
 

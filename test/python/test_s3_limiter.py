@@ -1,14 +1,12 @@
-"""The uploader's concurrency control and retry classification (pure logic, no server)."""
+"""The uploader's concurrency control (pure logic, no server)."""
 
 import threading
 
-from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+import pytest
 
-from django_s3_static.s3 import ConcurrencyLimiter, is_retryable
+from django_s3_static.s3.limiter import ConcurrencyLimiter
 
-
-def client_error(code: str) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": code}}, "PutObject")
+pytestmark = pytest.mark.unit
 
 
 def test_throttling_halves_the_limit_and_successes_win_it_back():
@@ -39,9 +37,8 @@ def test_acquire_blocks_at_the_limit_until_a_release():
     entered = threading.Event()
 
     def second():
-        limiter.acquire()
-        entered.set()
-        limiter.release()
+        with limiter:
+            entered.set()
 
     thread = threading.Thread(target=second)
     thread.start()
@@ -49,14 +46,3 @@ def test_acquire_blocks_at_the_limit_until_a_release():
     limiter.release()
     assert entered.wait(5)
     thread.join()
-
-
-def test_what_is_worth_another_round():
-    assert is_retryable(client_error("SlowDown"))
-    assert is_retryable(client_error("InternalError"))
-    assert is_retryable(EndpointConnectionError(endpoint_url="http://127.0.0.1:1"))
-    assert is_retryable(ReadTimeoutError(endpoint_url="http://127.0.0.1:1"))
-    assert not is_retryable(client_error("AccessDenied"))
-    assert not is_retryable(client_error("InvalidAccessKeyId"))
-    assert not is_retryable(client_error("BadDigest"))
-    assert not is_retryable(ValueError("x"))

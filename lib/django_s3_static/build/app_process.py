@@ -11,9 +11,9 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from . import output
-from .config import app_env
-from .errors import BuildError
+from ..errors import BuildError
+from . import collect, output
+from .environment import app_env
 
 _SETDEFAULT = re.compile(
     r"""os\.environ\.setdefault\(\s*['"]DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]"""
@@ -64,8 +64,9 @@ def settings_module(manage_py: str, configured: str | None) -> str:
 class AppProcess:
     """How to run the app side: its folder, its settings module, the config vars it may see.
 
-    The app's settings and imports run in a child process (``django_s3_static.collect``), never in
-    the build's own, which keeps secrets in settings, import side effects and crashes apart.
+    The app's settings and imports run in a child process (``django_s3_static.build.collect``),
+    never in the build's own, which keeps secrets in settings, import side effects and crashes
+    apart.
     """
 
     app_dir: str
@@ -75,7 +76,7 @@ class AppProcess:
     def environment(self) -> dict[str, str]:
         environment = {**os.environ, **app_env(self.env), "DJANGO_SETTINGS_MODULE": self.settings}
         # The app's folder (as manage.py would have it) and this package, wherever it lives.
-        package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         environment["PYTHONPATH"] = os.pathsep.join(
             p for p in (package_root, os.environ.get("PYTHONPATH", ""), self.app_dir) if p
         )
@@ -87,11 +88,11 @@ class AppProcess:
     def start(
         self, result: str, collect_to: str | None = None, committed: str | None = None
     ) -> subprocess.Popen | Forked:
-        """Start ``python -m django_s3_static.collect`` in the app's folder.
+        """Start ``python -m django_s3_static.build.collect`` in the app's folder.
 
         ``committed``: a static cache file to check the sources against (see ``collect.run``).
         """
-        command = [sys.executable, "-m", "django_s3_static.collect", "--result", result]
+        command = [sys.executable, "-m", "django_s3_static.build.collect", "--result", result]
         if collect_to:
             command += ["--collect-to", collect_to]
         if committed:
@@ -117,10 +118,8 @@ class AppProcess:
         config vars, folder and path, exactly as the new process would.
         """
         try:
-            import django.conf
-            import django.contrib.staticfiles.finders  # noqa: F401
-
-            from . import collect  # noqa: F401
+            import django.conf  # lazy: the fork exists to have these imported before it
+            import django.contrib.staticfiles.finders  # lazy: as above  # noqa: F401
         except Exception:
             return self.start(result, committed=committed)
         if django.conf.settings.configured:  # settings read here would leak into the fork
@@ -155,15 +154,13 @@ class AppProcess:
             # What ``python -m`` run in the app's folder with that PYTHONPATH would have.
             entries = [self.app_dir, *environment["PYTHONPATH"].split(os.pathsep)]
             sys.path[:1] = [entry for entry in entries if entry]
-            from . import collect
-
             arguments = ["--result", result, "--committed", committed]
             sys.argv = [collect.__file__, *arguments]  # settings sometimes look at it
             code = collect.main(arguments)
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
         except BaseException:
-            import traceback
+            import traceback  # lazy: only a crashed fork prints one
 
             traceback.print_exc()
         finally:

@@ -1,10 +1,11 @@
 """The app side of the build, run as a child process with the app's settings and config vars.
 
-``python -m django_s3_static.collect --result FILE [--collect-to DIR]`` sets Django up with the
-app's own settings, fingerprints every file the staticfiles finders return, and, when asked, runs
-``collectstatic`` into a temporary folder with Django's manifest hashing. It reports to the build
-through a private JSON file, never through its output, so secrets in settings are never printed.
-A child process keeps the app's imports, settings and crashes out of the build's own process.
+``python -m django_s3_static.build.collect --result FILE [--collect-to DIR]`` sets Django up
+with the app's own settings, fingerprints every file the staticfiles finders return, and, when
+asked, runs ``collectstatic`` into a temporary folder with Django's manifest hashing. It reports
+to the build through a private JSON file, never through its output, so secrets in settings are
+never printed. A child process keeps the app's imports, settings and crashes out of the build's
+own process.
 """
 
 from __future__ import annotations
@@ -16,20 +17,21 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Iterable
-from typing import Any
 
+from ..config import SECRET_SETTINGS, values_from_settings
+from ..errors import BuildError
+from ..format.static_cache import CacheError, load_sources_record
 from . import finders, output
-from .config import SECRET_SETTINGS, is_true, values_from_settings
-from .errors import BuildError
-from .fingerprint import file_sha256, fingerprint
-from .paths import name_problem
+from .fingerprint import fingerprint
+from .sources import fingerprint_context, fingerprint_sources
 
 MANIFEST_NAME = "staticfiles.json"
+BUILD_STORAGE = "django_s3_static.build.buildstorage.BuildStorage"
 
 
 USAGE = (
-    "usage: python -m django_s3_static.collect --result FILE [--collect-to DIR] [--committed FILE]"
+    "usage: python -m django_s3_static.build.collect --result FILE [--collect-to DIR]"
+    " [--committed FILE]"
 )
 
 
@@ -62,8 +64,6 @@ def _committed(path: str | None) -> dict | None:
     """The committed cache's fingerprint and finders record, if it has both and they check out."""
     if not path:
         return None
-    from .static_cache import CacheError, load_sources_record
-
     try:
         fingerprint, recorded = load_sources_record(path)
     except CacheError:
@@ -104,8 +104,8 @@ def registry_fingerprint(settings) -> tuple[str, int, dict | None]:
     """The fingerprint as Django's finders see the sources (after ``django.setup()``), the number
     of sources, and the finders record that lets the next build check it with the settings alone.
     """
-    from django.apps import apps
-    from django.contrib.staticfiles.finders import get_finders
+    from django.apps import apps  # lazy: Django, imported once the app's settings are read
+    from django.contrib.staticfiles.finders import get_finders  # lazy: as above
 
     ignore = apps.get_app_config("staticfiles").ignore_patterns
     sources = fingerprint_sources(
@@ -120,20 +120,20 @@ def registry_fingerprint(settings) -> tuple[str, int, dict | None]:
 def _load_settings(collect_to: str | None):
     """Import the app's settings (and point collectstatic at the build's folder and storage)."""
     with _settings_errors():
-        from django.conf import settings
+        from django.conf import settings  # lazy: reading it runs the app's settings module
 
         settings.INSTALLED_APPS  # noqa: B018 - imports the settings module now, to report errors
         if collect_to:
             settings.STATIC_ROOT = collect_to
             storages = dict(settings.STORAGES)
-            storages["staticfiles"] = {"BACKEND": "django_s3_static.buildstorage.BuildStorage"}
+            storages["staticfiles"] = {"BACKEND": BUILD_STORAGE}
             settings.STORAGES = storages
     return settings
 
 
 def _start_django() -> None:
     with _settings_errors():
-        import django
+        import django  # lazy: the settings-only check does without django.setup()
 
         django.setup()
 
@@ -160,127 +160,10 @@ def _settings_errors():
         ) from None
 
 
-def fingerprint_sources(listing: Iterable[tuple[str, Any]]) -> list[tuple[str, str]]:
-    """(name, content SHA-256) of every file listed, the first finder winning as collectstatic
-    does; BuildError naming every file that must not be published."""
-    seen: dict[str, str] = {}
-    refused: list[str] = []
-    roots = _Roots()
-    for path, storage in listing:
-        prefix = getattr(storage, "prefix", None)
-        name = f"{prefix}/{path}" if prefix else path
-        if name in seen:
-            continue
-        problem = source_problem(storage, path, name, roots)
-        if problem:
-            refused.append(problem)
-            continue
-        seen[name] = _content_hash(storage, path)
-    if refused:
-        raise BuildError(
-            f"{len(refused)} static file{'s' * (len(refused) != 1)} cannot be published:",
-            *refused[:20],
-            *([f"  ... and {len(refused) - 20} more"] if len(refused) > 20 else []),
-            "Static files become public S3 objects named after their paths: rename or replace",
-            "these (a link may only point inside its static folder or the app).",
-        )
-    return sorted(seen.items())
-
-
-#: Content hashes by file, for this process: when the settings-only check finds the sources
-#: changed, Django's finders list the same files again, and hashing them twice cost a second and
-#: a half on a 10,000-file project.
-_HASHES: dict[str, str] = {}
-
-
-def _content_hash(storage, path: str) -> str:
-    location = storage.path(path) if getattr(storage, "location", None) else None
-    digest = _HASHES.get(location) if location else None
-    if digest is None:
-        with storage.open(path) as handle:
-            digest = file_sha256(handle)
-        if location:
-            _HASHES[location] = digest
-    return digest
-
-
-def fingerprint_context(settings, app_names: set[str]) -> dict:
-    """The settings and versions that shape collectstatic's output besides the sources."""
-    import django
-
-    pipeline = "pipeline" in app_names
-    return {
-        "django": django.get_version(),
-        "pipeline": _pipeline_version() if pipeline else None,
-        "PIPELINE": getattr(settings, "PIPELINE", None) if pipeline else None,
-        "strict_references": is_true(os.environ.get("DJANGO_S3_STATIC_STRICT_REFERENCES")),
-    }
-
-
-class _Roots:
-    """The real folders a source file may be in: its static folder, or the app (the cwd).
-
-    Resolved once per folder, not once per file: a large tree has thousands of files in a few
-    folders, and each realpath() is a system call per path component.
-    """
-
-    def __init__(self) -> None:
-        self.app = os.path.realpath(os.getcwd()) + os.sep
-        self._folders: dict[str, str] = {}
-        self._parents: dict[str, str] = {}
-
-    def allow(self, location: str, real: str) -> bool:
-        folder = self._folders.get(location)
-        if folder is None:
-            folder = self._folders[location] = os.path.realpath(location) + os.sep
-        return real.startswith(folder) or real.startswith(self.app)
-
-    def real(self, path: str) -> str:
-        """``os.path.realpath(path)``, resolving each folder once: a file that is not itself a
-        link is its real folder plus its name, which costs one ``lstat`` instead of one per
-        path component."""
-        parent, name = os.path.split(path)
-        real_parent = self._parents.get(parent)
-        if real_parent is None:
-            real_parent = self._parents[parent] = os.path.realpath(parent)
-        if os.path.islink(path):
-            return os.path.realpath(path)
-        return os.path.join(real_parent, name)
-
-
-def source_problem(storage, path: str, name: str, roots: _Roots) -> str | None:
-    """Why a source file a finder returned must not be published, or None.
-
-    Its name must be a safe S3 key (valid UTF-8, no control character, ...), and the file must
-    really be inside the static folder it was found in, or inside the app: Django's finders
-    follow symbolic links, and a link to /etc, to /proc/self/environ or to another project would
-    be uploaded to a public bucket.
-    """
-    shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    problem = name_problem(name)
-    if problem:
-        return f"  {shown}: the name {problem}"
-    location = getattr(storage, "location", None)
-    if location:
-        real = roots.real(storage.path(path))
-        if not roots.allow(location, real):
-            return f"  {shown}: a link to {real}, outside {location} and the app"
-    return None
-
-
-def _pipeline_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("django-pipeline")
-    except PackageNotFoundError:
-        return "unknown"
-
-
 def _collect(root: str) -> dict:
-    from django.core.management import call_command
+    from django.core.management import call_command  # lazy: Django, after django.setup()
 
-    from .buildstorage import PackagingError
+    from .buildstorage import PackagingError  # lazy: a storage built from the ready app registry
 
     out, err = io.StringIO(), io.StringIO()
     try:
@@ -304,7 +187,7 @@ def _collect(root: str) -> dict:
         ) from None
     for line in err.getvalue().splitlines():
         output.raw(line)
-    from .buildstorage import missing_references
+    from .buildstorage import missing_references  # lazy: as above
 
     return {
         "paths": _manifest_paths(root),

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 
+from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 
-from .config import is_true
+from ..config import flag, runtime_values
 
 _missing: list[dict[str, str]] = []
 
@@ -29,7 +30,7 @@ class TolerantManifestStorage(ManifestStaticFilesStorage):
     def url_converter(self, name, *args, **kwargs):
         # The signature differs between Django 5.2 and 6.x; pass everything through.
         convert = super().url_converter(name, *args, **kwargs)
-        strict = is_true(os.environ.get("DJANGO_S3_STATIC_STRICT_REFERENCES"))
+        strict = flag(runtime_values(settings, os.environ), "strict_references")
 
         def tolerant(matchobj):
             try:
@@ -61,7 +62,7 @@ class PackagingError(Exception):
 
 
 def _pipeline_storage(base: type) -> type:
-    from pipeline.storage import PipelineMixin
+    from pipeline.storage import PipelineMixin  # lazy: only apps that install django-pipeline
 
     class PipelineBuildStorage(PipelineMixin, base):
         """Pack every package (naming the one that fails), then hash everything."""
@@ -69,7 +70,7 @@ def _pipeline_storage(base: type) -> type:
         def post_process(self, paths, dry_run=False, **options):
             if dry_run:
                 return
-            from pipeline.packager import Packager
+            from pipeline.packager import Packager  # lazy: as above
 
             packager = Packager(storage=self)
             for kind, pack in (
@@ -90,7 +91,7 @@ def _pipeline_storage(base: type) -> type:
 
 
 def _storage_class() -> type:
-    from django.apps import apps
+    from django.apps import apps  # lazy: asked when the storage is defined, after setup()
 
     if apps.is_installed("pipeline"):
         return _pipeline_storage(TolerantManifestStorage)

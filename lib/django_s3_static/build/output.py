@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+import traceback
 from collections.abc import Iterable
 
 INDENT = " " * 7
@@ -64,6 +65,16 @@ def error(title: str, details: Iterable[str] = ()) -> None:
     for line in details:
         _write(f" !     {line}" if line else " !")
     _write("")
+
+
+def unexpected() -> None:
+    """The exception being handled, which no message explains: its traceback, redacted."""
+    for line in traceback.format_exc().splitlines():
+        raw(line)
+    error(
+        "django-s3-static failed unexpectedly (traceback above).",
+        ["Please report it with the traceback; secrets in it have been redacted."],
+    )
 
 
 def human_bytes(size: int) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.exceptions import ImproperlyConfigured
 
-from . import static_cache
+from ..format import static_cache
 
 
 class SlugManifestCache(BaseCache):

@@ -14,9 +14,9 @@ import re
 import reprlib
 from dataclasses import dataclass, field
 
-from . import finders as finders_record
-from .config import CACHE_FILE_NAME
-from .paths import name_problem
+from ..config import CACHE_FILE_NAME
+from . import finders_record
+from .names import name_problem
 
 FORMAT_VERSION = 1
 FILE_NAME = CACHE_FILE_NAME

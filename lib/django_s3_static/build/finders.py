@@ -18,22 +18,18 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import re
 from collections.abc import Iterator, Mapping
+from importlib.machinery import EXTENSION_SUFFIXES
 from typing import Any
 
+from ..format.finders_record import (
+    APP_DIRECTORIES_FINDER,
+    FILE_SYSTEM_FINDER,
+    KNOWN_FINDERS,
+    MAX_APPS,
+    consistent,
+)
 from . import fingerprint
-
-FILE_SYSTEM_FINDER = "django.contrib.staticfiles.finders.FileSystemFinder"
-APP_DIRECTORIES_FINDER = "django.contrib.staticfiles.finders.AppDirectoriesFinder"
-KNOWN_FINDERS = frozenset({FILE_SYSTEM_FINDER, APP_DIRECTORIES_FINDER})
-MAX_APPS = 1000
-_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-class RecordError(Exception):
-    """A recorded finders section that is malformed; the message says how, in one line."""
 
 
 def module_location(dotted: str) -> tuple[str, bool] | None:
@@ -75,8 +71,6 @@ def module_location(dotted: str) -> tuple[str, bool] | None:
 
 
 def _has_compiled_twin(folder: str, name: str) -> bool:
-    from importlib.machinery import EXTENSION_SUFFIXES
-
     return any(os.path.exists(os.path.join(folder, name + s)) for s in EXTENSION_SUFFIXES)
 
 
@@ -124,52 +118,6 @@ def record(settings: Any, app_configs: list, ignore_patterns: list[str]) -> dict
     }
 
 
-def consistent(entry: str, app: Mapping[str, str]) -> bool:
-    """Whether an INSTALLED_APPS entry can have resolved to this app, as Django resolves them:
-    a module (its ``apps`` submodule's AppConfig, or the plain AppConfig) or an AppConfig's path.
-    """
-    if entry == app["name"]:
-        return app["config"] in (f"{entry}.apps", "django.apps.config")
-    module, _, _class = entry.rpartition(".")
-    return module == app["config"]
-
-
-def check(document: object) -> dict:
-    """Validate a recorded finders section read from a committed cache (pure; fuzzed)."""
-    if not isinstance(document, dict) or set(document) != {
-        "apps",
-        "ignore_patterns",
-        "installed_apps",
-        "staticfiles_finders",
-    }:
-        raise RecordError("the static cache's 'finders' section is not as written")
-    apps = document["apps"]
-    installed = document["installed_apps"]
-    finders = document["staticfiles_finders"]
-    patterns = document["ignore_patterns"]
-    for value in (apps, installed, finders, patterns):
-        if not isinstance(value, list) or len(value) > MAX_APPS:
-            raise RecordError("the static cache's 'finders' section has a malformed list")
-    if not all(isinstance(p, str) and len(p) < 256 for p in patterns):
-        raise RecordError("the static cache's 'finders' section has a malformed ignore pattern")
-    if not all(isinstance(f, str) and f in KNOWN_FINDERS for f in finders):
-        raise RecordError("the static cache's 'finders' section names an unknown finder")
-    if len(apps) != len(installed):
-        raise RecordError("the static cache's 'finders' section does not match its app list")
-    for entry, app in zip(installed, apps, strict=True):
-        if not isinstance(entry, str) or not _DOTTED.match(entry) or not isinstance(app, dict):
-            raise RecordError("the static cache's 'finders' section has a malformed app")
-        if set(app) != {"config", "name", "sha256"} or not all(
-            isinstance(app[k], str) for k in app
-        ):
-            raise RecordError("the static cache's 'finders' section has a malformed app")
-        if not (_DOTTED.match(app["name"]) and _DOTTED.match(app["config"])):
-            raise RecordError("the static cache's 'finders' section has a malformed app")
-        if not _SHA256.match(app["sha256"]) or not consistent(entry, app):
-            raise RecordError("the static cache's 'finders' section has an inconsistent app")
-    return document
-
-
 def app_folders(settings: Any, recorded: Mapping) -> list[tuple[str, str]] | None:
     """(app name, folder) in registry order, if the settings and AppConfig files are unchanged.
 
@@ -198,7 +146,10 @@ def listed_files(settings: Any, recorded: Mapping) -> Iterator[tuple[str, Any]] 
     folders = app_folders(settings, recorded)
     if folders is None:
         return None
-    from django.contrib.staticfiles.finders import AppDirectoriesFinder, FileSystemFinder
+    from django.contrib.staticfiles.finders import (  # lazy: Django, after the settings
+        AppDirectoriesFinder,
+        FileSystemFinder,
+    )
 
     class RecordedAppDirectoriesFinder(AppDirectoriesFinder):
         def __init__(self) -> None:  # AppDirectoriesFinder.__init__, with the registry's answer

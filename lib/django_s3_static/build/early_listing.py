@@ -1,0 +1,98 @@
+"""List where the committed cache was published while the app's process reads the settings.
+
+On the fast path the settings confirm what the config vars and the committed cache already said,
+and the listing has run in the meantime instead of after.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+
+from ..config import Config
+from ..errors import BuildError
+from ..format.static_cache import StaticCache
+from ..s3.bucket import Bucket
+from ..s3.errors import explain
+from ..s3.types import RemoteObject
+
+#: What must be equal for two configs to list the same objects the same way.
+LISTING_FIELDS = (
+    "bucket",
+    "location",
+    "region",
+    "endpoint_url",
+    "addressing_style",
+    "access_key",
+    "secret_key",
+    "session_token",
+    "connect_timeout",
+    "read_timeout",
+    "max_attempts",
+)
+
+
+def list_inventory(config: Config) -> tuple[dict[str, RemoteObject], int]:
+    """Every object under the prefix and the requests it took; BuildError when S3 refuses."""
+    try:
+        with Bucket(config) as bucket:
+            return bucket.list()
+    except Exception as exc:
+        raise explain(exc, config, "list") from None
+
+
+class EarlyListing:
+    """The place and the credentials come from the config vars and the committed cache; once the
+    settings are read, ``result()`` uses this listing only if the config lists exactly the same
+    way, and lists again otherwise. A failure here is kept, and raised only if it is the answer
+    the real listing would have given.
+    """
+
+    def __init__(self, values: Mapping[str, str], committed: StaticCache | None) -> None:
+        self.config: Config | None = None
+        self._answer: tuple[dict[str, RemoteObject], int] | None = None
+        self._error: Exception | None = None
+        self._seconds = 0.0
+        self._thread: threading.Thread | None = None
+        if committed is None:
+            return
+        try:
+            config = Config.from_values(
+                {
+                    **values,
+                    "AWS_STORAGE_BUCKET_NAME": committed.bucket,
+                    "AWS_LOCATION": committed.prefix,
+                }
+            )
+        except BuildError:
+            return
+        if not (config.access_key and config.secret_key):
+            return  # credentials from elsewhere: boto3 finds them once the settings are known
+        self.config = config
+        self._thread = threading.Thread(target=self._list, daemon=True)
+        self._thread.start()
+
+    def _list(self) -> None:
+        started = time.monotonic()
+        try:
+            self._answer = list_inventory(self.config)
+        except Exception as exc:
+            self._error = exc
+        self._seconds = time.monotonic() - started
+
+    def result(self, config: Config) -> tuple[dict[str, RemoteObject], int, float | None]:
+        """(inventory, requests, seconds the early listing took, or None if it was not used)."""
+        if self._thread is not None:
+            self._thread.join()
+            if self.config is not None and lists_alike(self.config, config):
+                if self._error is not None:
+                    raise self._error
+                inventory, requests = self._answer
+                return inventory, requests, self._seconds
+        inventory, requests = list_inventory(config)
+        return inventory, requests, None
+
+
+def lists_alike(a: Config, b: Config) -> bool:
+    return all(getattr(a, name) == getattr(b, name) for name in LISTING_FIELDS)

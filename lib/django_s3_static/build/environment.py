@@ -1,0 +1,58 @@
+"""The config vars of a build: read from Heroku's ENV_DIR, passed on with care, never printed.
+
+Config vars are not in a buildpack's environment: ``bin/compile`` gets a folder with one file per
+var, and exports only what is safe, never ``PATH``, ``LD_*``, ``PYTHONHOME``, ``PYTHONPATH``
+(https://devcenter.heroku.com/articles/buildpack-api#bin-compile).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import urllib.parse
+from collections.abc import Mapping
+
+from ..config import SECRET_SETTINGS
+
+#: Config vars never passed to the app's processes at build time (heroku/python's rule).
+UNSAFE_ENV = re.compile(r"^(PATH|GIT_DIR|CPATH|CPPATH|LD_.*|LIBRARY_PATH|PYTHONHOME|PYTHONPATH)$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Config vars whose names say they hold a secret: their values are redacted from the build log
+#: too (the app's settings read them, and a settings error may quote the value it choked on).
+SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|(^|_)KEY$")
+
+
+def read_env_dir(path: str) -> dict[str, str]:
+    """Heroku's ENV_DIR: one file per config var, the file name is the key."""
+    values: dict[str, str] = {}
+    if not path or not os.path.isdir(path):
+        return values
+    for name in sorted(os.listdir(path)):
+        full = os.path.join(path, name)
+        if ENV_NAME.match(name) and os.path.isfile(full):
+            with open(full, encoding="utf-8", errors="replace") as handle:
+                values[name] = handle.read().rstrip("\n")
+    return values
+
+
+def app_env(env_dir_values: Mapping[str, str]) -> dict[str, str]:
+    """The config vars the app's own processes may see at build time."""
+    return {
+        k: v for k, v in env_dir_values.items() if ENV_NAME.match(k) and not UNSAFE_ENV.match(k)
+    }
+
+
+def secret_values(env: Mapping[str, str]) -> list[str]:
+    """What the build must never print: secret-named config vars, and the password of any URL."""
+    found = []
+    for name, value in env.items():
+        if name in SECRET_SETTINGS or SECRET_NAME.search(name):
+            found.append(value)
+        elif "://" in value:
+            try:
+                password = urllib.parse.urlsplit(value.strip()).password
+            except ValueError:
+                password = None
+            if password:
+                found += [password, urllib.parse.unquote(password)]
+    return found

@@ -1,0 +1,76 @@
+"""What the build leaves in the slug for the dyno: the runtime package and ``.profile.d``.
+
+Only the runtime (``runtime``, the committed format, the cache backend and the few modules they
+share) is copied: the build, the S3 client and the management commands stay out of every slug.
+Dynos source ``.profile.d/*.sh`` at start, with ``$HOME`` the app's folder:
+https://devcenter.heroku.com/articles/buildpack-api#profile-d-scripts
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+
+from ..config import Config
+from . import output
+from .app_process import AppProcess
+
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SLUG_LIB = os.path.join(".heroku", "django-s3-static")
+PROFILE_SCRIPT = os.path.join(".profile.d", "django-s3-static.sh")
+#: What of the package the slug gets: the dyno's code and what it imports, nothing else.
+RUNTIME_FILES = (
+    "__init__.py",
+    "apps.py",
+    "config.py",
+    "errors.py",
+    "snippet.py",
+    "storage.py",
+    "dyno_settings.py",
+)
+RUNTIME_PACKAGES = ("runtime", "format", "cache")
+
+#: Sourced before heroku/python's ``python.sh`` (alphabetical order), which only defaults
+#: PYTHONPATH to $HOME: so the default is kept here, and the runtime goes last, where a full
+#: installation of the package (a PYTHONPATH of the app's own) wins over it.
+PROFILE_TEMPLATE = """\
+# django-s3-static: render {{% static %}} as hashed S3 URLs from the slug's static cache.
+export PYTHONPATH="${{PYTHONPATH:-$HOME}}:$HOME/{lib}"
+export DJANGO_S3_STATIC_CACHE_PATH="${{DJANGO_S3_STATIC_CACHE_PATH:-$HOME/{cache}}}"
+if [ "${{DJANGO_S3_STATIC_WRAP_SETTINGS:-1}}" != "0" ] \\
+  && [ "${{DJANGO_SETTINGS_MODULE:-}}" != "django_s3_static.dyno_settings" ]; then
+  export DJANGO_S3_STATIC_APP_SETTINGS="${{DJANGO_SETTINGS_MODULE:-{settings}}}"
+  export DJANGO_SETTINGS_MODULE="django_s3_static.dyno_settings"
+fi
+"""
+
+
+def copy_runtime(target: str) -> None:
+    """Copy the runtime part of the package into ``target`` (replaced if it exists)."""
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(target)
+    for name in RUNTIME_FILES:
+        shutil.copy2(os.path.join(PACKAGE_DIR, name), os.path.join(target, name))
+    for name in RUNTIME_PACKAGES:
+        shutil.copytree(
+            os.path.join(PACKAGE_DIR, name),
+            os.path.join(target, name),
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
+
+
+def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None:
+    """Copy the runtime into the slug and write .profile.d; no config var is written anywhere."""
+    copy_runtime(os.path.join(build_dir, SLUG_LIB, "django_s3_static"))
+    app_rel = os.path.relpath(app.app_dir, build_dir)
+    script = PROFILE_TEMPLATE.format(
+        lib=shlex.quote(SLUG_LIB),
+        cache=shlex.quote(os.path.normpath(os.path.join(app_rel, config.cache_dir))),
+        settings=shlex.quote(app.settings),
+    )
+    profile = os.path.join(build_dir, PROFILE_SCRIPT)
+    os.makedirs(os.path.dirname(profile), exist_ok=True)
+    with open(profile, "w", encoding="utf-8") as handle:
+        handle.write(script)
+    output.info(f"Installed the dyno settings snippet ({PROFILE_SCRIPT})")

@@ -1,0 +1,210 @@
+"""Publishing: make the bucket and the static cache agree, with as little work as possible.
+
+Shared by the build (``bin/compile``) and ``manage.py publish_static``. The app's own settings and
+imports run in a child process (``collect``); this module holds the decisions: whether the
+committed cache can be trusted as is, what to collect, what to upload, and when the new cache may
+be written (only after every object it names is in the bucket).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ..config import CACHE_FILE_NAME, Config, cache_dir
+from ..format import static_cache
+from ..format.static_cache import StaticCache, StaticObject
+from ..s3.types import RemoteObject
+from . import cors, deps, output
+from .app_process import AppProcess
+from .early_listing import EarlyListing
+from .plan import describe, differences
+from .uploading import check_public, record, report_missing_references, upload_missing
+
+
+@dataclass
+class Timings:
+    phases: list[tuple[str, float]] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    last: float = field(default_factory=time.monotonic)
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.phases.append((name, now - self.last))
+        self.last = now
+
+    def line(self) -> str:
+        parts = [f"{name} {seconds:.2f} s" for name, seconds in self.phases]
+        return ", ".join(parts + [f"total {time.monotonic() - self.started:.2f} s"])
+
+
+@dataclass
+class Outcome:
+    config: Config
+    cache: StaticCache
+    cache_file: str
+    reason: str | None  # why the committed cache was not used as is; None on the fast path
+    uploaded: int = 0
+    #: On the fast path: the sources were checked with the settings alone (no app imported).
+    settings_only: bool = False
+    #: On the fast path: the cache's finders record is missing or out of date, so builds start
+    #: Django to check the sources (publish_static refreshes it).
+    record_outdated: bool = False
+
+
+@dataclass
+class Inspection:
+    """What the app's process and the listing told: the settings, the sources, the bucket."""
+
+    config: Config
+    report: dict
+    inventory: dict[str, RemoteObject]
+    committed: StaticCache | None
+    cache_file: str
+    reason: str | None
+
+
+def problems(
+    cache: StaticCache, fingerprint: str | None, config: Config, inventory: Mapping | None
+) -> list[str]:
+    """Every reason a loaded cache cannot be trusted as it is (pure; used by build and verify)."""
+    found = []
+    if fingerprint is not None and cache.fingerprint != fingerprint:
+        found.append("stale: the static sources changed since the cache was published")
+    if (cache.bucket, cache.prefix) != (config.bucket, config.location):
+        found.append(
+            f"other location: the cache was published to {cache.bucket}/{cache.prefix}, "
+            f"the app uses {config.bucket}/{config.location}"
+        )
+    elif inventory is not None:
+        diffs = differences(cache.objects, inventory, config.key)
+        if diffs:
+            found.append(describe(diffs))
+    return found
+
+
+def publish(
+    app: AppProcess,
+    values: Mapping[str, str],
+    timings: Timings,
+    progress: output.Progress | None = None,
+    refresh_record: bool = False,
+    fork: bool = False,
+    cache_dir: str | None = None,
+) -> Outcome:
+    """Verify the committed cache or collect, upload and write a fresh one; return what happened.
+
+    ``refresh_record`` (publish_static) rewrites a fresh cache whose finders record is out of
+    date; the build leaves the committed cache as it is. ``fork`` (the build, which has read no
+    settings) checks the sources in a fork of this process (``AppProcess.fork``). ``cache_dir``
+    (the build's cache) is where boto3 is installed when the credentials need its chain.
+    """
+    with tempfile.TemporaryDirectory(prefix="django-s3-static-") as workdir:
+        found = inspect(app, values, timings, workdir, fork, cache_dir)
+        if found.reason is None:
+            return verified(found, refresh_record)
+        return collect_and_upload(app, found, timings, workdir, progress or output.Progress())
+
+
+def inspect(app, values, timings: Timings, workdir: str, fork: bool, build_cache) -> Inspection:
+    """Read the settings and fingerprint the sources in the app's process while the bucket is
+    listed (where the config vars and the committed cache say), then compare."""
+    guessed_file = os.path.join(app.app_dir, cache_dir(values), CACHE_FILE_NAME)
+    result = os.path.join(workdir, "inspect.json")
+    child = app.fork(result, guessed_file) if fork else app.start(result, committed=guessed_file)
+    guessed = _load_or_none(guessed_file)
+    early = EarlyListing(values, guessed)
+    inspected = app.finish(child, result)
+    config = Config.from_values({**values, **inspected["settings"]})
+    for secret in (config.secret_key, config.session_token):
+        output.register_secret(secret)
+    timings.lap("inspect (settings only)" if inspected.get("settings_only") else "inspect")
+    output.info(
+        f"Bucket: {config.bucket}, prefix {config.key_prefix or '(none)'}, public URL "
+        f"{config.public_base_url}"
+    )
+    if config.debug:
+        output.info(f"Debug: {config!r}")
+    cors.parse_origins(config.cors_origins_value)  # a bad value fails before uploading
+    if build_cache and not (config.access_key and config.secret_key):
+        deps.ensure(build_cache, deps.BOTO3)
+    inventory, requests, early_seconds = early.result(config)
+    requests_text = f"{requests} request{'s' * (requests != 1)}"
+    if early_seconds is not None:
+        requests_text += " started alongside inspect"  # the lap is the wait after it
+    timings.lap(f"list ({requests_text})")
+
+    cache_file = static_cache.path_in(app.app_dir, config.cache_dir)
+    committed = guessed if cache_file == guessed_file else None
+    try:
+        committed = committed or static_cache.load(cache_file)
+        found = problems(committed, inspected["fingerprint"], config, inventory)
+        reason = found[0] if found else None
+    except static_cache.CacheError as exc:
+        reason = str(exc)
+    return Inspection(config, inspected, inventory, committed, cache_file, reason)
+
+
+def _load_or_none(path: str) -> StaticCache | None:
+    try:
+        return static_cache.load(path)
+    except static_cache.CacheError:
+        return None
+
+
+def verified(found: Inspection, refresh_record: bool) -> Outcome:
+    """The fast path: the committed cache is fresh and complete."""
+    committed, settings_only = found.committed, bool(found.report.get("settings_only"))
+    recorded = found.report.get("finders")
+    outdated = not settings_only and committed.finders != recorded
+    if outdated and refresh_record and recorded is not None:
+        committed.finders = recorded
+        static_cache.write(committed, os.path.dirname(found.cache_file))
+    record(found.config, committed, found.inventory)
+    return Outcome(
+        found.config,
+        committed,
+        found.cache_file,
+        None,
+        settings_only=settings_only,
+        record_outdated=outdated and recorded is not None,
+    )
+
+
+def collect_and_upload(
+    app: AppProcess, found: Inspection, timings: Timings, workdir: str, progress: output.Progress
+) -> Outcome:
+    """Collect into ``workdir``, upload what the bucket lacks, and only then write the cache."""
+    config = found.config
+    output.info(f"Collecting: {found.reason}")
+    root = os.path.join(workdir, "collected")
+    report = app.run(os.path.join(workdir, "collect.json"), root)
+    collected = report["collected"]
+    timings.lap("collect")
+    cache = StaticCache(
+        fingerprint=report["fingerprint"],
+        bucket=config.bucket,
+        prefix=config.location,
+        paths=collected["paths"],
+        objects={name: StaticObject(**obj) for name, obj in collected["objects"].items()},
+        finders=report.get("finders"),
+    )
+    output.info(
+        f"Collected {len(cache.objects)} files ({output.human_bytes(cache.total_bytes)}) "
+        f"from {report['sources']} sources"
+    )
+    report_missing_references(collected["missing_references"])
+    uploaded = upload_missing(config, cache, found.inventory, root, progress)
+    timings.lap("upload")
+    if uploaded:
+        check_public(config, cache, uploaded)
+        timings.lap("public check")
+    if cors.has_fonts(cache.objects):
+        cors.check_bucket(config, cors.parse_origins(config.cors_origins_value), config.set_cors)
+        timings.lap("cors check")
+    record(config, cache, found.inventory)
+    static_cache.write(cache, os.path.dirname(found.cache_file))
+    return Outcome(config, cache, found.cache_file, found.reason, len(uploaded))

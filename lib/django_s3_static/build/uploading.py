@@ -1,0 +1,165 @@
+"""After collecting: upload what the bucket lacks, check what browsers get, record the publish.
+
+Each step raises a ``BuildError`` before any static cache is written, so a failed step never
+leaves a slug that refers to an object missing from the bucket.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import urllib.parse
+from collections.abc import Mapping
+
+from ..config import Config
+from ..errors import BuildError
+from ..format.static_cache import StaticCache
+from ..s3.bucket import Bucket
+from ..s3.errors import explain
+from ..s3.public import fetch_public, public_read_policy
+from ..s3.types import RemoteObject
+from ..s3.upload import Uploader, UploadJob
+from . import output
+from .plan import (
+    HASHED_CACHE_CONTROL,
+    ORIGINAL_CACHE_CONTROL,
+    Difference,
+    differences,
+    immutable_names,
+)
+from .records import RECORD_CACHE_CONTROL, is_recorded, record_name
+
+
+def record(config: Config, cache: StaticCache, inventory: Mapping) -> None:
+    """Keep this publish's manifest in the bucket, for prune_static; skipped when already there.
+
+    The listing already names every record, so a fresh cache that was recorded before (by
+    publish_static or an earlier build) costs no request at all.
+    """
+    names = [key[len(config.key_prefix) :] for key in inventory]
+    if is_recorded(cache, names):
+        return
+    name = record_name(cache, time.time(), os.environ.get("SOURCE_VERSION"))
+    try:
+        with Bucket(config) as bucket:
+            body = cache.to_json().encode()
+            bucket.put_small(config.key(name), body, "application/json", RECORD_CACHE_CONTROL)
+    except Exception as exc:
+        raise explain(exc, config, "upload") from None
+    output.info(f"Recorded this publish as {config.key(name)} (for prune_static)")
+
+
+def upload_missing(
+    config: Config,
+    cache: StaticCache,
+    inventory: Mapping[str, RemoteObject],
+    root: str,
+    progress: output.Progress,
+) -> list[str]:
+    """Upload what the bucket lacks; raise (before any cache is written) on any failure."""
+    immutable = immutable_names(cache.paths)
+    diffs = differences(cache.objects, inventory, config.key)
+    conflicts = [d for d in diffs if d.name in immutable and d.reason != "missing"]
+    if conflicts:
+        raise conflict_error(config, conflicts)
+    jobs = [
+        UploadJob(
+            d.name,
+            os.path.join(root, d.name),
+            cache.objects[d.name].size,
+            cache.objects[d.name].md5,
+            d.name in immutable,
+            HASHED_CACHE_CONTROL if d.name in immutable else ORIGINAL_CACHE_CONTROL,
+        )
+        for d in diffs
+    ]
+    present = len(cache.objects) - len(jobs)
+    if not jobs:
+        output.info(f"Uploading: nothing, all {present} objects are already in the bucket")
+        return []
+    total = sum(job.size for job in jobs)
+    output.info(
+        f"Uploading {len(jobs)} objects ({output.human_bytes(total)}); {present} already "
+        "in the bucket"
+    )
+    result = Uploader(config, progress.update).run(jobs)
+    progress.done()
+    if result.failed:
+        first_name, first = result.failed[0]
+        summary = f"{len(result.failed)} of {len(jobs)} uploads failed; first: {first_name}"
+        if result.not_sent:
+            summary = (
+                f"The first upload ({first_name}) was refused, so the other "
+                f"{result.not_sent} were not sent."
+            )
+        raise BuildError(
+            summary,
+            first.title,
+            *first.details,
+            "Nothing was released: no slug refers to the missing objects. Run the build again:",
+            "it uploads only what is still missing.",
+        )
+    meanwhile = len(result.already_there)
+    output.info(
+        f"Uploaded {len(result.uploaded)} objects, "
+        + output.transfer_summary(result.bytes, result.seconds)
+        + (
+            f"; {meanwhile} already there (another build, or an earlier try whose answer was lost)"
+            if meanwhile
+            else ""
+        )
+    )
+    if result.throttled:
+        output.info(
+            f"S3 asked to slow down {result.throttled} times: uploads went down to "
+            f"{result.lowest_concurrency} at once, and back up as it recovered"
+        )
+    return result.uploaded
+
+
+def conflict_error(config: Config, conflicts: list[Difference]) -> BuildError:
+    names = ", ".join(config.key(d.name) for d in conflicts[:3])
+    return BuildError(
+        f"{len(conflicts)} hashed objects in the bucket differ from the built files ({names}).",
+        "Hashed names are immutable: the build never overwrites them, because running releases",
+        "may use them. Something else wrote those keys; delete them from the bucket if they are",
+        "not in use, then build again.",
+    )
+
+
+def check_public(config: Config, cache: StaticCache, uploaded: list[str]) -> None:
+    """Fetch one uploaded object as a browser would; fail with the policy to add if refused."""
+    if config.skip_public_check:
+        output.info("Public access check skipped (DJANGO_S3_STATIC_SKIP_PUBLIC_CHECK)")
+        return
+    immutable = immutable_names(cache.paths)
+    candidates = sorted(
+        (n for n in uploaded if n in immutable), key=lambda n: cache.objects[n].size
+    )
+    name = (candidates or sorted(uploaded))[0]
+    url = config.public_base_url + urllib.parse.quote(name)
+    problem = fetch_public(url)
+    if problem is None:
+        output.info(f"Public access checked: {url} answers 200 without credentials")
+        return
+    raise BuildError(
+        f"Browsers cannot read the static files: {url} answered {problem}.",
+        "Visitors fetch them without credentials, so the bucket (or the CDN in front of it) must",
+        "allow public reads of the static prefix. Add this bucket policy:",
+        "",
+        public_read_policy(config),
+        "",
+        "(On AWS also turn off 'Block public access' for bucket policies.) If a CDN or another",
+        "check covers it, skip this one: heroku config:set DJANGO_S3_STATIC_SKIP_PUBLIC_CHECK=1",
+    )
+
+
+def report_missing_references(missing: list[dict[str, str]]) -> None:
+    if not missing:
+        return
+    output.warn(
+        f"{len(missing)} url() references point at files that do not exist; left as written:",
+        [f"  {ref['file']}: {ref['url']}" for ref in missing[:20]]
+        + ([f"  ... and {len(missing) - 20} more"] if len(missing) > 20 else [])
+        + ["Set DJANGO_S3_STATIC_STRICT_REFERENCES=1 to make this an error."],
+    )

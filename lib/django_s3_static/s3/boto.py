@@ -1,0 +1,82 @@
+"""boto3, configured once, for what the hand-signed requests do not cover.
+
+Its credential chain (profiles, instance roles, web identity) when no explicit keys are set, and
+the calls only ``prune_static`` makes (reading records, deleting objects). botocore's failures are
+turned into this package's error types here, where they arise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ..config import Config
+from ..errors import BuildError
+from .errors import NoCredentials, S3Error, Unreachable
+
+T = TypeVar("T")
+
+
+def _boto3():
+    try:
+        import boto3  # lazy: a build with explicit keys never needs boto3 or its import time
+    except ImportError:
+        raise BuildError(
+            "No S3 credentials in the settings or config vars, and boto3 is not installed to",
+            "look for them elsewhere (profiles, instance roles). Set AWS_ACCESS_KEY_ID and",
+            "AWS_SECRET_ACCESS_KEY, or install boto3: pip install boto3",
+        ) from None
+    return boto3
+
+
+def session(config: Config):
+    return _boto3().session.Session(
+        aws_access_key_id=config.access_key,
+        aws_secret_access_key=config.secret_key,
+        aws_session_token=config.session_token,
+        region_name=config.region or "us-east-1",
+    )
+
+
+def credential_source(config: Config):
+    """boto3's credentials (refreshable), found wherever boto3 looks; None when there are none."""
+    return session(config).get_credentials()
+
+
+def client(config: Config):
+    """A botocore S3 client with the buildpack's timeouts, retries and addressing."""
+    from botocore.config import Config as BotoConfig  # lazy: heavy, and only with boto3
+
+    style = config.addressing_style or ("path" if config.endpoint_url else "auto")
+    boto_config = BotoConfig(
+        connect_timeout=config.connect_timeout,
+        read_timeout=config.read_timeout,
+        retries={"max_attempts": config.max_attempts, "mode": "standard"},
+        max_pool_connections=config.concurrency,
+        signature_version="s3v4",
+        s3={"addressing_style": style},
+        # botocore 1.36+ adds CRC checksums and aws-chunked bodies by default, which several
+        # S3-compatible services reject; Content-MD5 already proves every body.
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+    )
+    return session(config).client("s3", endpoint_url=config.endpoint_url, config=boto_config)
+
+
+def call(operation: str, send: Callable[[], T]) -> T:
+    """Run one botocore call, its failures turned into ``S3Error``, ``Unreachable`` or
+    ``NoCredentials``."""
+    import botocore.exceptions as boto_errors  # lazy: heavy, and only with boto3
+
+    try:
+        return send()
+    except boto_errors.ClientError as exc:
+        error: dict[str, Any] = exc.response.get("Error", {})
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        raise S3Error(
+            str(error.get("Code", status)), str(error.get("Message", "")), operation, status
+        ) from None
+    except boto_errors.NoCredentialsError:
+        raise NoCredentials("no credentials found") from None
+    except (boto_errors.ConnectionError, boto_errors.HTTPClientError) as exc:
+        raise Unreachable(type(exc).__name__) from None

@@ -1,0 +1,121 @@
+"""``Bucket``: the one S3 client of the buildpack and its commands, for one bucket and prefix.
+
+The request budget is part of the design: a listing is one ``ListObjectsV2`` per 1,000 keys; an
+upload is one ``PutObject`` per missing object; there is never a HEAD or GET per object. Those
+calls, and the CORS read and write, are signed here over urllib3 (``transport``); reading records
+and deleting objects, which only ``prune_static`` does, go through boto3 (``boto``). Methods raise
+this package's error types; ``explain`` turns them into what to tell the user.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+from ..config import Config
+from . import boto, cors_xml, listing
+from .errors import S3Error
+from .transport import Transport
+from .types import RemoteObject
+
+DELETE_BATCH = 1000  # DeleteObjects takes at most 1,000 keys
+
+
+class Bucket:
+    def __init__(self, config: Config, connections: int = 1) -> None:
+        self.config = config
+        self.transport = Transport(config, connections)
+        self._boto_client: Any = None
+
+    def __enter__(self) -> Bucket:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.transport.close()
+
+    # The calls an ordinary build makes: signed here.
+
+    def list(self) -> tuple[dict[str, RemoteObject], int]:
+        """Every object under the prefix, keyed by S3 key, and the number of requests it took."""
+        inventory: dict[str, RemoteObject] = {}
+        query = listing.first_query(self.config.key_prefix)
+        requests = 0
+        while True:
+            page = self.transport.bucket_call("GET", "ListObjectsV2", query)
+            requests += 1
+            inventory.update(listing.page_objects(page))
+            token = listing.next_token(page)
+            if token is None:
+                return inventory, requests
+            query = {**query, "continuation-token": token}
+
+    def put(self, key: str, body: Any, headers: dict[str, str]) -> int:
+        """One try of one PUT of a file (an open stream) or bytes; 200, or 412 when an
+        ``If-None-Match: *`` write finds the key taken."""
+        return self.transport.send("PUT", "PutObject", key, body=body, headers=headers).status
+
+    def put_small(self, key: str, body: bytes, content_type: str, cache_control: str) -> None:
+        """A small object (a publish record), retried by the policy."""
+        headers = {
+            "Content-Length": str(len(body)),
+            "Content-MD5": content_md5(hashlib.md5(body, usedforsecurity=False).hexdigest()),
+            "Content-Type": content_type,
+            "Cache-Control": cache_control,
+        }
+        self.transport.policy.call(lambda: self.put(key, body, headers))
+
+    def get_cors(self) -> list[dict] | None:
+        """The bucket's CORS rules (boto3's shape), or None when it has no CORS configuration."""
+        try:
+            answer = self.transport.bucket_call("GET", "GetBucketCors", {"cors": ""})
+        except S3Error as exc:
+            if exc.code == "NoSuchCORSConfiguration":
+                return None
+            raise
+        return cors_xml.parse_rules(answer)
+
+    def put_cors(self, rules: list[dict]) -> None:
+        """Replace the bucket's CORS configuration with ``rules`` (boto3's shape)."""
+        body = cors_xml.rules_document(rules)
+        headers = {
+            "Content-MD5": content_md5(hashlib.md5(body, usedforsecurity=False).hexdigest()),
+            "Content-Type": "application/xml",
+        }
+        self.transport.bucket_call("PUT", "PutBucketCors", {"cors": ""}, body, headers)
+
+    # The calls only prune_static makes: through boto3.
+
+    @property
+    def _client(self) -> Any:
+        if self._boto_client is None:
+            self._boto_client = boto.client(self.config)
+        return self._boto_client
+
+    def get(self, key: str) -> bytes:
+        def send() -> bytes:
+            return self._client.get_object(Bucket=self.config.bucket, Key=key)["Body"].read()
+
+        return boto.call("GetObject", send)
+
+    def delete(self, keys: list[str]) -> list[str]:
+        """Delete keys, 1,000 per request; return the keys S3 could not delete."""
+        failed: list[str] = []
+        for start in range(0, len(keys), DELETE_BATCH):
+            batch = [{"Key": key} for key in keys[start : start + DELETE_BATCH]]
+            answer = boto.call(
+                "DeleteObjects",
+                lambda batch=batch: self._client.delete_objects(
+                    Bucket=self.config.bucket, Delete={"Objects": batch, "Quiet": True}
+                ),
+            )
+            failed += [error["Key"] for error in answer.get("Errors", [])]
+        return failed
+
+
+def content_md5(md5_hex: str) -> str:
+    """The ``Content-MD5`` header of a body whose MD5 is known: S3 rejects a body that differs."""
+    return base64.b64encode(bytes.fromhex(md5_hex)).decode()

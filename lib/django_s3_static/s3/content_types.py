@@ -1,0 +1,79 @@
+"""The Content-Type of each static file, from this table alone.
+
+Python's ``mimetypes`` reads the machine's ``/etc/mime.types``, so the same file got another type
+on another build machine (``.js`` as ``application/javascript`` or ``text/javascript``, ``.woff2``
+unknown on some). Browsers care: a script or stylesheet served with the wrong type is refused
+under ``X-Content-Type-Options: nosniff``, and text needs its charset. Types follow the WHATWG
+MIME Sniffing standard and IANA's registry (https://www.iana.org/assignments/media-types/).
+"""
+
+from __future__ import annotations
+
+DEFAULT = "application/octet-stream"
+
+TYPES = {
+    # Scripts, styles, documents
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".cjs": "text/javascript",
+    ".css": "text/css",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".txt": "text/plain",
+    ".md": "text/markdown",
+    ".csv": "text/csv",
+    ".xml": "application/xml",
+    ".xsl": "application/xslt+xml",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".jsonld": "application/ld+json",
+    ".webmanifest": "application/manifest+json",
+    ".pdf": "application/pdf",
+    ".wasm": "application/wasm",
+    ".rss": "application/rss+xml",
+    ".atom": "application/atom+xml",
+    # Images
+    ".png": "image/png",
+    ".apng": "image/apng",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".ico": "image/vnd.microsoft.icon",
+    ".bmp": "image/bmp",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    # Fonts
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".eot": "application/vnd.ms-fontobject",
+    # Audio and video
+    ".mp3": "audio/mpeg",
+    ".ogg": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".wav": "audio/wav",
+    ".weba": "audio/webm",
+    ".flac": "audio/flac",
+    ".m4a": "audio/mp4",
+    ".mp4": "video/mp4",
+    ".m4v": "video/mp4",
+    ".webm": "video/webm",
+    ".ogv": "video/ogg",
+    ".mov": "video/quicktime",
+    ".vtt": "text/vtt",
+    # Archives and downloads
+    ".zip": "application/zip",
+    ".gz": "application/gzip",
+    ".tar": "application/x-tar",
+}
+
+
+def content_type(name: str) -> str:
+    """The type to upload ``name`` with; text types get ``charset=utf-8``."""
+    dot = name.rfind(".")
+    found = TYPES.get(name[dot:].lower(), DEFAULT) if dot > name.rfind("/") else DEFAULT
+    return f"{found}; charset=utf-8" if found.startswith("text/") else found

@@ -1,0 +1,112 @@
+"""Signed requests over a urllib3 keep-alive pool, their failures classified where they arise.
+
+botocore spends about as much CPU per request as the whole PUT costs the server, and parses a
+listing page many times slower than ElementTree; the calls an ordinary build makes are sent here
+instead. Every urllib3 failure becomes ``Unreachable`` and every error answer ``S3Error``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import xml.etree.ElementTree as ElementTree
+from typing import Any
+
+from ..config import Config
+from .errors import S3Error, Unreachable
+from .retry import RetryPolicy
+from .signing import UNSIGNED_PAYLOAD, Endpoint, Signer, canonical_query
+
+
+class Transport:
+    """One bucket's endpoint, signer and connection pool; ``size`` connections at most."""
+
+    def __init__(self, config: Config, size: int = 1) -> None:
+        import urllib3  # lazy: the build installs it into its cache before the first request
+
+        self._http_errors = urllib3.exceptions.HTTPError
+        self.endpoint = Endpoint(config)
+        self.signer = Signer(config)
+        self.policy = RetryPolicy(config.max_attempts)
+        timeout = urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout)
+        self.http = urllib3.PoolManager(num_pools=2, maxsize=size, block=False, timeout=timeout)
+
+    def close(self) -> None:
+        self.http.clear()
+
+    def send(
+        self,
+        method: str,
+        operation: str,
+        key: str = "",
+        query: dict[str, str] | None = None,
+        body: Any = b"",
+        headers: dict[str, str] | None = None,
+        payload: str = UNSIGNED_PAYLOAD,
+    ) -> Any:
+        """One try of one request; a 2xx (or 412, which a conditional PUT expects) answer, or
+        ``S3Error`` / ``Unreachable``. ``body`` is bytes or an open file, streamed."""
+        target = self.endpoint.target(key)
+        signed = self.signer.headers(method, self.endpoint.host, target, query, payload)
+        url = self.endpoint.origin + target + (f"?{canonical_query(query)}" if query else "")
+        try:
+            response = self.http.request(
+                method, url, body=body or None, headers={**(headers or {}), **signed}, retries=False
+            )
+        except self._http_errors as exc:
+            raise Unreachable(f"{type(exc).__name__} from {self.endpoint.origin}") from exc
+        if 200 <= response.status < 300 or response.status == 412:
+            return response
+        raise error_from(response.data, response.status, operation)
+
+    def bucket_call(
+        self,
+        method: str,
+        operation: str,
+        query: dict[str, str],
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+    ) -> ElementTree.Element | None:
+        """A request to the bucket itself (listing, CORS), retried by the policy; its XML
+        answer, or None when it has none."""
+        payload = hashlib.sha256(body).hexdigest()
+
+        def send() -> ElementTree.Element | None:
+            response = self.send(method, operation, "", query, body, headers, payload)
+            answer = xml_or_none(response.data)
+            if answer is None and method == "GET":  # a truncated or garbled 200: try again
+                raise S3Error("InternalError", "unreadable answer", operation, 500)
+            return answer
+
+        return self.policy.call(send)
+
+
+def error_from(data: bytes, status: int, operation: str) -> S3Error:
+    """The S3Error an error answer carries (its code, else the status as the code)."""
+    body = xml_or_none(data)
+    if body is None:
+        return S3Error(str(status), f"HTTP {status}", operation, status)
+    ns = namespace(body)
+    code = body.findtext(f"{ns}Code") or str(status)
+    return S3Error(code, body.findtext(f"{ns}Message") or "", operation, status)
+
+
+def xml_or_none(data: bytes) -> ElementTree.Element | None:
+    if not data:
+        return None
+    try:
+        return ElementTree.fromstring(data)
+    except ElementTree.ParseError:
+        return None
+
+
+def namespace(element: ElementTree.Element) -> str:
+    """The ``{uri}`` prefix of an element's tag: S3 answers in its namespace, others may not."""
+    return element.tag[: element.tag.index("}") + 1] if element.tag.startswith("{") else ""
+
+
+def timestamp(text: str) -> float | None:
+    try:
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

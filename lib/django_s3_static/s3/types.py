@@ -1,0 +1,21 @@
+"""What the bucket holds, as one listing tells it: the S3 client's own types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RemoteObject:
+    size: int
+    etag: str
+    modified: float | None = None  # seconds since the epoch, from the listing
+
+    @property
+    def md5(self) -> str | None:
+        """The ETag read as the content's MD5: 32 hex digits, as a single-part upload's is.
+
+        A multipart ETag (``md5-of-md5s-N``) has a dash and proves only the size.
+        """
+        etag = self.etag.strip('"').lower()
+        return etag if len(etag) == 32 and "-" not in etag else None

@@ -1,0 +1,180 @@
+"""Parallel PUTs of the objects the bucket lacks; one object's failure never raises.
+
+Each request is retried by the retry policy on throttling, 5xx answers and broken or stalled
+connections; what still fails for a passing reason gets more rounds after a pause, so a server
+that restarts or throttles hard mid-upload does not fail the build. ``SlowDown`` also halves the
+number of PUTs in flight (``ConcurrencyLimiter``).
+
+The first PUT goes alone for up to ``FIRST_PUT_HEAD_START`` seconds. If the bucket refuses it in
+that time for a reason that holds for every object (credentials, a missing permission, no such
+bucket), the upload stops after one request instead of one per object. And a server that sets
+storage up on a bucket's first write gets that done before the burst (SeaweedFS makes PUTs that
+arrive within a few milliseconds of a new bucket's first one wait about a second). On S3 the cost
+is at most that head start.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..config import Config
+from ..errors import BuildError
+from .bucket import Bucket, content_md5
+from .content_types import content_type
+from .errors import explain, is_passing, is_throttle
+from .limiter import ConcurrencyLimiter
+from .retry import RetryPolicy
+
+FIRST_PUT_HEAD_START = 0.025
+ROUNDS = 3
+PROGRESS_EVERY = 0.5
+
+
+@dataclass(frozen=True)
+class UploadJob:
+    name: str
+    path: str
+    size: int
+    md5: str
+    immutable: bool
+    cache_control: str
+
+
+@dataclass
+class UploadResult:
+    uploaded: list[str] = field(default_factory=list)
+    already_there: list[str] = field(default_factory=list)
+    failed: list[tuple[str, BuildError]] = field(default_factory=list)
+    bytes: int = 0
+    seconds: float = 0.0
+    throttled: int = 0
+    lowest_concurrency: int = 0
+    not_sent: int = 0  # jobs never tried: the first PUT was refused for a reason that holds for all
+
+
+Progress = Callable[[int, int, int, float], None]
+
+
+class Uploader:
+    """Upload jobs to one bucket: ``Uploader(config).run(jobs)``."""
+
+    def __init__(self, config: Config, progress: Progress | None = None) -> None:
+        self.config = config
+        self.progress = progress
+        self.policy = RetryPolicy(config.max_attempts)
+        self._lock = threading.Lock()
+        self._failures: list[tuple[UploadJob, Exception]] = []
+
+    def run(self, jobs: list[UploadJob]) -> UploadResult:
+        started = time.monotonic()
+        self.result = UploadResult()
+        self.total = len(jobs)
+        self.limiter = ConcurrencyLimiter(max(1, min(self.config.concurrency, len(jobs))))
+        try:
+            bucket = Bucket(self.config, self.limiter.maximum)
+        except Exception as exc:
+            explained = explain(exc, self.config, "upload")
+            self.result.failed = [(job.name, explained) for job in jobs]
+            return self.result
+        try:
+            self._rounds(bucket, jobs, started)
+        finally:
+            bucket.close()
+        self.result.seconds = time.monotonic() - started
+        self.result.throttled = self.limiter.throttled
+        self.result.lowest_concurrency = self.limiter.lowest
+        return self.result
+
+    def _rounds(self, bucket: Bucket, jobs: list[UploadJob], started: float) -> None:
+        remaining, not_sent = list(jobs), []
+        for round_index in range(ROUNDS):
+            if round_index:
+                self.policy.pause(self.policy.attempts + round_index)
+            self._failures = []
+            not_sent += self._round(bucket, remaining, first=round_index == 0, started=started)
+            last = round_index + 1 == ROUNDS
+            remaining = [job for job, exc in self._failures if is_passing(exc) and not last]
+            self.result.failed += [
+                (job.name, explain(exc, self.config, "upload"))
+                for job, exc in self._failures
+                if last or not is_passing(exc)
+            ]
+            if not remaining:
+                break
+        self.result.failed += not_sent  # after the refused first PUT, whose error comes first
+        self.result.not_sent = len(not_sent)
+
+    def _round(
+        self, bucket: Bucket, jobs: list[UploadJob], first: bool, started: float
+    ) -> list[tuple[str, BuildError]]:
+        """PUT ``jobs`` in parallel; what was not sent because the first PUT was refused."""
+        not_sent: list[tuple[str, BuildError]] = []
+        with concurrent.futures.ThreadPoolExecutor(
+            self.limiter.maximum, thread_name_prefix="s3-put"
+        ) as pool:
+            rest = jobs[1:]
+            pending = {pool.submit(self._put, bucket, job) for job in jobs[:1]}
+            if first and rest:
+                concurrent.futures.wait(pending, timeout=FIRST_PUT_HEAD_START)
+                refused = self._refusal()
+                if refused is not None:
+                    not_sent = [(job.name, refused) for job in rest]
+                    rest = []
+            pending |= {pool.submit(self._put, bucket, job) for job in rest}
+            while pending:
+                _, pending = concurrent.futures.wait(pending, timeout=PROGRESS_EVERY)
+                self._report(started)
+        return not_sent
+
+    def _refusal(self) -> BuildError | None:
+        with self._lock:
+            refused = [exc for _, exc in self._failures if not is_passing(exc)]
+        return explain(refused[0], self.config, "upload") if refused else None
+
+    def _put(self, bucket: Bucket, job: UploadJob) -> None:
+        headers = {
+            "Content-Length": str(job.size),
+            "Content-MD5": content_md5(job.md5),
+            "Content-Type": content_type(job.name),
+            "Cache-Control": job.cache_control,
+        }
+        if job.immutable:
+            headers["If-None-Match"] = "*"
+        key = self.config.key(job.name)
+
+        def send() -> int:
+            with self.limiter, open(job.path, "rb") as stream:
+                return bucket.put(key, stream, headers)
+
+        def on_failure(exc: Exception) -> None:
+            if is_throttle(exc):
+                self.limiter.on_throttle()
+
+        try:
+            status = self.policy.call(send, on_failure)
+        except Exception as exc:
+            with self._lock:
+                self._failures.append((job, exc))
+            return
+        self.limiter.on_success()
+        with self._lock:
+            if status == 412:
+                # Another build (or an earlier try whose answer was lost) wrote this
+                # content-addressed name first: same name, same content.
+                self.result.already_there.append(job.name)
+            else:
+                self.result.uploaded.append(job.name)
+                self.result.bytes += job.size
+
+    def _report(self, started: float) -> None:
+        if self.progress is None:
+            return
+        with self._lock:
+            result = self.result
+            done = len(result.uploaded) + len(result.already_there) + len(result.failed)
+            waiting = len(self._failures)  # retried in a later round: counted as done for now
+            self.progress(done + waiting, self.total, result.bytes, time.monotonic() - started)

@@ -1,0 +1,199 @@
+"""The folder tree is the architecture: these rules keep it so (pure reading of the sources).
+
+- no import cycle among the project's modules, counting imports inside functions too;
+- imports point one way between the concerns (see ``ALLOWED``);
+- the slug's copy of the package holds the runtime only, and imports nothing it lacks;
+- no module over ``MAX_LINES`` lines;
+- an import inside a function says why, in a ``# lazy:`` comment.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+
+import pytest
+
+from django_s3_static.build.install import copy_runtime
+
+pytestmark = pytest.mark.unit
+
+LIB = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "lib")
+PROJECT = ("django_s3_static", "django_reset_app")
+MAX_LINES = 400
+
+#: What each concern may import of the project (besides itself). The shared modules
+#: (``config``, ``errors``) import nothing else of it.
+ALLOWED = {
+    # The package's own modules: the documented import paths and the Django app.
+    "django_s3_static": {"django_s3_static.runtime"},
+    "django_s3_static.config": {"django_s3_static.errors"},
+    "django_s3_static.errors": set(),
+    "django_s3_static.format": {"django_s3_static.config", "django_s3_static.errors"},
+    "django_s3_static.s3": {"django_s3_static.config", "django_s3_static.errors"},
+    "django_s3_static.cache": set(),
+    "django_s3_static.runtime": {
+        "django_s3_static.config",
+        "django_s3_static.errors",
+        "django_s3_static.format",
+    },
+    "django_s3_static.build": {
+        "django_s3_static.config",
+        "django_s3_static.errors",
+        "django_s3_static.format",
+        "django_s3_static.s3",
+    },
+    "django_s3_static.management": {
+        "django_s3_static.config",
+        "django_s3_static.errors",
+        "django_s3_static.format",
+        "django_s3_static.s3",
+        "django_s3_static.build",
+    },
+    "django_reset_app": set(),
+}
+
+
+def modules(root: str = LIB) -> dict[str, str]:
+    found = {}
+    for folder, _, files in os.walk(root):
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                dotted = os.path.relpath(path, root)[:-3].replace(os.sep, ".")
+                found[dotted.removesuffix(".__init__")] = path
+    return found
+
+
+def read(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def imports(path: str, module: str) -> list[tuple[str, ast.stmt, bool]]:
+    """(imported module, statement, inside a function) for every import in a file."""
+    package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
+    tree = ast.parse(read(path))
+    nested = {
+        id(node)
+        for function in ast.walk(tree)
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for node in ast.walk(function)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+            names = [f"{base}.{alias.name}" for alias in node.names] + [base]
+        else:
+            continue
+        found += [(name, node, id(node) in nested) for name in names]
+    return found
+
+
+def resolve(name: str, known: dict[str, str]) -> str | None:
+    while name and name not in known:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def graph(known: dict[str, str]) -> dict[str, set[str]]:
+    edges: dict[str, set[str]] = {module: set() for module in known}
+    for module, path in known.items():
+        for name, _, _ in imports(path, module):
+            target = resolve(name, known)
+            if target and target != module and not module.startswith(target + "."):
+                edges[module].add(target)
+    return edges
+
+
+def concern(module: str) -> str:
+    for name in sorted(ALLOWED, key=len, reverse=True):
+        if module == name or module.startswith(name + "."):
+            return name
+    return module
+
+
+def test_no_import_cycles():
+    edges = graph(modules())
+    sys.setrecursionlimit(10_000)
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(module: str, trail: list[str]) -> None:
+        state[module] = 1
+        for target in sorted(edges[module]):
+            assert state.get(target) != 1, "import cycle: " + " -> ".join([*trail, target])
+            if target not in state:
+                visit(target, [*trail, target])
+        state[module] = 2
+
+    for module in sorted(edges):
+        if module not in state:
+            visit(module, [module])
+
+
+def test_imports_point_one_way():
+    wrong = []
+    for module, targets in graph(modules()).items():
+        own = concern(module)
+        for target in targets:
+            other = concern(target)
+            if other != own and other in ALLOWED and other not in ALLOWED.get(own, set()):
+                wrong.append(f"{module} imports {target}")
+    assert wrong == []
+
+
+def test_the_slug_gets_the_runtime_and_nothing_else(tmp_path):
+    target = tmp_path / "django_s3_static"
+    copy_runtime(str(target))
+    copied = {
+        os.path.relpath(os.path.join(folder, name), target)
+        for folder, _, files in os.walk(target)
+        for name in files
+    }
+    packages = {path.split(os.sep)[0] for path in copied if os.sep in path}
+    assert packages == {"runtime", "format", "cache"}
+    assert not any(path.endswith(".pyc") for path in copied)
+    assert {path for path in copied if os.sep not in path} == {
+        "__init__.py",
+        "apps.py",
+        "config.py",
+        "errors.py",
+        "snippet.py",
+        "storage.py",
+        "dyno_settings.py",
+    }
+    # Everything the copy imports of the project is in the copy itself.
+    slug_modules = modules(str(tmp_path))
+    missing = [
+        f"{module} imports {name}"
+        for module, path in slug_modules.items()
+        for name, _, _ in imports(path, module)
+        if name.startswith(PROJECT) and resolve(name, slug_modules) is None
+    ]
+    assert missing == []
+
+
+def test_no_module_needs_scrolling_through_twice():
+    long = {
+        os.path.relpath(path, LIB): count
+        for path in modules().values()
+        if (count := len(read(path).splitlines())) > MAX_LINES
+    }
+    assert long == {}
+
+
+def test_imports_inside_functions_say_why():
+    unexplained = []
+    for module, path in modules().items():
+        lines = read(path).splitlines()
+        for _, node, nested in imports(path, module):
+            if nested and "# lazy:" not in lines[node.lineno - 1]:
+                unexplained.append(f"{os.path.relpath(path, LIB)}:{node.lineno}")
+    assert sorted(set(unexplained)) == []
