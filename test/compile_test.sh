@@ -9,7 +9,15 @@ else
 	. "${BUILDPACK_HOME}/test/lib/test_utils.sh"
 fi
 . "${BUILDPACK_HOME}/test/lib/fixtures.sh"
-fixtures_require_server
+
+# These replace the testrunner's, which only make a TEST_SUITE_CACHE folder the suites do not use.
+oneTimeSetUp() {
+	fixtures_start
+}
+
+oneTimeTearDown() {
+	fixtures_stop
+}
 
 afterSetUp() {
 	fixtures_app example_app

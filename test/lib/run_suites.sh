@@ -2,6 +2,7 @@
 # Usage: test/lib/run_suites.sh BUILDPACK_DIR
 # Runs every test/*_test.sh with shunit2 the way heroku-buildpack-testrunner's bin/run does: on a
 # copy of the buildpack (BUILDPACK_HOME), from an empty working directory. Prints ALL OK or FAILURES.
+# The testrunner copies .venv too; here it is linked, which is quicker and the same to the suites.
 set -euo pipefail
 
 SOURCE="$(cd "${1:?usage: run_suites.sh BUILDPACK_DIR}" && pwd)"
@@ -18,6 +19,9 @@ export BUILDPACK_HOME="${WORK}/buildpack"
 mkdir -p "${BUILDPACK_HOME}" "${WORK}/cwd"
 tar -C "${SOURCE}" --exclude=./.venv --exclude=./.git --exclude=./test/.cache -cf - . |
 	tar -C "${BUILDPACK_HOME}" -xf -
+if [[ -d "${SOURCE}/.venv" ]]; then
+	ln -s "${SOURCE}/.venv" "${BUILDPACK_HOME}/.venv"
+fi
 
 failed=0
 for suite in "${BUILDPACK_HOME}"/test/*_test.sh; do
