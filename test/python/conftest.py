@@ -32,6 +32,17 @@ class ServerInfo:
         return make_bucket(self.client(), f"t-{uuid.uuid4().hex[:20]}", public)
 
 
+UNIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "unit") + os.sep
+
+
+def pytest_collection_modifyitems(items):
+    """The folder decides: unit/ holds pure logic (``pytest -m unit`` runs it in seconds),
+    scenarios/ the suites against real servers."""
+    for item in items:
+        unit = str(item.path).startswith(UNIT)
+        item.add_marker(pytest.mark.unit if unit else pytest.mark.integration)
+
+
 @pytest.fixture(scope="session")
 def s3server(tmp_path_factory) -> ServerInfo:
     if os.environ.get("DSS_TEST_S3_ENDPOINT"):

@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import sys
 
+from .. import __version__
 from ..config import Config
 from . import output
 from .app_process import AppProcess
@@ -36,8 +38,7 @@ RUNTIME_PACKAGES = ("runtime", "format", "cache")
 #: installation of the package (a PYTHONPATH of the app's own) wins over it.
 PROFILE_TEMPLATE = """\
 # django-s3-static: render {{% static %}} as hashed S3 URLs from the slug's static cache.
-export PYTHONPATH="${{PYTHONPATH:-$HOME}}:$HOME/{lib}"
-export DJANGO_S3_STATIC_CACHE_PATH="${{DJANGO_S3_STATIC_CACHE_PATH:-$HOME/{cache}}}"
+{path}export DJANGO_S3_STATIC_CACHE_PATH="${{DJANGO_S3_STATIC_CACHE_PATH:-$HOME/{cache}}}"
 if [ "${{DJANGO_S3_STATIC_WRAP_SETTINGS:-1}}" != "0" ] \\
   && [ "${{DJANGO_SETTINGS_MODULE:-}}" != "django_s3_static.dyno_settings" ]; then
   export DJANGO_S3_STATIC_APP_SETTINGS="${{DJANGO_SETTINGS_MODULE:-{settings}}}"
@@ -60,12 +61,40 @@ def copy_runtime(target: str) -> None:
         )
 
 
+PATH_LINE = 'export PYTHONPATH="${{PYTHONPATH:-$HOME}}:$HOME/{lib}"\n'
+
+
+def installed_elsewhere(paths: list[str], own: str = PACKAGE_DIR) -> str | None:
+    """The app's own installation of the package (requirements.txt), if its Python has one:
+    the folder holding it, found on ``paths`` anywhere but this buildpack."""
+    for entry in paths:
+        candidate = os.path.join(entry or ".", "django_s3_static")
+        if os.path.isfile(os.path.join(candidate, "__init__.py")) and not os.path.samefile(
+            candidate, own
+        ):
+            return entry
+    return None
+
+
 def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None:
-    """Copy the runtime into the slug and write .profile.d; no config var is written anywhere."""
-    copy_runtime(os.path.join(build_dir, SLUG_LIB, "django_s3_static"))
+    """Copy the runtime into the slug and write .profile.d; no config var is written anywhere.
+
+    An app that installs django-s3-static itself (for ``heroku run`` of its commands) keeps its
+    own installation: a copy on PYTHONPATH would hide it.
+    """
+    target = os.path.join(build_dir, SLUG_LIB, "django_s3_static")
+    provided = installed_elsewhere(sys.path)
+    if provided is None:
+        copy_runtime(target)
+    else:
+        shutil.rmtree(os.path.dirname(target), ignore_errors=True)
+        output.info(
+            f"Using the app's own django-s3-static (from requirements.txt) on the dyno; "
+            f"this buildpack is {__version__}"
+        )
     app_rel = os.path.relpath(app.app_dir, build_dir)
     script = PROFILE_TEMPLATE.format(
-        lib=shlex.quote(SLUG_LIB),
+        path="" if provided else PATH_LINE.format(lib=shlex.quote(SLUG_LIB)),
         cache=shlex.quote(os.path.normpath(os.path.join(app_rel, config.cache_dir))),
         settings=shlex.quote(app.settings),
     )

@@ -17,6 +17,7 @@ from django_s3_static.s3 import upload as upload_module
 from django_s3_static.s3.bucket import Bucket
 from django_s3_static.s3.public import fetch_public
 from django_s3_static.s3.upload import Uploader, UploadJob
+from support.dyno import ROOT
 from support.s3server import public_get
 
 
@@ -189,7 +190,7 @@ def test_explicit_keys_list_upload_and_record_without_boto3(s3server, bucket, tm
     values = deploy_config(s3server, bucket, AWS_LOCATION="static")
     css = tmp_path / "a.css"
     css.write_bytes(b"body { color: blue }")
-    lib = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "lib")
+    lib = os.path.join(ROOT, "lib")
     process = subprocess.run(
         [sys.executable, "-c", BOTO3_FREE, json.dumps(values), str(css)],
         capture_output=True,

@@ -19,8 +19,6 @@ from botocore.credentials import Credentials
 from django_s3_static.config import Config
 from django_s3_static.s3.signing import UNSIGNED_PAYLOAD, Endpoint, Signer, canonical_query
 
-pytestmark = pytest.mark.unit
-
 NOW = datetime.datetime(2026, 11, 30, 8, 15, 42, tzinfo=datetime.UTC)
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 

@@ -1,10 +1,10 @@
 """Checking the sources with the settings alone: the finders record, and that it never disagrees
 with Django's own finders.
 
-The child process (``django_s3_static.collect``) runs on a small project made for each test, once
-with the full ``django.setup()`` and once with the record of an earlier run. Whatever was changed
-in between, the settings-only answer is either the same fingerprint as the full start-up gives, or
-no answer (and the full start-up decides).
+The child process (``django_s3_static.build.collect``) runs on a small project made for each test,
+once with the full ``django.setup()`` and once with the record of an earlier run. Whatever was
+changed in between, the settings-only answer is either the same fingerprint as the full start-up
+gives, or no answer (and the full start-up decides).
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ import sys
 import pytest
 
 from django_s3_static.build import finders
-from django_s3_static.format import static_cache
+from django_s3_static.format import finders_record, static_cache
 from django_s3_static.format.static_cache import StaticCache, StaticObject
+from support.dyno import ROOT
+from support.finders_record import valid_record
 
-LIB = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "lib")
+LIB = os.path.join(ROOT, "lib")
 DEFAULT_FINDERS = [finders.FILE_SYSTEM_FINDER, finders.APP_DIRECTORIES_FINDER]
 APPS = [
     "django.contrib.admin",
@@ -138,7 +140,7 @@ def test_the_record_names_each_app_and_the_file_defining_its_appconfig(project):
     import hashlib
 
     assert by_name["shop"]["sha256"] == hashlib.sha256(shop_apps).hexdigest()
-    assert finders.check(recorded) == recorded
+    assert finders_record.check(recorded) == recorded
 
 
 def test_unchanged_sources_are_checked_with_the_settings_alone(project):
@@ -303,62 +305,6 @@ def test_module_location_walks_packages_without_running_them(tmp_path, monkeypat
     assert "pkg" not in sys.modules
 
 
-def valid_record() -> dict:
-    return {
-        "apps": [
-            {"config": "shop.apps", "name": "shop", "sha256": "a" * 64},
-            {"config": "django.apps.config", "name": "news", "sha256": "b" * 64},
-            {"config": "blog.apps", "name": "blog", "sha256": "c" * 64},
-        ],
-        "ignore_patterns": ["*~", ".*", "CVS"],
-        "installed_apps": ["shop.apps.ShopConfig", "news", "blog"],
-        "staticfiles_finders": DEFAULT_FINDERS,
-    }
-
-
-def broken(path: str, value) -> dict:
-    record = valid_record()
-    target = record
-    keys = path.split(".")
-    for key in keys[:-1]:
-        target = target[int(key)] if isinstance(target, list) else target[key]
-    last = keys[-1]
-    if isinstance(target, list):
-        target[int(last)] = value
-    elif value is KeyError:
-        del target[last]
-    else:
-        target[last] = value
-    return record
-
-
-@pytest.mark.parametrize(
-    "record",
-    [
-        [],
-        broken("apps", KeyError),
-        broken("extra", 1),
-        broken("apps", {"not": "a list"}),
-        broken("installed_apps", ["shop.apps.ShopConfig", "news"]),
-        broken("staticfiles_finders", ["pipeline.finders.PipelineFinder"]),
-        broken("ignore_patterns", [1]),
-        broken("ignore_patterns", ["x" * 300]),
-        broken("apps.0.sha256", "A" * 64),
-        broken("apps.0.sha256", "a" * 63),
-        broken("apps.0.name", "../shop"),
-        broken("apps.0.config", "other.apps"),  # not where ShopConfig's entry points
-        broken("apps.1.config", "news.models"),
-        broken("apps.1.extra", "x"),
-        broken("installed_apps.1", "news\n"),
-        broken("installed_apps.1", 7),
-        broken("apps", [{"config": "x", "name": "x", "sha256": "a" * 64}] * 1001),
-    ],
-)
-def test_a_malformed_record_is_refused(record):
-    with pytest.raises(finders.RecordError):
-        finders.check(record)
-
-
 def test_the_record_round_trips_through_the_committed_cache(tmp_path):
     cache = StaticCache(
         fingerprint="sha256:" + "0" * 64,
@@ -385,14 +331,6 @@ def test_a_cache_with_a_malformed_record_is_not_trusted():
     document["finders"]["staticfiles_finders"] = ["x.Finder"]
     with pytest.raises(static_cache.CacheError, match="unknown finder"):
         static_cache.parse(document)
-
-
-def test_consistent_follows_how_django_resolves_an_entry():
-    assert finders.consistent("blog", {"name": "blog", "config": "blog.apps"})
-    assert finders.consistent("blog", {"name": "blog", "config": "django.apps.config"})
-    assert not finders.consistent("blog", {"name": "blog", "config": "blog.other"})
-    assert finders.consistent("shop.apps.ShopConfig", {"name": "shop", "config": "shop.apps"})
-    assert not finders.consistent("shop.apps.ShopConfig", {"name": "shop", "config": "x.apps"})
 
 
 @pytest.mark.parametrize(

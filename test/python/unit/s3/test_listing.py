@@ -2,11 +2,7 @@
 
 import xml.etree.ElementTree as ElementTree
 
-import pytest
-
 from django_s3_static.s3 import cors_xml, listing
-
-pytestmark = pytest.mark.unit
 
 PAGE = """<?xml version="1.0" encoding="UTF-8"?>
 <ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">

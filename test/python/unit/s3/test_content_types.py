@@ -6,8 +6,6 @@ import pytest
 
 from django_s3_static.s3.content_types import TYPES, content_type
 
-pytestmark = pytest.mark.unit
-
 
 @pytest.mark.parametrize(
     "name, expected",

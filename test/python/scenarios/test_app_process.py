@@ -14,7 +14,9 @@ import sys
 
 import pytest
 
-LIB = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "lib")
+from support.dyno import ROOT
+
+LIB = os.path.join(ROOT, "lib")
 
 SETTINGS = """
 import json, os, sys

@@ -22,7 +22,7 @@ import pytest
 
 from support import postgres_server as pg
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 FIXTURE = REPO / "test" / "fixtures" / "resetproject"
 LIB = REPO / "lib"
 

@@ -27,14 +27,11 @@ from conftest import deploy_config
 from django_s3_static.format import static_cache
 from django_s3_static.format.names import MAX_NAME_LENGTH, name_problem
 from django_s3_static.format.static_cache import MAX_ENTRIES, CacheError, StaticCache, StaticObject
+from support.dyno import ROOT
 
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 # Hypothesis keeps caches (Unicode tables, constants) in ./.hypothesis: keep them out of the tree.
-set_hypothesis_home_dir(
-    os.path.join(
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".cache", "hypothesis"
-    )
-)
+set_hypothesis_home_dir(os.path.join(ROOT, "test", ".cache", "hypothesis"))
 FUZZ = settings(
     max_examples=300,
     deadline=timedelta(seconds=2),  # a hang fails the example; generous for a busy 2-core box

@@ -2,11 +2,7 @@
 
 import threading
 
-import pytest
-
 from django_s3_static.s3.limiter import ConcurrencyLimiter
-
-pytestmark = pytest.mark.unit
 
 
 def test_throttling_halves_the_limit_and_successes_win_it_back():

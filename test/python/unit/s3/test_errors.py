@@ -12,8 +12,6 @@ from django_s3_static.s3.errors import (
     is_throttle,
 )
 
-pytestmark = pytest.mark.unit
-
 CONFIG = Config(bucket="my-bucket", endpoint_url="http://127.0.0.1:9")
 
 

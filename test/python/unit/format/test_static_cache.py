@@ -4,6 +4,7 @@ import pytest
 
 from django_s3_static.format import static_cache
 from django_s3_static.format.static_cache import CacheError, StaticCache, StaticObject
+from support.finders_record import valid_record
 
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 
@@ -140,7 +141,6 @@ def test_the_writer_gives_exactly_what_json_dumps_gives(seed):
 
 
 def test_the_sources_record_alone_is_read_and_checked(tmp_path):
-    from test_finders import valid_record
 
     cache = StaticCache("sha256:" + "0" * 64, "b", "", {}, {}, valid_record())
     path = static_cache.write(cache, str(tmp_path / "with"))
@@ -159,7 +159,6 @@ def test_the_sources_record_alone_is_read_and_checked(tmp_path):
     ],
 )
 def test_the_sources_record_refuses_what_load_refuses(tmp_path, change, reason):
-    from test_finders import valid_record
 
     document = json.loads(
         StaticCache("sha256:" + "0" * 64, "b", "", finders=valid_record()).to_json()

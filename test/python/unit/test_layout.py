@@ -13,13 +13,10 @@ import ast
 import os
 import sys
 
-import pytest
-
 from django_s3_static.build.install import copy_runtime
+from support.dyno import ROOT
 
-pytestmark = pytest.mark.unit
-
-LIB = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "lib")
+LIB = os.path.join(ROOT, "lib")
 PROJECT = ("django_s3_static", "django_reset_app")
 MAX_LINES = 400
 
@@ -197,3 +194,16 @@ def test_imports_inside_functions_say_why():
             if nested and "# lazy:" not in lines[node.lineno - 1]:
                 unexplained.append(f"{os.path.relpath(path, LIB)}:{node.lineno}")
     assert sorted(set(unexplained)) == []
+
+
+def test_an_app_that_installs_the_package_keeps_its_own(tmp_path):
+    """django-s3-static in requirements.txt (for `heroku run` of its commands): the build finds
+    it on the app's path and copies nothing that would hide it; this buildpack is not it."""
+    from django_s3_static.build.install import PACKAGE_DIR, installed_elsewhere
+
+    site = tmp_path / "site-packages"
+    (site / "django_s3_static").mkdir(parents=True)
+    (site / "django_s3_static" / "__init__.py").write_text("")
+    lib = os.path.dirname(PACKAGE_DIR)
+    assert installed_elsewhere([lib, str(tmp_path / "missing"), str(site)]) == str(site)
+    assert installed_elsewhere([lib, str(tmp_path)]) is None

@@ -13,8 +13,6 @@ from django_s3_static.config import (
 )
 from django_s3_static.errors import BuildError
 
-pytestmark = pytest.mark.unit
-
 
 def test_public_base_url_for_each_kind_of_bucket():
     assert Config.from_values({"AWS_STORAGE_BUCKET_NAME": "bkt"}).public_base_url == (
