@@ -1,5 +1,5 @@
-"""The Django app in a checkout: finding it as heroku/python does, and running its side of the
-build in a process of its own."""
+"""The Django app in a checkout: finding its manage.py (the rule bin/detect applies too), and
+running its side of the build in a process of its own."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ _SETDEFAULT = re.compile(
 
 
 def find_manage_py(build_dir: str, max_depth: int = 3) -> str | None:
-    """The shallowest manage.py within ``max_depth`` levels (hidden folders skipped)."""
+    """The shallowest manage.py within ``max_depth`` levels, as heroku/python looks for it, but
+    skipping folders named ``.*`` or ``node_modules`` (tools' copies, never the app)."""
     found: list[tuple[int, str]] = []
     root_depth = build_dir.rstrip(os.sep).count(os.sep)
     for folder, dirs, files in os.walk(build_dir):

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from django_s3_static.build.app_process import find_manage_py
+from support.dyno import ROOT
 
-pytestmark = pytest.mark.unit
-
-DETECT = Path(__file__).resolve().parents[2] / "bin" / "detect"
+DETECT = Path(ROOT) / "bin" / "detect"
 
 # (name, build folder under tmp_path, entries under the build folder, the manage.py expected).
 # An entry "PATH -> TARGET" is a symbolic link; an entry ending in "/" is an empty folder.
