@@ -1174,6 +1174,52 @@ def report(
     return "\n".join(parts)
 
 
+DEPS_PROBE = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from django_s3_static.build import deps
+need = getattr(deps, sys.argv[3])
+started = time.monotonic()
+deps.ensure(sys.argv[2], need)
+first = time.monotonic() - started
+started = time.monotonic()
+deps.ensure(sys.argv[2], need)
+print(f"{first:.2f} {time.monotonic() - started:.4f}")
+"""
+
+
+def dependency_rows(work: Path) -> list[str]:
+    """The first build's extra time in an app whose Python lacks the helper's dependencies:
+    pip installs them into the build cache once (from the registry), later builds reuse it."""
+    bare = work / "bare-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(bare)], check=True)
+    rows = [["app's Python lacks", "installed", "first build, seconds", "later builds, seconds"]]
+    for need, what in (("HOT_PATH", "urllib3 (keys set)"), ("BOTO3", "boto3 (no keys set)")):
+        cache = work / f"deps-cache-{need}"
+        process = subprocess.run(
+            [str(bare / "bin" / "python"), "-c", DEPS_PROBE, str(ROOT / "lib"), str(cache), need],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if process.returncode != 0:
+            rows.append([what, "FAILED", process.stderr.strip()[-80:], ""])
+            continue
+        first, later = process.stdout.splitlines()[-1].split()
+        installed = sorted(
+            p.name for p in next(cache.joinpath("django-s3-static").iterdir()).iterdir()
+        )
+        rows.append(
+            [
+                what,
+                ", ".join(n for n in installed if not n.endswith(".dist-info"))[:60],
+                first,
+                later,
+            ]
+        )
+    return ["## The build helper's own dependencies", "", render(rows), ""]
+
+
 def fast_path_phases(results: TreeResults) -> str:
     """Where the fast path's time goes, from its Timings: line (median of each phase)."""
     runs = results.scenarios["bp_fast"].runs
@@ -1282,6 +1328,7 @@ def main(argv: list[str] | None = None) -> int:
                 all_results.append(bench.run_tree(app))
         finally:
             s3.stop()
+        dependencies = dependency_rows(work)
     load = os.getloadavg()
     header.append(f"Load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}.")
     code_after = code_state()
@@ -1293,6 +1340,7 @@ def main(argv: list[str] | None = None) -> int:
         "at the end): rows may mix versions."
     )
     text = report(all_results, tools, header, time.monotonic() - started, bench.failed)
+    text += "\n" + "\n".join(dependencies)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text, encoding="utf-8")
     print("\n" + text)
