@@ -1206,17 +1206,14 @@ def dependency_rows(work: Path) -> list[str]:
             rows.append([what, "FAILED", process.stderr.strip()[-80:], ""])
             continue
         first, later = process.stdout.splitlines()[-1].split()
+        folder = next(cache.joinpath("django-s3-static").iterdir())
         installed = sorted(
-            p.name for p in next(cache.joinpath("django-s3-static").iterdir()).iterdir()
+            p.name
+            for p in folder.iterdir()
+            if p.is_dir() and not p.name.startswith(("_", ".", "bin")) and p.suffix != ".dist-info"
         )
-        rows.append(
-            [
-                what,
-                ", ".join(n for n in installed if not n.endswith(".dist-info"))[:60],
-                first,
-                later,
-            ]
-        )
+        size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**20
+        rows.append([what, f"{', '.join(installed)} ({size:.1f} MiB)", first, later])
     return ["## The build helper's own dependencies", "", render(rows), ""]
 
 
