@@ -33,6 +33,3 @@ def name_problem(name: object) -> str | None:
         return "has an empty, '.' or '..' segment"
     return None
 
-
-def is_safe_name(name: object) -> bool:
-    return name_problem(name) is None

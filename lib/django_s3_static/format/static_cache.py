@@ -53,9 +53,9 @@ class StaticCache:
         def table(rows: list[str]) -> str:
             return "{\n" + ",\n".join(rows) + "\n }" if rows else "{}"
 
-        # Row by row with the JSON string encoder itself: json.dumps per value costs ten times
-        # as much, which on a 20,000-object cache was a tenth of the fast path. The MD5s are
-        # checked hex and the sizes integers, so they need no escaping.
+        # Row by row with the JSON string encoder itself: json.dumps per value costs many times
+        # as much, a noticeable part of a large app's fast path. The MD5s are checked hex and
+        # the sizes integers, so they need no escaping.
         objects = [
             f'  {_string(name)}: {{"md5": "{obj.md5}", "size": {obj.size}}}'
             for name, obj in sorted(self.objects.items())
@@ -117,7 +117,7 @@ def load_sources_record(path: str) -> tuple[str, dict | None]:
     """Only the fingerprint and the finders record of a cache file, both checked.
 
     What the app's process needs to check the sources; the tables of names, which take most of
-    the time to check (a quarter of a second for 20,000 objects), are the build's to check.
+    the time to check on a large app, are the build's to check.
     """
     document = _read(path)
     if not isinstance(document, dict) or document.get("version") != FORMAT_VERSION:
