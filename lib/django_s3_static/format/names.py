@@ -32,4 +32,3 @@ def name_problem(name: object) -> str | None:
     if any(part in ("", ".", "..") for part in parts):
         return "has an empty, '.' or '..' segment"
     return None
-
