@@ -11,6 +11,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..config import CACHE_FILE_NAME, cache_dir
 from ..errors import BuildError
 from . import collect, output
 from .environment import app_env
@@ -82,6 +83,14 @@ class AppProcess:
             p for p in (package_root, os.environ.get("PYTHONPATH", ""), self.app_dir) if p
         )
         return environment
+
+    def inspect(self, values: Mapping[str, str], workdir: str, fork: bool) -> Inspecting:
+        """Start reading the settings and checking the sources against the committed cache
+        where the config vars put it (the settings may move it: checked once they are read)."""
+        committed = os.path.join(self.app_dir, cache_dir(values), CACHE_FILE_NAME)
+        result = os.path.join(workdir, "inspect.json")
+        child = self.fork(result, committed) if fork else self.start(result, committed=committed)
+        return Inspecting(child, result, committed, workdir)
 
     def run(self, result: str, collect_to: str | None = None, committed: str | None = None) -> dict:
         return self.finish(self.start(result, collect_to, committed), result)
@@ -191,3 +200,14 @@ class Forked:
         _, status = os.waitpid(self.pid, 0)
         self.stdout.close()
         return os.waitstatus_to_exitcode(status)
+
+
+@dataclass
+class Inspecting:
+    """An inspection under way: the app's process, where it reports, the committed cache it
+    checks against, and the build's temporary folder."""
+
+    child: subprocess.Popen | Forked
+    result: str
+    committed_file: str
+    workdir: str

@@ -27,10 +27,15 @@ def missing_references() -> list[dict[str, str]]:
 class TolerantManifestStorage(ManifestStaticFilesStorage):
     """ManifestStaticFilesStorage that records missing url() targets instead of raising."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Read once: url_converter runs for every pattern of every file in every pass.
+        self.strict = flag(runtime_values(settings, os.environ), "strict_references")
+
     def url_converter(self, name, *args, **kwargs):
         # The signature differs between Django 5.2 and 6.x; pass everything through.
         convert = super().url_converter(name, *args, **kwargs)
-        strict = flag(runtime_values(settings, os.environ), "strict_references")
+        strict = self.strict
 
         def tolerant(matchobj):
             try:

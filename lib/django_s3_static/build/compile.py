@@ -6,17 +6,19 @@ listing of the bucket prefix, made while the settings load. Only when the commit
 absent, stale or incomplete does it run collectstatic and upload the objects the bucket lacks.
 The slug never references an object that is not in the bucket: the cache is written into the
 slug only after every upload succeeded.
+
+This module imports only what the app's process needs before it is forked: the rest of the
+build (``slug``) loads while that process reads the settings.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 
-from . import deps, output
+from . import output
 from .app_process import AppProcess, require_manage_py, settings_module
 from .environment import read_env_dir, secret_values
-from .install import install_dyno_pieces
-from .publish import Outcome, Timings, publish
 
 
 def compile_app(build_dir: str, cache_dir: str, env_dir: str) -> int:
@@ -24,7 +26,6 @@ def compile_app(build_dir: str, cache_dir: str, env_dir: str) -> int:
     for value in secret_values(env):
         output.register_secret(value)
     output.step("Django static files on S3 (django-s3-static)")
-    deps.ensure(cache_dir, deps.HOT_PATH)
     manage_py = require_manage_py(build_dir)
     app = AppProcess(
         os.path.dirname(manage_py),
@@ -40,34 +41,10 @@ def compile_app(build_dir: str, cache_dir: str, env_dir: str) -> int:
                 "Turn it off with: heroku config:set DISABLE_COLLECTSTATIC=1",
             ],
         )
-    timings = Timings()
-    outcome = publish(app, env, timings, fork=True, cache_dir=cache_dir)
-    report(outcome, timings, build_dir)
-    install_dyno_pieces(build_dir, app, outcome.config)
-    output.info(f"Timings: {timings.line()}")
+    timings = output.Timings()
+    with tempfile.TemporaryDirectory(prefix="django-s3-static-") as workdir:
+        inspecting = app.inspect(env, workdir, fork=True)
+        from .slug import build_slug  # lazy: loads while the forked app process reads settings
+
+        build_slug(build_dir, cache_dir, app, env, timings, inspecting)
     return 0
-
-
-def report(outcome: Outcome, timings: Timings, build_dir: str) -> None:
-    """What the build did with the committed cache, and what the developer should do next."""
-    cache_rel = os.path.relpath(outcome.cache_file, build_dir)
-    if outcome.reason is not None:
-        output.info(f"Wrote {cache_rel} into the slug")
-        output.info("Refresh the committed cache so the next build skips collectstatic:")
-        output.info(
-            f"  python manage.py publish_static && git add {os.path.dirname(cache_rel) or '.'}"
-        )
-        return
-    output.info(
-        f"Static files unchanged, {len(outcome.cache.objects)} objects verified in "
-        f"{timings.last - timings.started:.2f} s (no collectstatic, nothing uploaded)"
-    )
-    if outcome.record_outdated:
-        output.info(
-            f"{cache_rel} has no finders record for these settings, so Django was started "
-            "to check the sources;"
-        )
-        output.info(
-            "run 'python manage.py publish_static' and commit it to check them with the "
-            "settings alone"
-        )

@@ -12,6 +12,7 @@ import sys
 import time
 import traceback
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 INDENT = " " * 7
 _secrets: list[str] = []
@@ -128,3 +129,21 @@ class Progress:
 def transfer_summary(sent: int, seconds: float) -> str:
     rate = sent / seconds if seconds > 0 else 0.0
     return f"{human_bytes(sent)} in {seconds:.2f} s ({human_bytes(int(rate))}/s)"
+
+
+@dataclass
+class Timings:
+    """How long each phase took, for the build log's ``Timings:`` line."""
+
+    phases: list[tuple[str, float]] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    last: float = field(default_factory=time.monotonic)
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.phases.append((name, now - self.last))
+        self.last = now
+
+    def line(self) -> str:
+        parts = [f"{name} {seconds:.2f} s" for name, seconds in self.phases]
+        return ", ".join(parts + [f"total {time.monotonic() - self.started:.2f} s"])

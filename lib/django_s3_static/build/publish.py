@@ -9,36 +9,18 @@ be written (only after every object it names is in the bucket).
 from __future__ import annotations
 
 import os
-import tempfile
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ..config import CACHE_FILE_NAME, Config, cache_dir
+from ..config import Config
 from ..format import static_cache
 from ..format.static_cache import StaticCache, StaticObject
 from ..s3.types import RemoteObject
 from . import cors, deps, output
-from .app_process import AppProcess
+from .app_process import AppProcess, Inspecting
 from .early_listing import EarlyListing
 from .plan import describe, differences
 from .uploading import check_public, record, report_missing_references, upload_missing
-
-
-@dataclass
-class Timings:
-    phases: list[tuple[str, float]] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)
-    last: float = field(default_factory=time.monotonic)
-
-    def lap(self, name: str) -> None:
-        now = time.monotonic()
-        self.phases.append((name, now - self.last))
-        self.last = now
-
-    def line(self) -> str:
-        parts = [f"{name} {seconds:.2f} s" for name, seconds in self.phases]
-        return ", ".join(parts + [f"total {time.monotonic() - self.started:.2f} s"])
 
 
 @dataclass
@@ -89,35 +71,40 @@ def problems(
 def publish(
     app: AppProcess,
     values: Mapping[str, str],
-    timings: Timings,
+    timings: output.Timings,
+    inspecting: Inspecting,
     progress: output.Progress | None = None,
     refresh_record: bool = False,
-    fork: bool = False,
-    cache_dir: str | None = None,
+    build_cache: str | None = None,
 ) -> Outcome:
     """Verify the committed cache or collect, upload and write a fresh one; return what happened.
 
-    ``refresh_record`` (publish_static) rewrites a fresh cache whose finders record is out of
-    date; the build leaves the committed cache as it is. ``fork`` (the build, which has read no
-    settings) checks the sources in a fork of this process (``AppProcess.fork``). ``cache_dir``
-    (the build's cache) is where boto3 is installed when the credentials need its chain.
+    ``inspecting`` is the app's process already started (``AppProcess.inspect``), in whose
+    temporary folder the files are collected. ``refresh_record`` (publish_static) rewrites a
+    fresh cache whose finders record is out of date; the build leaves the committed cache as it
+    is. ``build_cache`` (the build's cache) is where boto3 is installed when the credentials
+    need its chain.
     """
-    with tempfile.TemporaryDirectory(prefix="django-s3-static-") as workdir:
-        found = inspect(app, values, timings, workdir, fork, cache_dir)
-        if found.reason is None:
-            return verified(found, refresh_record)
-        return collect_and_upload(app, found, timings, workdir, progress or output.Progress())
+    found = inspect(app, values, timings, inspecting, build_cache)
+    if found.reason is None:
+        return verified(found, refresh_record)
+    progress = progress or output.Progress()
+    return collect_and_upload(app, found, timings, inspecting.workdir, progress)
 
 
-def inspect(app, values, timings: Timings, workdir: str, fork: bool, build_cache) -> Inspection:
-    """Read the settings and fingerprint the sources in the app's process while the bucket is
-    listed (where the config vars and the committed cache say), then compare."""
-    guessed_file = os.path.join(app.app_dir, cache_dir(values), CACHE_FILE_NAME)
-    result = os.path.join(workdir, "inspect.json")
-    child = app.fork(result, guessed_file) if fork else app.start(result, committed=guessed_file)
+def inspect(
+    app: AppProcess,
+    values: Mapping[str, str],
+    timings: output.Timings,
+    inspecting: Inspecting,
+    build_cache: str | None,
+) -> Inspection:
+    """While the app's process reads the settings and fingerprints the sources, list the bucket
+    where the config vars and the committed cache say; then compare."""
+    guessed_file = inspecting.committed_file
     guessed = _load_or_none(guessed_file)
     early = EarlyListing(values, guessed)
-    inspected = app.finish(child, result)
+    inspected = app.finish(inspecting.child, inspecting.result)
     config = Config.from_values({**values, **inspected["settings"]})
     for secret in (config.secret_key, config.session_token):
         output.register_secret(secret)
@@ -175,7 +162,11 @@ def verified(found: Inspection, refresh_record: bool) -> Outcome:
 
 
 def collect_and_upload(
-    app: AppProcess, found: Inspection, timings: Timings, workdir: str, progress: output.Progress
+    app: AppProcess,
+    found: Inspection,
+    timings: output.Timings,
+    workdir: str,
+    progress: output.Progress,
 ) -> Outcome:
     """Collect into ``workdir``, upload what the bucket lacks, and only then write the cache."""
     config = found.config

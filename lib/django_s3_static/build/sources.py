@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from ..config import flag, runtime_values
@@ -126,6 +125,8 @@ def source_problem(storage, path: str, name: str, roots: _Roots) -> str | None:
 
 
 def _pipeline_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # lazy: slow; pipeline only
+
     try:
         return version("django-pipeline")
     except PackageNotFoundError:

@@ -8,13 +8,14 @@ skips collectstatic entirely.
 from __future__ import annotations
 
 import os
+import tempfile
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from ...build import output
 from ...build.app_process import AppProcess
-from ...build.publish import Timings, publish
+from ...build.publish import publish
 from ...errors import BuildError
 from ._common import app_dir, command_error, values
 
@@ -24,10 +25,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         app = AppProcess(app_dir(), settings.SETTINGS_MODULE)
-        timings = Timings()
+        timings = output.Timings()
         output.step("Publishing static files (django-s3-static)")
         try:
-            outcome = publish(app, values(), timings, output.Progress(), refresh_record=True)
+            with tempfile.TemporaryDirectory(prefix="django-s3-static-") as workdir:
+                settings_values = values()
+                inspecting = app.inspect(settings_values, workdir, fork=False)
+                outcome = publish(
+                    app,
+                    settings_values,
+                    timings,
+                    inspecting,
+                    output.Progress(),
+                    refresh_record=True,
+                )
         except BuildError as exc:
             if exc.reported:
                 raise SystemExit(exc.exit_code or 1) from None
