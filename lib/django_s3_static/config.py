@@ -29,6 +29,7 @@ S3_SETTINGS = (
     "AWS_S3_CUSTOM_DOMAIN",
     "AWS_S3_URL_PROTOCOL",
     "AWS_S3_ADDRESSING_STYLE",
+    "AWS_S3_VERIFY",
     "AWS_LOCATION",
 )
 #: django-storages' other spellings of a setting, which win over ours as they do there.
@@ -49,6 +50,7 @@ STORAGE_OPTIONS = {
     "custom_domain": "AWS_S3_CUSTOM_DOMAIN",
     "url_protocol": "AWS_S3_URL_PROTOCOL",
     "addressing_style": "AWS_S3_ADDRESSING_STYLE",
+    "verify": "AWS_S3_VERIFY",
     "location": "AWS_LOCATION",
 }
 SECRET_SETTINGS = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
@@ -129,6 +131,9 @@ class Config:
     custom_domain: str | None = None
     url_protocol: str = "https:"
     addressing_style: str | None = None
+    #: TLS verification of the S3 endpoint: True, False, or a CA bundle's path (django-storages'
+    #: AWS_S3_VERIFY, else the AWS_CA_BUNDLE that boto3 and the AWS CLI read).
+    verify: bool | str = True
     access_key: str | None = field(default=None, repr=False)
     secret_key: str | None = field(default=None, repr=False)
     session_token: str | None = field(default=None, repr=False)
@@ -156,6 +161,7 @@ class Config:
             custom_domain=(values.get("AWS_S3_CUSTOM_DOMAIN") or "").strip("/") or None,
             url_protocol=values.get("AWS_S3_URL_PROTOCOL") or "https:",
             addressing_style=_addressing_style(values),
+            verify=_verify(values),
             access_key=values.get("AWS_ACCESS_KEY_ID") or None,
             secret_key=values.get("AWS_SECRET_ACCESS_KEY") or None,
             session_token=values.get("AWS_SESSION_TOKEN") or None,
@@ -183,11 +189,31 @@ class Config:
             base = f"{scheme}://{self.bucket}.{host}"
         elif self.endpoint_url:
             base = f"{self.endpoint_url}/{self.bucket}"
+        elif self.addressing_style == "path" or "." in self.bucket:
+            # A dotted name in the host does not match the *.s3 TLS certificate in browsers.
+            # https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html
+            host = f"s3.{self.region}.amazonaws.com" if self.region else "s3.amazonaws.com"
+            base = f"https://{host}/{self.bucket}"
         elif self.region:
             base = f"https://{self.bucket}.s3.{self.region}.amazonaws.com"
         else:
             base = f"https://{self.bucket}.s3.amazonaws.com"
         return f"{base}/{self.key_prefix}"
+
+    def public_url_problem(self) -> str | None:
+        """Why browsers can never read the files at ``public_base_url``, or None.
+
+        A Cloudflare R2 bucket is public only through its r2.dev subdomain or a custom domain,
+        never at the S3 API endpoint:
+        https://developers.cloudflare.com/r2/buckets/public-buckets/
+        """
+        host = (self.endpoint_url or "").partition("://")[2].split("/")[0].lower()
+        if not self.custom_domain and host.endswith(".r2.cloudflarestorage.com"):
+            return (
+                "Cloudflare R2's S3 endpoint is never public: set AWS_S3_CUSTOM_DOMAIN to the "
+                "bucket's public domain (its r2.dev subdomain, or a custom domain connected to it)"
+            )
+        return None
 
 
 def _bucket(values: Mapping[str, str]) -> str:
@@ -215,6 +241,15 @@ def _addressing_style(values: Mapping[str, str]) -> str | None:
             "Unset it to let the buildpack choose (path style on a custom endpoint).",
         )
     return None if style == "auto" else style
+
+
+def _verify(values: Mapping[str, str]) -> bool | str:
+    raw = (values.get("AWS_S3_VERIFY") or "").strip()
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    if raw and raw.lower() not in ("1", "true", "yes", "on"):
+        return raw
+    return (values.get("AWS_CA_BUNDLE") or "").strip() or True
 
 
 def _text(value: Any) -> str | None:

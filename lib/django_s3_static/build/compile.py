@@ -18,13 +18,14 @@ import tempfile
 
 from . import output
 from .app_process import AppProcess, require_manage_py, settings_module
-from .environment import read_env_dir, secret_values
+from .environment import export_for_sdk, read_env_dir, secret_values
 
 
 def compile_app(build_dir: str, cache_dir: str, env_dir: str) -> int:
     env = read_env_dir(env_dir)
     for value in secret_values(env):
         output.register_secret(value)
+    export_for_sdk(env)
     output.step("Django static files on S3 (django-s3-static)")
     manage_py = require_manage_py(build_dir)
     app = AppProcess(

@@ -56,3 +56,40 @@ def secret_values(env: Mapping[str, str]) -> list[str]:
             if password:
                 found += [password, urllib.parse.unquote(password)]
     return found
+
+
+#: Config vars the AWS credential chain and the network reads from the environment, exported to
+#: the build helper's own process so that boto3 (profiles, web identity, container credentials)
+#: and the signed requests (proxies, a CA bundle) see what the app's config vars say.
+#: https://docs.aws.amazon.com/sdkref/latest/guide/settings-reference.html
+SDK_ENV = frozenset(
+    {
+        "AWS_PROFILE",
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "AWS_ROLE_ARN",
+        "AWS_ROLE_SESSION_NAME",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+        "AWS_STS_REGIONAL_ENDPOINTS",
+        "AWS_CA_BUNDLE",
+        "HTTPS_PROXY",
+        "HTTP_PROXY",
+        "NO_PROXY",
+        "https_proxy",
+        "http_proxy",
+        "no_proxy",
+    }
+)
+
+
+def export_for_sdk(env: Mapping[str, str], environ: dict[str, str] | None = None) -> list[str]:
+    """Put the ``SDK_ENV`` config vars into this process's environment; their names."""
+    target = os.environ if environ is None else environ
+    names = sorted(name for name in env if name in SDK_ENV and env[name])
+    for name in names:
+        target[name] = env[name]
+    return names

@@ -1,8 +1,12 @@
 """Compare what a build needs with what the bucket holds (pure logic, no I/O).
 
 The bucket is known from one paged listing: key, size and ETag. A single-part upload's ETag is the
-MD5 of its content, so size and MD5 together prove an object is complete and correct without a
-HEAD or GET per object. Multipart ETags (with a ``-``) prove only the size.
+MD5 of its content when the object is stored in plain or with SSE-S3, so size and MD5 together
+prove an object is complete and correct without a HEAD or GET per object. With SSE-KMS, DSSE-KMS
+or SSE-C the ETag is 32 hex digits that are not the MD5, and a multipart ETag has a dash
+(https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html): those prove only the size.
+The listing does not say how an object is encrypted, so the bucket shows it: its ETags are taken
+for MD5s only when at least one object of the same size has the MD5 the build knows.
 """
 
 from __future__ import annotations
@@ -23,12 +27,27 @@ class Difference:
     reason: str  # "missing", "size" or "md5"
 
 
+def etags_are_md5s(
+    objects: Mapping[str, StaticObject],
+    inventory: Mapping[str, RemoteObject],
+    key: Callable[[str], str],
+) -> bool:
+    """Whether this bucket's ETags are MD5s: one object of the right size whose ETag is the
+    MD5 the build knows proves it; an encrypted bucket never shows one."""
+    for name, wanted in objects.items():
+        remote = inventory.get(key(name))
+        if remote is not None and remote.size == wanted.size and remote.md5 == wanted.md5:
+            return True
+    return False
+
+
 def differences(
     objects: Mapping[str, StaticObject],
     inventory: Mapping[str, RemoteObject],
     key: Callable[[str], str],
 ) -> list[Difference]:
     """Every object that is not in the bucket exactly as the build needs it, sorted by name."""
+    trust_md5 = etags_are_md5s(objects, inventory, key)
     found = []
     for name in sorted(objects):
         wanted = objects[name]
@@ -37,7 +56,7 @@ def differences(
             found.append(Difference(name, "missing"))
         elif remote.size != wanted.size:
             found.append(Difference(name, "size"))
-        elif remote.md5 is not None and remote.md5 != wanted.md5:
+        elif trust_md5 and remote.md5 is not None and remote.md5 != wanted.md5:
             found.append(Difference(name, "md5"))
     return found
 

@@ -8,17 +8,20 @@ be written (only after every object it names is in the bucket).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..config import Config
+from ..errors import BuildError
 from ..format import static_cache
 from ..format.static_cache import StaticCache, StaticObject
+from ..s3.errors import RegionMismatch
 from ..s3.types import RemoteObject
 from . import cors, deps, output
 from .app_process import AppProcess, Inspecting
-from .early_listing import EarlyListing
+from .early_listing import EarlyListing, list_inventory
 from .plan import describe, differences
 from .uploading import check_public, record, report_missing_references, upload_missing
 
@@ -116,9 +119,17 @@ def inspect(
     if config.debug:
         output.info(f"Debug: {config!r}")
     cors.parse_origins(config.cors_origins_value)  # a bad value fails before uploading
+    problem = config.public_url_problem()
+    if problem:
+        raise BuildError(f"Browsers could never load the static files: {problem}.")
     if build_cache and not (config.access_key and config.secret_key):
         deps.ensure(build_cache, deps.BOTO3)
-    inventory, requests, early_seconds = early.result(config)
+    try:
+        inventory, requests, early_seconds = early.result(config)
+    except RegionMismatch as exc:
+        config = follow_region(config, exc)
+        inventory, requests = list_inventory(config)
+        early_seconds = None
     requests_text = f"{requests} request{'s' * (requests != 1)}"
     if early_seconds is not None:
         requests_text += " started alongside inspect"  # the lap is the wait after it
@@ -133,6 +144,18 @@ def inspect(
     except static_cache.CacheError as exc:
         reason = str(exc)
     return Inspection(config, inspected, inventory, committed, cache_file, reason)
+
+
+def follow_region(config: Config, mismatch: RegionMismatch) -> Config:
+    """Sign for the region S3 names, when none was set; a region set wrong fails the build,
+    since the dyno renders its URLs from that setting too."""
+    if config.region is not None:
+        raise mismatch
+    output.info(
+        f"The bucket is in {mismatch.region}: this build follows it "
+        f"(heroku config:set AWS_S3_REGION_NAME={mismatch.region} saves the detour)"
+    )
+    return dataclasses.replace(config, region=mismatch.region)
 
 
 def _load_or_none(path: str) -> StaticCache | None:

@@ -18,7 +18,7 @@ from ..s3.bucket import Bucket
 from ..s3.errors import explain
 from ..s3.public import fetch_public, public_read_policy
 from ..s3.types import RemoteObject
-from ..s3.upload import Uploader, UploadJob
+from ..s3.upload import Uploader, UploadJob, oversized
 from . import output
 from .plan import (
     HASHED_CACHE_CONTROL,
@@ -73,6 +73,7 @@ def upload_missing(
         )
         for d in diffs
     ]
+    refuse_oversized(config, jobs)
     present = len(cache.objects) - len(jobs)
     if not jobs:
         output.info(f"Uploading: nothing, all {present} objects are already in the bucket")
@@ -114,7 +115,26 @@ def upload_missing(
             f"S3 asked to slow down {result.throttled} times: uploads went down to "
             f"{result.lowest_concurrency} at once, and back up as it recovered"
         )
+    if result.unconditional:
+        output.info(
+            "The bucket does not do conditional writes (If-None-Match): hashed names were "
+            "written with plain PUTs, which their content hashes make safe"
+        )
     return result.uploaded
+
+
+def refuse_oversized(config: Config, jobs: list[UploadJob]) -> None:
+    """Before any upload: a file one PUT cannot store fails the build, by name."""
+    large = oversized(jobs)
+    if large:
+        names = ", ".join(f"{job.name} ({output.human_bytes(job.size)})" for job in large[:3])
+        raise BuildError(
+            f"{len(large)} static file{'s' * (len(large) != 1)} larger than S3's 5 GiB limit "
+            f"for one upload: {names}.",
+            "Static files that large belong in media storage, not in the static build: move",
+            f"them out of the static folders, then build again. Nothing was uploaded to "
+            f"{config.bucket!r}.",
+        )
 
 
 def conflict_error(config: Config, conflicts: list[Difference]) -> BuildError:

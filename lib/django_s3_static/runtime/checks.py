@@ -19,7 +19,7 @@ def check_static_storage(app_configs=None, **kwargs):
         return []
     problems = []
     try:
-        Config.from_values(runtime_values(settings, os.environ))
+        config = Config.from_values(runtime_values(settings, os.environ))
     except BuildError as exc:
         problems.append(
             Error(
@@ -28,6 +28,15 @@ def check_static_storage(app_configs=None, **kwargs):
                 id="django_s3_static.E001",
             )
         )
+    else:
+        unreadable = config.public_url_problem()
+        if unreadable:
+            problems.append(
+                Error(
+                    f"django-s3-static renders static URLs browsers cannot load: {unreadable}.",
+                    id="django_s3_static.E004",
+                )
+            )
     slug_level = settings.CACHES.get(SLUG_ALIAS, {})
     if CACHE_ALIAS not in settings.CACHES or "LOCATION" not in slug_level:
         problems.append(

@@ -7,6 +7,8 @@ turned into this package's error types here, where they arise.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -60,7 +62,20 @@ def client(config: Config):
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
     )
-    return session(config).client("s3", endpoint_url=config.endpoint_url, config=boto_config)
+    client = session(config).client(
+        "s3", endpoint_url=config.endpoint_url, config=boto_config, verify=config.verify
+    )
+    # botocore 1.36+ proves a DeleteObjects body with a CRC32 of its own choosing; MinIO and
+    # older S3-compatible stores require the Content-MD5 that S3 has always accepted.
+    client.meta.events.register("before-sign.s3.DeleteObjects", _content_md5)
+    return client
+
+
+def _content_md5(request: Any, **kwargs: Any) -> None:
+    body = request.body if isinstance(request.body, bytes) else b""
+    if "Content-MD5" not in request.headers:
+        digest = hashlib.md5(body, usedforsecurity=False).digest()
+        request.headers["Content-MD5"] = base64.b64encode(digest).decode()
 
 
 def call(operation: str, send: Callable[[], T]) -> T:
@@ -72,10 +87,11 @@ def call(operation: str, send: Callable[[], T]) -> T:
         return send()
     except boto_errors.ClientError as exc:
         error: dict[str, Any] = exc.response.get("Error", {})
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        raise S3Error(
-            str(error.get("Code", status)), str(error.get("Message", "")), operation, status
-        ) from None
+        metadata = exc.response.get("ResponseMetadata", {})
+        status = metadata.get("HTTPStatusCode", 0)
+        region = error.get("Region") or metadata.get("HTTPHeaders", {}).get("x-amz-bucket-region")
+        code, message = str(error.get("Code", status)), str(error.get("Message", ""))
+        raise S3Error(code, message, operation, status, region) from None
     except boto_errors.NoCredentialsError:
         raise NoCredentials("no credentials found") from None
     except (boto_errors.ConnectionError, boto_errors.HTTPClientError) as exc:

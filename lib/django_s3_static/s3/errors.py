@@ -32,12 +32,16 @@ PASSING_CODES = THROTTLE_CODES | {
 class S3Error(Exception):
     """An error answer from S3: its code (``SlowDown``, ``AccessDenied`` ...) and HTTP status."""
 
-    def __init__(self, code: str, message: str, operation: str, status: int = 0) -> None:
+    def __init__(
+        self, code: str, message: str, operation: str, status: int = 0, region: str | None = None
+    ) -> None:
         super().__init__(f"An error occurred ({code}) when calling the {operation} operation")
         self.code = code
         self.message = message
         self.operation = operation
         self.status = status
+        #: The bucket's region, when S3 names it (``x-amz-bucket-region`` or ``<Region>``).
+        self.region = region
 
     @property
     def throttled(self) -> bool:
@@ -46,6 +50,16 @@ class S3Error(Exception):
     @property
     def passing(self) -> bool:
         return self.code in PASSING_CODES or self.status == 429 or self.status >= 500
+
+    @property
+    def refuses_condition(self) -> bool:
+        """The store does not do conditional writes: ``If-None-Match`` answered 501, or named in
+        a 400 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)."""
+        return (
+            self.status == 501
+            or self.code == "NotImplemented"
+            or (self.status == 400 and "if-none-match" in self.message.lower())
+        )
 
 
 class Unreachable(Exception):
@@ -81,6 +95,16 @@ ACTIONS = {
     "read": ("read from", "s3:GetObject"),
     "delete": ("delete from", "s3:DeleteObject"),
 }
+
+
+class RegionMismatch(BuildError):
+    """The bucket is in another region than the one requests were signed for."""
+
+    def __init__(self, region: str, title: str, *details: str) -> None:
+        super().__init__(title, *details)
+        self.region = region
+
+
 _CREDENTIAL_CODES = ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken")
 _REGION_CODES = ("PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraint")
 _DENIED_CODES = ("AccessDenied", "AllAccessDisabled", "Forbidden", "403")
@@ -135,9 +159,16 @@ def _explain_answer(
             f"arn:aws:s3:::{config.bucket}" + ("" if action == "list" else "/*") + ".",
             "The buildpack needs s3:ListBucket on the bucket and s3:PutObject on its objects.",
         )
-    if code in _REGION_CODES:
+    if code in _REGION_CODES or exc.status == 301:
+        used = config.region or "us-east-1"
+        if exc.region and exc.region != used:
+            return RegionMismatch(
+                exc.region,
+                f"The {where} is in {exc.region}, not {used}.",
+                f"Set it: heroku config:set AWS_S3_REGION_NAME={exc.region}",
+            )
         return BuildError(
-            f"The {where} is in another region than {config.region or 'us-east-1'}.",
+            f"The {where} is in another region than {used}.",
             "Set AWS_S3_REGION_NAME to the bucket's region, for example eu-west-1.",
         )
     if exc.passing:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import urllib.request
 import xml.etree.ElementTree as ElementTree
 from typing import Any
 
@@ -29,7 +30,17 @@ class Transport:
         self.signer = Signer(config)
         self.policy = RetryPolicy(config.max_attempts)
         timeout = urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout)
-        self.http = urllib3.PoolManager(num_pools=2, maxsize=size, block=False, timeout=timeout)
+        options: dict[str, Any] = {"num_pools": 2, "maxsize": size, "block": False}
+        options["timeout"] = timeout
+        if config.verify is False:
+            options["cert_reqs"] = "CERT_NONE"
+        elif isinstance(config.verify, str):
+            options["ca_certs"] = config.verify
+        proxy = proxy_for(self.endpoint.origin)
+        if proxy:
+            self.http = urllib3.ProxyManager(proxy, **options)
+        else:
+            self.http = urllib3.PoolManager(**options)
 
     def close(self) -> None:
         self.http.clear()
@@ -57,7 +68,9 @@ class Transport:
             raise Unreachable(f"{type(exc).__name__} from {self.endpoint.origin}") from exc
         if 200 <= response.status < 300 or response.status == 412:
             return response
-        raise error_from(response.data, response.status, operation)
+        error = error_from(response.data, response.status, operation)
+        error.region = error.region or response.headers.get("x-amz-bucket-region")
+        raise error
 
     def bucket_call(
         self,
@@ -81,6 +94,15 @@ class Transport:
         return self.policy.call(send)
 
 
+def proxy_for(origin: str) -> str | None:
+    """The proxy the environment names for this endpoint (HTTPS_PROXY, HTTP_PROXY, NO_PROXY),
+    as curl, pip and boto3 read them; None when the endpoint is reached directly."""
+    scheme, _, host = origin.partition("://")
+    if urllib.request.proxy_bypass_environment(host.split(":")[0]):
+        return None
+    return urllib.request.getproxies_environment().get(scheme)
+
+
 def error_from(data: bytes, status: int, operation: str) -> S3Error:
     """The S3Error an error answer carries (its code, else the status as the code)."""
     body = xml_or_none(data)
@@ -88,7 +110,8 @@ def error_from(data: bytes, status: int, operation: str) -> S3Error:
         return S3Error(str(status), f"HTTP {status}", operation, status)
     ns = namespace(body)
     code = body.findtext(f"{ns}Code") or str(status)
-    return S3Error(code, body.findtext(f"{ns}Message") or "", operation, status)
+    message = body.findtext(f"{ns}Message") or ""
+    return S3Error(code, message, operation, status, body.findtext(f"{ns}Region"))
 
 
 def xml_or_none(data: bytes) -> ElementTree.Element | None:

@@ -25,13 +25,15 @@ from ..config import Config
 from ..errors import BuildError
 from .bucket import Bucket, content_md5
 from .content_types import content_type
-from .errors import explain, is_passing, is_throttle
+from .errors import S3Error, explain, is_passing, is_throttle
 from .limiter import ConcurrencyLimiter
 from .retry import RetryPolicy
 
 FIRST_PUT_HEAD_START = 0.025
 ROUNDS = 3
 PROGRESS_EVERY = 0.5
+#: A single PUT stores at most 5 GB (https://docs.aws.amazon.com/AmazonS3/latest/userguide/upload-objects.html).
+MAX_PUT_BYTES = 5 * 1024**3
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,17 @@ class UploadResult:
     throttled: int = 0
     lowest_concurrency: int = 0
     not_sent: int = 0  # jobs never tried: the first PUT was refused for a reason that holds for all
+    #: The store refused ``If-None-Match``: hashed names were written with plain PUTs, which
+    #: their content hashes make safe (the same name always holds the same bytes).
+    unconditional: bool = False
 
 
 Progress = Callable[[int, int, int, float], None]
+
+
+def oversized(jobs: list[UploadJob]) -> list[UploadJob]:
+    """The jobs a single PUT cannot store."""
+    return [job for job in jobs if job.size > MAX_PUT_BYTES]
 
 
 class Uploader:
@@ -68,6 +78,7 @@ class Uploader:
         self.policy = RetryPolicy(config.max_attempts)
         self._lock = threading.Lock()
         self._failures: list[tuple[UploadJob, Exception]] = []
+        self._conditional = True
 
     def run(self, jobs: list[UploadJob]) -> UploadResult:
         started = time.monotonic()
@@ -135,20 +146,34 @@ class Uploader:
             refused = [exc for _, exc in self._failures if not is_passing(exc)]
         return explain(refused[0], self.config, "upload") if refused else None
 
-    def _put(self, bucket: Bucket, job: UploadJob) -> None:
+    def _headers(self, job: UploadJob, conditional: bool) -> dict[str, str]:
         headers = {
             "Content-Length": str(job.size),
             "Content-MD5": content_md5(job.md5),
             "Content-Type": content_type(job.name),
             "Cache-Control": job.cache_control,
         }
-        if job.immutable:
-            headers["If-None-Match"] = "*"
+        if conditional:
+            headers["If-None-Match"] = "*"  # a hashed name is written once, never overwritten
+        return headers
+
+    def _put(self, bucket: Bucket, job: UploadJob) -> None:
         key = self.config.key(job.name)
 
-        def send() -> int:
+        def put(conditional: bool) -> int:
             with self.limiter, open(job.path, "rb") as stream:
-                return bucket.put(key, stream, headers)
+                return bucket.put(key, stream, self._headers(job, conditional))
+
+        def send() -> int:
+            conditional = job.immutable and self._conditional
+            try:
+                return put(conditional)
+            except S3Error as exc:
+                if not (conditional and exc.refuses_condition):
+                    raise
+            self._conditional = False
+            self.result.unconditional = True
+            return put(False)
 
         def on_failure(exc: Exception) -> None:
             if is_throttle(exc):

@@ -196,3 +196,45 @@ def test_a_bad_addressing_style_is_a_clear_error():
         Config.from_values(
             {"AWS_STORAGE_BUCKET_NAME": "bkt", "AWS_S3_ADDRESSING_STYLE": "sideways"}
         )
+
+
+@pytest.mark.parametrize(
+    "values, url",
+    [
+        (
+            {"AWS_S3_REGION_NAME": "eu-west-1"},
+            "https://s3.eu-west-1.amazonaws.com/static.example.com/",
+        ),
+        ({}, "https://s3.amazonaws.com/static.example.com/"),
+    ],
+)
+def test_a_dotted_bucket_is_addressed_by_path_in_browsers(values, url):
+    """static.example.com.s3.amazonaws.com does not match S3's *.s3 certificate."""
+    config = Config.from_values({"AWS_STORAGE_BUCKET_NAME": "static.example.com", **values})
+    assert config.public_base_url == url
+
+
+def test_r2_needs_its_public_domain():
+    values = {
+        "AWS_STORAGE_BUCKET_NAME": "site",
+        "AWS_S3_ENDPOINT_URL": "https://0123abcd.r2.cloudflarestorage.com",
+    }
+    assert "AWS_S3_CUSTOM_DOMAIN" in Config.from_values(values).public_url_problem()
+    public = Config.from_values({**values, "AWS_S3_CUSTOM_DOMAIN": "pub-1.r2.dev"})
+    assert public.public_url_problem() is None
+    assert public.public_base_url == "https://pub-1.r2.dev/"
+    assert Config(bucket="bkt").public_url_problem() is None
+
+
+@pytest.mark.parametrize(
+    "values, verify",
+    [
+        ({}, True),
+        ({"AWS_S3_VERIFY": "False"}, False),
+        ({"AWS_S3_VERIFY": "0", "AWS_CA_BUNDLE": "/ca.pem"}, False),
+        ({"AWS_S3_VERIFY": "/etc/ssl/corp.pem"}, "/etc/ssl/corp.pem"),
+        ({"AWS_CA_BUNDLE": "/ca.pem"}, "/ca.pem"),
+    ],
+)
+def test_tls_verification(values, verify):
+    assert Config.from_values({"AWS_STORAGE_BUCKET_NAME": "bkt", **values}).verify == verify

@@ -5,6 +5,7 @@ import pytest
 from django_s3_static.config import Config
 from django_s3_static.s3.errors import (
     NoCredentials,
+    RegionMismatch,
     S3Error,
     Unreachable,
     explain,
@@ -86,3 +87,32 @@ def test_every_failure_says_what_failed_and_what_to_do(failure, title, detail):
     explained = explain(failure, CONFIG, "upload")
     assert title in explained.title
     assert any(detail in line for line in explained.details), explained.details
+
+
+def test_a_region_named_by_s3_is_the_one_to_set():
+    """301 PermanentRedirect carries x-amz-bucket-region; AuthorizationHeaderMalformed names it
+    in <Region>: https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html"""
+    redirect = S3Error("PermanentRedirect", "", "ListObjectsV2", 301, "eu-west-1")
+    explained = explain(redirect, CONFIG, "list")
+    assert isinstance(explained, RegionMismatch) and explained.region == "eu-west-1"
+    assert "is in eu-west-1, not us-east-1" in explained.title
+    assert explained.details == ["Set it: heroku config:set AWS_S3_REGION_NAME=eu-west-1"]
+    unnamed = explain(S3Error("AuthorizationHeaderMalformed", "", "x", 400), CONFIG, "list")
+    assert not isinstance(unnamed, RegionMismatch)
+    assert "another region than us-east-1" in unnamed.title
+
+
+@pytest.mark.parametrize(
+    "failure, refused",
+    [
+        (error("NotImplemented", 501), True),
+        (S3Error("NotImplemented", "A header you provided implies functionality", "x", 400), True),
+        (S3Error("InvalidArgument", "If-None-Match is not supported", "x", 400), True),
+        (S3Error("InvalidArgument", "Bad Content-Type", "x", 400), False),
+        (error("PreconditionFailed", 412), False),
+        (error("ConditionalRequestConflict", 409), False),
+    ],
+    ids=str,
+)
+def test_a_store_without_conditional_writes_is_recognised(failure, refused):
+    assert failure.refuses_condition is refused
