@@ -6,6 +6,7 @@ and the listing has run in the meantime instead of after.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Mapping
@@ -14,8 +15,9 @@ from ..config import Config
 from ..errors import BuildError
 from ..format.static_cache import StaticCache
 from ..s3.bucket import Bucket
-from ..s3.errors import explain
+from ..s3.errors import RegionMismatch, explain
 from ..s3.types import RemoteObject
+from . import output
 
 #: What must be equal for two configs to list the same objects the same way.
 LISTING_FIELDS = (
@@ -40,6 +42,28 @@ def list_inventory(config: Config) -> tuple[dict[str, RemoteObject], int]:
             return bucket.list()
     except Exception as exc:
         raise explain(exc, config, "list") from None
+
+
+def follow_region(config: Config, mismatch: RegionMismatch) -> Config:
+    """Sign for the region S3 names, when none was set; a region set wrong fails the build,
+    since the dyno renders its URLs from that setting too."""
+    if config.region is not None:
+        raise mismatch
+    output.info(
+        f"The bucket is in {mismatch.region}: this build follows it "
+        f"(heroku config:set AWS_S3_REGION_NAME={mismatch.region} saves the detour)"
+    )
+    return dataclasses.replace(config, region=mismatch.region)
+
+
+def list_in_region(config: Config) -> tuple[Config, dict[str, RemoteObject], int]:
+    """``list_inventory``, following the bucket's region when S3 names it and none was set;
+    with the config that listed (the rest of the run signs for that region too)."""
+    try:
+        return config, *list_inventory(config)
+    except RegionMismatch as exc:
+        config = follow_region(config, exc)
+        return config, *list_inventory(config)
 
 
 class EarlyListing:

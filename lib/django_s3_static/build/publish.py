@@ -8,7 +8,6 @@ be written (only after every object it names is in the bucket).
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from ..s3.errors import RegionMismatch
 from ..s3.types import RemoteObject
 from . import cors, deps, output
 from .app_process import AppProcess, Inspecting
-from .early_listing import EarlyListing, list_inventory
+from .early_listing import EarlyListing, follow_region, list_in_region
 from .plan import describe, differences
 from .uploading import check_public, record, report_missing_references, upload_missing
 
@@ -127,8 +126,7 @@ def inspect(
     try:
         inventory, requests, early_seconds = early.result(config)
     except RegionMismatch as exc:
-        config = follow_region(config, exc)
-        inventory, requests = list_inventory(config)
+        config, inventory, requests = list_in_region(follow_region(config, exc))
         early_seconds = None
     requests_text = f"{requests} request{'s' * (requests != 1)}"
     if early_seconds is not None:
@@ -144,18 +142,6 @@ def inspect(
     except static_cache.CacheError as exc:
         reason = str(exc)
     return Inspection(config, inspected, inventory, committed, cache_file, reason)
-
-
-def follow_region(config: Config, mismatch: RegionMismatch) -> Config:
-    """Sign for the region S3 names, when none was set; a region set wrong fails the build,
-    since the dyno renders its URLs from that setting too."""
-    if config.region is not None:
-        raise mismatch
-    output.info(
-        f"The bucket is in {mismatch.region}: this build follows it "
-        f"(heroku config:set AWS_S3_REGION_NAME={mismatch.region} saves the detour)"
-    )
-    return dataclasses.replace(config, region=mismatch.region)
 
 
 def _load_or_none(path: str) -> StaticCache | None:

@@ -158,7 +158,7 @@ def check_public(config: Config, cache: StaticCache, uploaded: list[str]) -> Non
     )
     name = (candidates or sorted(uploaded))[0]
     url = config.public_base_url + urllib.parse.quote(name)
-    problem = fetch_public(url)
+    problem = fetch_public(url, verify=config.verify)
     if problem is None:
         output.info(f"Public access checked: {url} answers 200 without credentials")
         return

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+import ssl
 import urllib.error
 import urllib.request
 
 from ..config import Config
 
 
-def fetch_public(url: str, timeout: float = 10.0) -> str | None:
-    """GET a URL without credentials, as a visitor's browser would; None when it answers 200."""
+def fetch_public(url: str, timeout: float = 10.0, verify: bool | str = True) -> str | None:
+    """GET a URL without credentials, as a visitor's browser would; None when it answers 200.
+
+    ``verify`` as the S3 requests have it (a CA bundle's path, or False), for a private service
+    whose certificate the build machine does not know by default."""
     request = urllib.request.Request(url, headers={"User-Agent": "django-s3-static public check"})
+    context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
+    if verify is False:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
             response.read(1)
             return None if response.status == 200 else f"HTTP {response.status}"
     except urllib.error.HTTPError as exc:

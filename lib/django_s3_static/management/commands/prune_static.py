@@ -16,6 +16,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from ...build import output
+from ...build.early_listing import list_in_region
 from ...build.records import PrunePlan, plan_prune, records
 from ...config import Config
 from ...errors import BuildError
@@ -60,8 +61,12 @@ class Command(BaseCommand):
             raise command_error(exc) from None
 
     def prune(self, config: Config, keep: int, dry_run: bool, min_age: float) -> None:
+        try:
+            config, listed, _ = list_in_region(config)
+        except BuildError as exc:
+            raise command_error(exc) from None
         with Bucket(config) as bucket:
-            inventory = self.inventory(bucket, config)
+            inventory = self.inventory(listed, config)
             kept = self.kept_records(bucket, config, records(inventory)[-keep:])
             plan = plan_prune(inventory, kept, keep, min_age, time.time(), self.protected(config))
             self.show(config, plan, len(kept), dry_run, min_age)
@@ -76,12 +81,8 @@ class Command(BaseCommand):
             raise CommandError(f"S3 could not delete {len(failed)} objects, first: {failed[0]}")
         output.info(f"Deleted {len(doomed)} objects")
 
-    def inventory(self, bucket: Bucket, config: Config) -> dict[str, RemoteObject]:
+    def inventory(self, listed: dict[str, RemoteObject], config: Config) -> dict:
         """The prefix's objects by name relative to it; CommandError when it has no record."""
-        try:
-            listed, _ = bucket.list()
-        except Exception as exc:
-            raise command_error(explain(exc, config, "list")) from None
         inventory = {
             key[len(config.key_prefix) :]: remote
             for key, remote in listed.items()

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ...build import output
 from ...build.collect import registry_fingerprint
-from ...build.early_listing import list_inventory
+from ...build.early_listing import list_in_region
 from ...build.publish import problems
 from ...config import Config
 from ...errors import BuildError
@@ -46,7 +46,7 @@ class Command(BaseCommand):
                 ) from None
             inventory = None
             if not sources_only:
-                inventory, _ = list_inventory(config)
+                config, inventory, _ = list_in_region(config)
         except BuildError as exc:
             raise command_error(exc) from None
         current, _, _ = registry_fingerprint(settings)

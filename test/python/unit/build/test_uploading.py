@@ -2,7 +2,7 @@
 
 import pytest
 
-from django_s3_static.build.publish import follow_region
+from django_s3_static.build.early_listing import follow_region
 from django_s3_static.build.uploading import refuse_oversized
 from django_s3_static.config import Config
 from django_s3_static.errors import BuildError
