@@ -50,7 +50,7 @@ def follow_region(config: Config, mismatch: RegionMismatch) -> Config:
     if config.region is not None:
         raise mismatch
     output.info(
-        f"The bucket is in {mismatch.region}: this build follows it "
+        f"The bucket is in {mismatch.region}: following it "
         f"(heroku config:set AWS_S3_REGION_NAME={mismatch.region} saves the detour)"
     )
     return dataclasses.replace(config, region=mismatch.region)

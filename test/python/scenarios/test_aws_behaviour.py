@@ -34,7 +34,7 @@ from support.s3server import request_counts
 PREFIX = "static"
 SEED = 20261130
 LIB = os.path.join(ROOT, "lib")
-FOLLOW = "The bucket is in eu-west-1: this build follows it"
+FOLLOW = "The bucket is in eu-west-1: following it"
 NO_CONDITIONAL = "The bucket does not do conditional writes (If-None-Match)"
 
 
@@ -377,6 +377,11 @@ def test_the_region_s3_names_is_followed_when_none_is_set(make_slug, s3server, b
     assert "Static files unchanged" in fast.stdout
     assert aws.behaved["permanent_redirect_301"] == 1
     assert aws.count("PUT") == 0
+
+    # The commands follow it the same way: verify_static agrees with the build.
+    verified = manage(slug, "verify_static")
+    assert verified.returncode == 0, verified.output
+    assert FOLLOW in verified.stdout
 
     slug.set_config(AWS_S3_REGION_NAME="eu-west-1")  # the detour saved
     aws.reset_counters()
