@@ -42,7 +42,16 @@ def session(config: Config):
 
 def credential_source(config: Config):
     """boto3's credentials (refreshable), found wherever boto3 looks; None when there are none."""
-    return session(config).get_credentials()
+    import botocore.exceptions as boto_errors  # lazy: heavy, and only with boto3
+
+    try:
+        return session(config).get_credentials()
+    except boto_errors.ProfileNotFound as exc:
+        raise BuildError(
+            f"{exc}: AWS_PROFILE names no profile of the shared credentials and config files.",
+            "Set AWS_PROFILE to one of their profiles, or set AWS_ACCESS_KEY_ID and",
+            "AWS_SECRET_ACCESS_KEY instead.",
+        ) from None
 
 
 def client(config: Config):
