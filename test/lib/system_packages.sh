@@ -3,7 +3,8 @@
 # Used by `make venv` and by .ci/run, so a fresh machine gets the same set either way.
 set -euo pipefail
 
-packages=(shunit2 shellcheck make sassc redis-server postgresql chromium)
+# ceph-mon, ceph-osd and radosgw: a throw-away one-node Ceph RADOS Gateway, the second S3 server.
+packages=(shunit2 shellcheck make sassc redis-server postgresql chromium ceph-mon ceph-osd radosgw)
 missing=()
 for package in "${packages[@]}"; do
 	dpkg -s "${package}" >/dev/null 2>&1 || missing+=("${package}")

@@ -3,8 +3,9 @@
 ``test_end_to_end`` proves every static URL answers 200; this proves the page works in a browser:
 no failed request and no console error, every stylesheet, script, image and font fetched from the
 local S3 server, the web fonts actually used (a font is read cross-origin, so the bucket's CORS
-answer decides), and the scripts run. Each page is saved as a full-page screenshot in
-test/.cache/screenshots/ to look at.
+answer decides), and the scripts run. The example app's home page is checked on both local S3
+servers (SeaweedFS and Ceph RGW), the rest on SeaweedFS. Each page is saved as a full-page
+screenshot in test/.cache/screenshots/ to look at.
 
 Needs Debian's ``chromium`` and PyPI's ``playwright`` (no browser download); a missing one fails
 the tests with what to install, it never skips them.
@@ -57,9 +58,10 @@ class Site:
 def site_factory(s3server, app_python_home, tmp_path_factory):
     sites: list[Site] = []
 
-    def make(fixture: str, location: str) -> Site:
+    def make(fixture: str, location: str, server=None) -> Site:
+        """The site built and served; its bucket on ``server`` (SeaweedFS unless given)."""
         root = tmp_path_factory.mktemp(f"browser-{fixture}") / f"slug-{uuid.uuid4().hex[:8]}"
-        sites.append(Site(s3server, str(root), app_python_home, fixture, location))
+        sites.append(Site(server or s3server, str(root), app_python_home, fixture, location))
         return sites[-1]
 
     yield make
@@ -70,6 +72,17 @@ def site_factory(s3server, app_python_home, tmp_path_factory):
 @pytest.fixture(scope="module")
 def example_site(site_factory) -> Site:
     return site_factory("example_app", "static")
+
+
+@pytest.fixture(scope="module")
+def ceph_example_site(site_factory, cephserver) -> Site:
+    return site_factory("example_app", "static", cephserver)
+
+
+@pytest.fixture
+def any_example_site(anys3, request) -> Site:
+    """The example app with its bucket on the test's server (``[seaweedfs]``, ``[ceph]``)."""
+    return request.getfixturevalue("ceph_example_site" if anys3.name == "ceph" else "example_site")
 
 
 @pytest.fixture(scope="module")
@@ -103,10 +116,12 @@ def assert_visitor_sees_a_working_page(visit: PageVisit, site: Site, types=ASSET
     assert set(types) <= seen, f"expected {types}, the page fetched {sorted(seen)}\n{detail}"
 
 
-def test_example_app_home_page(chromium, example_site):
+def test_example_app_home_page(chromium, any_example_site):
+    example_site = any_example_site
+    on_ceph = example_site.s3server.name == "ceph"
     visit = chromium.visit(
         example_site.dyno.url + "/",
-        screenshot=screenshot_path("example_app"),
+        screenshot=screenshot_path("example_app_ceph" if on_ceph else "example_app"),
         fonts=("Example Mono",),
         dataset=("appLoaded",),
     )

@@ -1,8 +1,9 @@
 """publish_static and verify_static in a developer's checkout, then the build's fast path.
 
-Requests are counted by the local S3 server itself (its Prometheus counters, per bucket), so the
-request budget is checked on what really arrived: fast path = one LIST per 1,000 keys and nothing
-else; one changed file = the LIST plus one PUT per new object.
+Every test runs on both local S3 servers (SeaweedFS and Ceph RGW). Requests are counted by the
+server itself (SeaweedFS's Prometheus counters, RGW's ops log, per bucket), so the request budget
+is checked on what really arrived: fast path = one LIST per 1,000 keys and nothing else; one
+changed file = the LIST plus one PUT per new object.
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ import sys
 
 import pytest
 
-from conftest import deploy_config
+from conftest import delta, deploy_config
 from support.dyno import FIXTURES, ROOT
-from support.s3server import request_counts
 
 
 @pytest.fixture
-def checkout(tmp_path, s3server, bucket):
+def checkout(tmp_path, anys3, bucket):
     """The example app as a developer has it, with django_s3_static in INSTALLED_APPS."""
     app = tmp_path / "app"
     shutil.copytree(os.path.join(FIXTURES, "example_app"), app)
@@ -32,10 +32,10 @@ def checkout(tmp_path, s3server, bucket):
     return app
 
 
-def manage(app, s3server, bucket, *args, **extra):
+def manage(app, server, bucket, *args, **extra):
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DJANGO_"))},
-        **deploy_config(s3server, bucket, **{"AWS_LOCATION": "static", **extra}),
+        **deploy_config(server, bucket, **{"AWS_LOCATION": "static", **extra}),
         "PYTHONPATH": os.path.join(ROOT, "lib"),
     }
     return subprocess.run(
@@ -49,71 +49,63 @@ def manage(app, s3server, bucket, *args, **extra):
     )
 
 
-def deploy(checkout, make_slug, s3server, bucket):
+def deploy(checkout, make_slug, server, bucket):
     """git push: a slug of the checkout as it is, with its committed cache."""
     slug = make_slug("example_app")
     shutil.rmtree(slug.build_dir)
     shutil.copytree(checkout, slug.build_dir)
     os.makedirs(os.path.join(slug.build_dir, ".heroku"))
     os.symlink(slug.python_home, os.path.join(slug.build_dir, ".heroku", "python"))
-    slug.set_config(**deploy_config(s3server, bucket, AWS_LOCATION="static"))
+    slug.set_config(**deploy_config(server, bucket, AWS_LOCATION="static"))
     return slug
 
 
-def counts(s3server, bucket):
-    return request_counts(s3server.env["DSS_TEST_S3_METRICS"], bucket)
+def counts(server, bucket):
+    return server.request_counts(bucket)
 
 
-def delta(before, after):
-    return {
-        k: after.get(k, 0) - before.get(k, 0)
-        for k in set(after) | set(before)
-        if after.get(k, 0) != before.get(k, 0)
-    }
-
-
-def test_publish_then_verify_then_detect_every_kind_of_staleness(checkout, s3server, bucket):
-    published = manage(checkout, s3server, bucket, "publish_static")
+def test_publish_then_verify_then_detect_every_kind_of_staleness(checkout, anys3, bucket):
+    published = manage(checkout, anys3, bucket, "publish_static")
     assert published.returncode == 0, published.stdout + published.stderr
     assert "git add static_cache" in published.stdout
     assert (checkout / "static_cache" / "manifest.json").exists()
 
-    again = manage(checkout, s3server, bucket, "publish_static")
+    again = manage(checkout, anys3, bucket, "publish_static")
     assert again.returncode == 0
     assert "Nothing to publish" in again.stdout
 
-    verified = manage(checkout, s3server, bucket, "verify_static")
+    verified = manage(checkout, anys3, bucket, "verify_static")
     assert verified.returncode == 0, verified.stderr
     assert "is fresh" in verified.stdout
 
     css = checkout / "exampleapp" / "static" / "css" / "base.css"
     css.write_text(css.read_text() + "\n/* one more line */\n")
-    stale = manage(checkout, s3server, bucket, "verify_static", "--sources-only")
+    stale = manage(checkout, anys3, bucket, "verify_static", "--sources-only")
     assert stale.returncode == 1
     assert "stale: the static sources changed" in stale.stderr
 
-    client = s3server.client()
+    client = anys3.client()
     client.delete_object(Bucket=bucket, Key="static/css/site.css")
-    both = manage(checkout, s3server, bucket, "verify_static")
+    both = manage(checkout, anys3, bucket, "verify_static")
     assert both.returncode == 1
     assert "stale" in both.stderr
     assert "1 missing in the bucket (css/site.css)" in both.stderr
 
-    elsewhere = manage(checkout, s3server, bucket, "verify_static", AWS_LOCATION="v2")
+    elsewhere = manage(checkout, anys3, bucket, "verify_static", AWS_LOCATION="v2")
     assert elsewhere.returncode == 1
     assert "other location" in elsewhere.stderr
 
 
-def test_verify_without_a_cache_says_what_to_do(checkout, s3server, bucket):
-    result = manage(checkout, s3server, bucket, "verify_static")
+def test_verify_without_a_cache_says_what_to_do(checkout, anys3, bucket):
+    result = manage(checkout, anys3, bucket, "verify_static")
     assert result.returncode == 1
     assert "no committed static cache" in result.stderr
     assert "publish_static" in result.stderr
 
 
-def test_publish_with_wrong_credentials_is_a_clean_error(checkout, s3server, bucket):
+def test_publish_with_wrong_credentials_is_a_clean_error(checkout, anys3, bucket):
     result = manage(
-        checkout, s3server, bucket, "publish_static", AWS_SECRET_ACCESS_KEY="wrong-0123456789abc"
+        checkout, anys3, bucket, "publish_static", AWS_SECRET_ACCESS_KEY="wrong-0123456789abc"
     )
     assert result.returncode == 1
     assert "S3 refused the credentials" in result.stderr
@@ -122,31 +114,31 @@ def test_publish_with_wrong_credentials_is_a_clean_error(checkout, s3server, buc
 
 
 def test_committed_cache_makes_the_build_skip_collectstatic_within_the_request_budget(
-    checkout, s3server, bucket, make_slug
+    checkout, anys3, bucket, make_slug
 ):
-    assert manage(checkout, s3server, bucket, "publish_static").returncode == 0
-    slug = deploy(checkout, make_slug, s3server, bucket)
+    assert manage(checkout, anys3, bucket, "publish_static").returncode == 0
+    slug = deploy(checkout, make_slug, anys3, bucket)
 
-    before = counts(s3server, bucket)
+    before = counts(anys3, bucket)
     fast = slug.compile()
     assert fast.returncode == 0, fast.output
     assert "Static files unchanged" in fast.stdout
     assert "Collecting" not in fast.stdout
     assert "Timings: inspect (settings only)" in fast.stdout  # no app was imported
     assert "started alongside inspect" in fast.stdout  # listed while the settings loaded
-    assert delta(before, counts(s3server, bucket)) == {"LIST": 1}
+    assert delta(before, counts(anys3, bucket)) == {"LIST": 1}
 
     # One changed source file: the fallback uploads only the new objects.
     css = os.path.join(slug.build_dir, "exampleapp", "static", "js", "app.js")
     with open(css, "a") as handle:
         handle.write("\n// changed\n")
-    before = counts(s3server, bucket)
+    before = counts(anys3, bucket)
     changed = slug.compile()
     assert changed.returncode == 0, changed.output
     assert "Collecting: stale: the static sources changed" in changed.stdout
     # js/app.<new hash>.js is new; js/app.js (the unhashed copy) has new content.
     assert "Uploading 2 objects" in changed.stdout
-    spent = delta(before, counts(s3server, bucket))
+    spent = delta(before, counts(anys3, bucket))
     assert spent.pop("LIST") == 1
     assert spent.pop("PUT") == 3  # the two new objects, and the record of this publish
     # One anonymous GET of the public access check, and one GetBucketCors (the app has fonts).
@@ -155,23 +147,23 @@ def test_committed_cache_makes_the_build_skip_collectstatic_within_the_request_b
 
 
 def test_a_cache_without_finders_record_is_checked_by_django_and_refreshed_by_publish(
-    checkout, s3server, bucket, make_slug
+    checkout, anys3, bucket, make_slug
 ):
     """Caches written before the finders record (or hand-edited ones) still give the fast path,
     by a full Django start-up; publish_static adds the record without uploading anything."""
-    assert manage(checkout, s3server, bucket, "publish_static").returncode == 0
+    assert manage(checkout, anys3, bucket, "publish_static").returncode == 0
     cache_file = checkout / "static_cache" / "manifest.json"
     document = json.loads(cache_file.read_text())
     del document["finders"]
     cache_file.write_text(json.dumps(document, indent=1))
 
     def build(requests):
-        slug = deploy(checkout, make_slug, s3server, bucket)
-        before = counts(s3server, bucket)
+        slug = deploy(checkout, make_slug, anys3, bucket)
+        before = counts(anys3, bucket)
         result = slug.compile()
         assert result.returncode == 0, result.output
         assert "Static files unchanged" in result.stdout
-        assert delta(before, counts(s3server, bucket)) == requests
+        assert delta(before, counts(anys3, bucket)) == requests
         return result
 
     # The edited cache is new to the bucket's publish records: this build records it (one PUT).
@@ -180,12 +172,12 @@ def test_a_cache_without_finders_record_is_checked_by_django_and_refreshed_by_pu
     assert "static_cache/manifest.json has no finders record for these settings" in old.stdout
     assert "run 'python manage.py publish_static' and commit it" in old.stdout
 
-    before = counts(s3server, bucket)
-    refreshed = manage(checkout, s3server, bucket, "publish_static")
+    before = counts(anys3, bucket)
+    refreshed = manage(checkout, anys3, bucket, "publish_static")
     assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
     assert "Updated its finders record" in refreshed.stdout
     # Nothing uploaded; the refreshed cache is the very one the first publish recorded.
-    assert delta(before, counts(s3server, bucket)) == {"LIST": 1}
+    assert delta(before, counts(anys3, bucket)) == {"LIST": 1}
     assert "finders" in json.loads(cache_file.read_text())
 
     new = build({"LIST": 1})

@@ -2,7 +2,8 @@
 
 Every static URL of the rendered pages (and every url() of their stylesheets) answers 200 from the
 local S3 server with the right Content-Type; the dyno holds no S3 credentials and never loads an
-S3 client; nothing secret lands in the slug.
+S3 client; nothing secret lands in the slug. The tests that take ``anys3`` run on both local S3
+servers (SeaweedFS and Ceph RGW), the others on SeaweedFS.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 
 import pytest
 
-from conftest import deploy_config
+from conftest import delta, deploy_config
 from support.dyno import check_assets
 
 SECRET_MARK = "django-secret-for-tests"
@@ -43,19 +44,27 @@ def rendered_assets(slug, bucket, env=None):
 NO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
 
 
-@pytest.mark.parametrize("variant", ["django52", "django61-without-boto3"])
+@pytest.mark.parametrize(
+    "variant, anys3",
+    [
+        ("django52", "seaweedfs"),
+        ("django52", "ceph"),
+        ("django61-without-boto3", "seaweedfs"),
+    ],
+    indirect=["anys3"],
+)
 def test_pages_from_the_slug_load_every_asset_from_the_bucket(
-    variant, make_slug, s3server, bucket, request
+    variant, make_slug, anys3, bucket, request
 ):
     home = request.getfixturevalue("django61_python_home") if "61" in variant else None
-    slug, result = build(make_slug, s3server, bucket, home)
+    slug, result = build(make_slug, anys3, bucket, home)
     if home:  # explicit keys: the signed requests need urllib3 alone, never boto3
         assert "Installing the build helper's dependencies (urllib3" in result.stdout
         assert "boto3" not in result.stdout
         installed = os.listdir(os.path.join(slug.cache_dir, "django-s3-static"))
         assert [name.split("-")[0] for name in installed] == ["urllib3"]
     checks = rendered_assets(slug, bucket, env=NO_CREDENTIALS)
-    prefix = f"{s3server.endpoint}/{bucket}/static/"
+    prefix = f"{anys3.endpoint}/{bucket}/static/"
     assert len(checks) >= 20  # the example page and the admin login page, with their CSS url()s
     for check in checks:
         assert check.url.startswith(prefix), check.url
@@ -68,6 +77,21 @@ def test_pages_from_the_slug_load_every_asset_from_the_bucket(
     assert types[".svg"] == "image/svg+xml"
     hashed_site_css = [c.url for c in checks if "/css/site." in c.url]
     assert len(hashed_site_css) == 1 and hashed_site_css[0].count(".") >= 2
+
+
+def test_a_second_build_of_the_same_sources_takes_the_fast_path(make_slug, anys3, bucket):
+    """The first build leaves its static cache in the slug's sources, as a committed one: the next
+    build lists the bucket, finds every object with its size and MD5 (the ETag), and skips
+    collectstatic, uploading nothing."""
+    slug, first = build(make_slug, anys3, bucket)
+    assert "Collecting: no committed static cache" in first.stdout
+    assert re.search(r"Uploaded \d+ objects", first.stdout)
+    before = anys3.request_counts(bucket)
+    again = slug.compile()
+    assert again.returncode == 0, again.output
+    assert "Static files unchanged" in again.stdout
+    assert "Collecting" not in again.stdout and "Upload" not in again.stdout
+    assert delta(before, anys3.request_counts(bucket)) == {"LIST": 1}
 
 
 def test_the_bucket_holds_every_object_of_the_cache_with_immutable_caching(

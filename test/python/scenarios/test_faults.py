@@ -5,25 +5,31 @@ Every build goes through ``support.faultproxy.FaultProxy`` in front of the local
 through it too; faults are only put on PUTs and listings, never on that GET). Assertions are on
 outcomes, never on time: exit codes, messages, what the slug holds, and what the bucket holds,
 listed and read back directly from the server (size and MD5 of every object the slug names).
+The resets and stalls, the credentials and the concurrent builds also run against Ceph RGW (the
+tests that take ``anys3``; their rows say "(ceph)").
 
 At the end of the session a table is printed: faults injected, builds, builds that succeeded,
 objects lost (named by a slug's static cache but missing or different in the bucket: must be 0)
 and secrets leaked (the AWS secret or the Django SECRET_KEY in a build's output or anywhere in the
 slug or build cache: must be 0). "faults" counts what the proxy injected (while the server is
 down, every request and connection it resets), and for the concurrent builds the objects both
-builds raced to write. A run on the 268-object example app (seeded: the counts vary by a few,
-with the timing of retries and the publish record's timestamped name):
+builds raced to write. A run on the 268-object example app (seeded: the counts vary, with the
+timing of retries and the publish record's timestamped name):
 
     test                                faults  builds  succeeded  objects lost  secrets leaked
-    server down after 40 PUTs, back up     720       2          1             0               0
-    10% resets and stalls                   35       1          1             0               0
+    server down after 40 PUTs, back up    1368       2          1             0               0
+    10% resets and stalls                   34       1          1             0               0
+    10% resets and stalls (ceph)            34       1          1             0               0
     30% SlowDown (first 30)                 30       1          1             0               0
     read-only credentials                    1       1          0             0               0
     write-only credentials                   1       1          0             0               0
+    read-only credentials (ceph)             1       1          0             0               0
+    write-only credentials (ceph)            1       1          0             0               0
     two builds at once                     134       2          2             0               0
-    total                                  921       8          5             0               0
+    two builds at once (ceph)              134       2          2             0               0
+    total                                 1738      13          8             0               0
 
-The three builds that did not succeed are the ones that must not: the server went down
+The five builds that did not succeed are the ones that must not: the server went down
 mid-upload, or the credentials lack a permission; each exits 1, says why, and releases nothing.
 """
 
@@ -43,7 +49,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from conftest import deploy_config
+from conftest import deploy_config, server_of
 from support.faultproxy import FaultProxy
 from support.s3server import WRITE_ACCESS_KEY, WRITE_SECRET_KEY
 
@@ -104,10 +110,17 @@ def fault_table(request):
 
 
 @pytest.fixture
-def proxy(s3server):
-    fault_proxy = FaultProxy(s3server.endpoint, seed=20261127, stall_seconds=30).start()
+def proxy(request):
+    """The fault proxy in front of the test's server (Ceph RGW for ``anys3[ceph]``)."""
+    upstream = server_of(request).endpoint
+    fault_proxy = FaultProxy(upstream, seed=20261127, stall_seconds=30).start()
     yield fault_proxy
     fault_proxy.stop()
+
+
+def on(server) -> str:
+    """The table's note of a test that ran on Ceph RGW rather than SeaweedFS."""
+    return " (ceph)" if server.name == "ceph" else ""
 
 
 def django_secret() -> str:
@@ -350,10 +363,10 @@ def test_server_down_mid_upload_fails_cleanly_and_the_next_build_uploads_only_wh
 
 
 def test_resets_and_stalls_on_a_tenth_of_requests_do_not_fail_the_build(
-    make_slug, s3server, bucket, proxy
+    make_slug, anys3, bucket, proxy
 ):
     slug = make_slug()
-    config = configure(slug, s3server, bucket, proxy.url, DJANGO_S3_STATIC_READ_TIMEOUT="2")
+    config = configure(slug, anys3, bucket, proxy.url, DJANGO_S3_STATIC_READ_TIMEOUT="2")
     # 10% of PUTs: reset before forwarding, reset after the object was written (the answer is
     # lost), or stalled past the read timeout; the listing meets the same.
     proxy.set_faults("PUT", reset=0.04, reset_after=0.03, stall=0.03)
@@ -363,7 +376,7 @@ def test_resets_and_stalls_on_a_tenth_of_requests_do_not_fail_the_build(
     faults = proxy.faults
     assert faults["reset"] and faults["reset_after"] and faults["stall"], faults
     cache = manifest(slug)
-    lost = lost_objects(s3server, bucket, cache)
+    lost = lost_objects(anys3, bucket, cache)
     assert lost == []
     # Every hashed object was written exactly once (a retry after a lost answer meets 412).
     hashed = {f"{PREFIX}/{h}" for o, h in cache["paths"].items() if h != o}
@@ -371,7 +384,9 @@ def test_resets_and_stalls_on_a_tenth_of_requests_do_not_fail_the_build(
     assert sorted(written) == sorted(hashed)
     leaked = leaks(slug, result, config)
     assert leaked == []
-    TABLE.append(Row("10% resets and stalls", sum(faults.values()), 1, 1, len(lost), len(leaked)))
+    TABLE.append(
+        Row(f"10% resets and stalls{on(anys3)}", sum(faults.values()), 1, 1, len(lost), len(leaked))
+    )
 
 
 def test_slowdown_lowers_concurrency_and_the_build_succeeds(make_slug, s3server, bucket, proxy):
@@ -401,9 +416,9 @@ def test_slowdown_lowers_concurrency_and_the_build_succeeds(make_slug, s3server,
     ],
 )
 def test_credentials_without_a_permission_fail_with_its_name(
-    identity, permission, message, make_slug, s3server, bucket
+    identity, permission, message, make_slug, anys3, bucket
 ):
-    env = s3server.env
+    env = anys3.env
     if identity == "read-only":
         keys = env["DSS_TEST_S3_READ_ACCESS_KEY"], env["DSS_TEST_S3_READ_SECRET_KEY"]
     else:
@@ -414,9 +429,9 @@ def test_credentials_without_a_permission_fail_with_its_name(
     slug = make_slug()
     config = configure(
         slug,
-        s3server,
+        anys3,
         bucket,
-        s3server.endpoint,
+        anys3.endpoint,
         AWS_ACCESS_KEY_ID=keys[0],
         AWS_SECRET_ACCESS_KEY=keys[1],
     )
@@ -427,17 +442,17 @@ def test_credentials_without_a_permission_fail_with_its_name(
     assert f"Grant the IAM user the {permission} permission" in result.stdout
     assert "Traceback" not in result.stdout
     assert nothing_released(slug)
-    assert [k for k in listing(s3server, bucket) if not k.startswith(RECORDS)] == []
+    assert [k for k in listing(anys3, bucket) if not k.startswith(RECORDS)] == []
     leaked = leaks(slug, result, config)
     assert leaked == []
-    TABLE.append(Row(f"{identity} credentials", 1, 1, 0, 0, len(leaked)))
+    TABLE.append(Row(f"{identity} credentials{on(anys3)}", 1, 1, 0, 0, len(leaked)))
 
 
 def test_two_builds_at_once_both_succeed_and_nothing_is_overwritten(
-    make_slug, s3server, bucket, proxy
+    make_slug, anys3, bucket, proxy
 ):
     slugs = [make_slug(), make_slug()]
-    configs = [configure(slug, s3server, bucket, proxy.url) for slug in slugs]
+    configs = [configure(slug, anys3, bucket, proxy.url) for slug in slugs]
     # Both builds list the (empty) bucket before either may PUT: every object is raced.
     proxy.hold("PUT")
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
@@ -453,7 +468,7 @@ def test_two_builds_at_once_both_succeed_and_nothing_is_overwritten(
         assert result.returncode == 0, result.output
     caches = [manifest(slug) for slug in slugs]
     assert caches[0]["objects"] == caches[1]["objects"]
-    lost = lost_objects(s3server, bucket, caches[0])
+    lost = lost_objects(anys3, bucket, caches[0])
     assert lost == []
     hashed = {f"{PREFIX}/{h}" for o, h in caches[0]["paths"].items() if h != o}
     by_key: dict[str, list] = {}
@@ -471,4 +486,4 @@ def test_two_builds_at_once_both_succeed_and_nothing_is_overwritten(
     assert any("already there (another build" in r.stdout for r in results)
     leaked = sum(len(leaks(s, r, c)) for s, r, c in zip(slugs, results, configs, strict=True))
     assert leaked == 0
-    TABLE.append(Row("two builds at once", len(raced), 2, 2, len(lost), leaked))
+    TABLE.append(Row(f"two builds at once{on(anys3)}", len(raced), 2, 2, len(lost), leaked))

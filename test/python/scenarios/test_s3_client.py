@@ -1,4 +1,5 @@
-"""The S3 client against the real local S3 server (SeaweedFS): listing, uploading, errors."""
+"""The S3 client against both real local S3 servers (SeaweedFS and Ceph RGW): listing, uploading,
+conditional writes, errors."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ from support.dyno import ROOT
 from support.s3server import public_get
 
 
-def config_for(s3server, bucket: str, **extra: str) -> Config:
-    return Config.from_values(deploy_config(s3server, bucket, **extra))
+def config_for(server, bucket: str, **extra: str) -> Config:
+    return Config.from_values(deploy_config(server, bucket, **extra))
 
 
 def job(
@@ -38,13 +39,13 @@ def upload(config: Config, jobs: list[UploadJob]):
     return Uploader(config).run(jobs)
 
 
-def test_listing_pages_by_1000_keys_and_stays_in_the_prefix(s3server, bucket):
-    client = s3server.client()
+def test_listing_pages_by_1000_keys_and_stays_in_the_prefix(anys3, bucket):
+    client = anys3.client()
     names = [f"static/f{i:05d}.txt" for i in range(1999)] + ["other/outside.txt"]
     names += ["static/a b/ç+%20.css", "static/x/&<>'\".js"]  # keys the XML and the URL must carry
     with concurrent.futures.ThreadPoolExecutor(32) as pool:
         list(pool.map(lambda key: client.put_object(Bucket=bucket, Key=key, Body=b"x"), names))
-    config = config_for(s3server, bucket, AWS_LOCATION="static")
+    config = config_for(anys3, bucket, AWS_LOCATION="static")
     inventory, requests = s3mod_list(config)
     assert requests == 3  # ceil(2001 / 1000)
     assert len(inventory) == 2001
@@ -59,8 +60,8 @@ def s3mod_list(config: Config):
     return list_inventory(config)
 
 
-def test_upload_sets_type_cache_control_and_is_public(s3server, bucket, tmp_path):
-    config = config_for(s3server, bucket, AWS_LOCATION="static")
+def test_upload_sets_type_cache_control_and_is_public(anys3, bucket, tmp_path):
+    config = config_for(anys3, bucket, AWS_LOCATION="static")
     jobs = [
         job(tmp_path, "css/site.0123456789ab.css", b"body { color: red }", True, "immutable!"),
         job(tmp_path, "js/app.0123456789ab.js", b"console.log(1)", True, "immutable!"),
@@ -71,21 +72,21 @@ def test_upload_sets_type_cache_control_and_is_public(s3server, bucket, tmp_path
     assert sorted(result.uploaded) == sorted(j.name for j in jobs)
     assert result.failed == []
     status, headers, body = public_get(
-        f"{s3server.endpoint}/{bucket}/static/css/site.0123456789ab.css"
+        f"{anys3.endpoint}/{bucket}/static/css/site.0123456789ab.css"
     )
     assert (status, body) == (200, b"body { color: red }")
     assert headers["Content-Type"] == "text/css; charset=utf-8"
     assert headers["Cache-Control"] == "immutable!"
-    _, headers, _ = public_get(f"{s3server.endpoint}/{bucket}/static/js/app.0123456789ab.js")
+    _, headers, _ = public_get(f"{anys3.endpoint}/{bucket}/static/js/app.0123456789ab.js")
     assert headers["Content-Type"] == "text/javascript; charset=utf-8"
-    _, headers, _ = public_get(f"{s3server.endpoint}/{bucket}/static/fonts/f.0123456789ab.woff2")
+    _, headers, _ = public_get(f"{anys3.endpoint}/{bucket}/static/fonts/f.0123456789ab.woff2")
     assert headers["Content-Type"] == "font/woff2"
-    _, headers, _ = public_get(f"{s3server.endpoint}/{bucket}/static/css/site.css")
+    _, headers, _ = public_get(f"{anys3.endpoint}/{bucket}/static/css/site.css")
     assert headers["Cache-Control"] == "short"
 
 
-def test_hashed_objects_are_never_overwritten(s3server, bucket, tmp_path):
-    config = config_for(s3server, bucket)
+def test_hashed_objects_are_never_overwritten(anys3, bucket, tmp_path):
+    config = config_for(anys3, bucket)
     first = job(tmp_path, "a.0123456789ab.css", b"first", True, HASHED_CACHE_CONTROL)
     assert upload(config, [first]).uploaded == [first.name]
     (tmp_path / "other").mkdir()
@@ -96,8 +97,8 @@ def test_hashed_objects_are_never_overwritten(s3server, bucket, tmp_path):
         assert bucket_client.get(first.name) == b"first"
 
 
-def test_a_corrupted_body_is_refused_by_content_md5(s3server, bucket, tmp_path):
-    config = config_for(s3server, bucket)
+def test_a_corrupted_body_is_refused_by_content_md5(anys3, bucket, tmp_path):
+    config = config_for(anys3, bucket)
     bad = job(tmp_path, "x.0123456789ab.css", b"real content")
     bad = UploadJob(bad.name, bad.path, bad.size, hashlib.md5(b"other").hexdigest(), True, "x")
     result = upload(config, [bad])
@@ -105,14 +106,14 @@ def test_a_corrupted_body_is_refused_by_content_md5(s3server, bucket, tmp_path):
     assert [name for name, _ in result.failed] == [bad.name]
 
 
-def test_read_only_credentials_name_the_missing_permission(s3server, bucket, tmp_path):
-    env = s3server.env
+def test_read_only_credentials_name_the_missing_permission(anys3, bucket, tmp_path):
+    env = anys3.env
     config = Config.from_values(
         {
             "AWS_STORAGE_BUCKET_NAME": bucket,
             "AWS_ACCESS_KEY_ID": env["DSS_TEST_S3_READ_ACCESS_KEY"],
             "AWS_SECRET_ACCESS_KEY": env["DSS_TEST_S3_READ_SECRET_KEY"],
-            "AWS_S3_ENDPOINT_URL": s3server.endpoint,
+            "AWS_S3_ENDPOINT_URL": anys3.endpoint,
         }
     )
     inventory, _ = list_inventory(config)  # listing is allowed
@@ -131,21 +132,21 @@ def test_read_only_credentials_name_the_missing_permission(s3server, bucket, tmp
         ({"AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9"}, "Cannot reach http://127.0.0.1:9"),
     ],
 )
-def test_listing_errors_say_what_failed(s3server, bucket, change, title):
-    config = config_for(s3server, bucket, **change)
+def test_listing_errors_say_what_failed(anys3, bucket, change, title):
+    config = config_for(anys3, bucket, **change)
     with pytest.raises(BuildError) as raised:
         list_inventory(config)
     assert title in raised.value.title
     assert "wrong-secret" not in str(raised.value.title) + " ".join(raised.value.details)
 
 
-def test_fetch_public_reports_refusal_and_success(s3server, tmp_path):
-    private = s3server.bucket(public=False)
-    s3server.client().put_object(Bucket=private, Key="a.css", Body=b"a")
-    assert s3mod_fetch(f"{s3server.endpoint}/{private}/a.css").startswith("HTTP 403")
-    public = s3server.bucket(public=True)
-    s3server.client().put_object(Bucket=public, Key="a.css", Body=b"a")
-    assert s3mod_fetch(f"{s3server.endpoint}/{public}/a.css") is None
+def test_fetch_public_reports_refusal_and_success(anys3, tmp_path):
+    private = anys3.bucket(public=False)
+    anys3.client().put_object(Bucket=private, Key="a.css", Body=b"a")
+    assert s3mod_fetch(f"{anys3.endpoint}/{private}/a.css").startswith("HTTP 403")
+    public = anys3.bucket(public=True)
+    anys3.client().put_object(Bucket=public, Key="a.css", Body=b"a")
+    assert s3mod_fetch(f"{anys3.endpoint}/{public}/a.css") is None
 
 
 def s3mod_fetch(url: str):
@@ -182,12 +183,12 @@ print(json.dumps({"uploaded": result.uploaded, "failed": [n for n, _ in result.f
 """
 
 
-def test_explicit_keys_list_upload_and_record_without_boto3(s3server, bucket, tmp_path):
+def test_explicit_keys_list_upload_and_record_without_boto3(anys3, bucket, tmp_path):
     import json
     import subprocess
     import sys
 
-    values = deploy_config(s3server, bucket, AWS_LOCATION="static")
+    values = deploy_config(anys3, bucket, AWS_LOCATION="static")
     css = tmp_path / "a.css"
     css.write_bytes(b"body { color: blue }")
     lib = os.path.join(ROOT, "lib")
@@ -208,22 +209,22 @@ def test_explicit_keys_list_upload_and_record_without_boto3(s3server, bucket, tm
     assert answer["requests"] == 1
     assert answer["imported"] == []
     status, headers, body = public_get(
-        f"{s3server.endpoint}/{bucket}/static/.manifests/20261128T000000Z-local-0123456789ab.json"
+        f"{anys3.endpoint}/{bucket}/static/.manifests/20261128T000000Z-local-0123456789ab.json"
     )
     assert (status, body) == (200, b'{"a": 1}')
     assert headers["Cache-Control"] == "no-store"
 
 
-def test_without_explicit_keys_boto3_finds_the_credentials(s3server, bucket, tmp_path):
+def test_without_explicit_keys_boto3_finds_the_credentials(anys3, bucket, tmp_path):
     """No keys in the settings or config vars: boto3's own chain (here a shared credentials
     file, as a developer's machine has) signs the same requests."""
     credentials = tmp_path / "credentials"
     credentials.write_text(
-        f"[default]\naws_access_key_id = {s3server.access_key}\n"
-        f"aws_secret_access_key = {s3server.secret_key}\n"
+        f"[default]\naws_access_key_id = {anys3.access_key}\n"
+        f"aws_secret_access_key = {anys3.secret_key}\n"
     )
     config = Config.from_values(
-        {"AWS_STORAGE_BUCKET_NAME": bucket, "AWS_S3_ENDPOINT_URL": s3server.endpoint}
+        {"AWS_STORAGE_BUCKET_NAME": bucket, "AWS_S3_ENDPOINT_URL": anys3.endpoint}
     )
     saved = {k: os.environ.pop(k, None) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
     os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(credentials)
@@ -237,16 +238,16 @@ def test_without_explicit_keys_boto3_finds_the_credentials(s3server, bucket, tmp
     assert list(inventory) == ["b.css"]
 
 
-def test_the_publish_record_is_retried_like_uploads(s3server, bucket):
+def test_the_publish_record_is_retried_like_uploads(anys3, bucket):
     from support.faultproxy import FaultProxy
 
-    with FaultProxy(s3server.endpoint, seed=7) as proxy:
+    with FaultProxy(anys3.endpoint, seed=7) as proxy:
         proxy.set_faults("PUT", limit=2, slowdown=1.0)  # the first two PUTs: 503 SlowDown
-        config = config_for(s3server, bucket, AWS_S3_ENDPOINT_URL=proxy.url)
+        config = config_for(anys3, bucket, AWS_S3_ENDPOINT_URL=proxy.url)
         with Bucket(config) as client:
             client.put_small(".manifests/r.json", b"{}", "application/json", "no-store")
         assert proxy.count("PUT") == 3
-    status, _, body = public_get(f"{s3server.endpoint}/{bucket}/.manifests/r.json")
+    status, _, body = public_get(f"{anys3.endpoint}/{bucket}/.manifests/r.json")
     assert (status, body) == (200, b"{}")
 
 
@@ -256,11 +257,11 @@ def _committed(bucket: str, prefix: str = "static"):
     return StaticCache("sha256:" + "0" * 64, bucket, prefix)
 
 
-def test_the_early_listing_is_used_only_when_the_settings_list_the_same_place(s3server, bucket):
+def test_the_early_listing_is_used_only_when_the_settings_list_the_same_place(anys3, bucket):
     from django_s3_static.build.early_listing import EarlyListing
 
-    s3server.client().put_object(Bucket=bucket, Key="static/a.css", Body=b"a")
-    values = deploy_config(s3server, bucket, AWS_LOCATION="static")
+    anys3.client().put_object(Bucket=bucket, Key="static/a.css", Body=b"a")
+    values = deploy_config(anys3, bucket, AWS_LOCATION="static")
     config = Config.from_values(values)
 
     same = EarlyListing(values, _committed(bucket))
@@ -284,17 +285,17 @@ def test_the_early_listing_is_used_only_when_the_settings_list_the_same_place(s3
     assert EarlyListing(keyless, _committed(bucket)).config is None
 
 
-def test_an_early_listing_error_is_the_answer_when_the_place_is_the_same(s3server):
+def test_an_early_listing_error_is_the_answer_when_the_place_is_the_same(anys3):
     from django_s3_static.build.early_listing import EarlyListing
 
-    values = deploy_config(s3server, "no-such-bucket-early", AWS_LOCATION="static")
+    values = deploy_config(anys3, "no-such-bucket-early", AWS_LOCATION="static")
     early = EarlyListing(values, _committed("no-such-bucket-early"))
     with pytest.raises(BuildError, match="does not exist"):
         early.result(Config.from_values(values))
 
 
 def test_a_refused_first_put_stops_the_upload_after_one_request(
-    s3server, bucket, tmp_path, monkeypatch
+    anys3, bucket, tmp_path, monkeypatch
 ):
     """Credentials that may not write: one PUT is refused, the other 49 are never sent.
 
@@ -303,9 +304,9 @@ def test_a_refused_first_put_stops_the_upload_after_one_request(
     from support.faultproxy import FaultProxy
 
     monkeypatch.setattr(upload_module, "FIRST_PUT_HEAD_START", 30.0)
-    env = s3server.env
+    env = anys3.env
     jobs = [job(tmp_path, f"f{i}.0123456789ab.css", b"x%d" % i) for i in range(50)]
-    with FaultProxy(s3server.endpoint) as proxy:  # no faults: it counts what reaches the server
+    with FaultProxy(anys3.endpoint) as proxy:  # no faults: it counts what reaches the server
         config = Config.from_values(
             {
                 "AWS_STORAGE_BUCKET_NAME": bucket,
