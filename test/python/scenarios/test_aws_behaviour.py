@@ -29,7 +29,7 @@ from botocore.exceptions import ClientError
 from conftest import deploy_config
 from support.awsproxy import AwsProxy, ForwardProxy, aws_url_encode
 from support.dyno import ROOT
-from support.s3server import request_counts
+from support.s3server import request_counts, stored_objects
 
 PREFIX = "static"
 SEED = 20261130
@@ -68,19 +68,9 @@ def hashed(cache: dict) -> set[str]:
     return {h for original, h in cache["paths"].items() if h != original}
 
 
-def stored(s3server, bucket) -> dict[str, tuple[int, str]]:
-    """Key -> (size, MD5) of every object, listed from the server itself (its ETags are MD5s)."""
-    found = {}
-    pages = s3server.client().get_paginator("list_objects_v2").paginate(Bucket=bucket)
-    for page in pages:
-        for item in page.get("Contents", []):
-            found[item["Key"]] = (item["Size"], item["ETag"].strip('"'))
-    return found
-
-
 def not_stored(s3server, bucket, cache: dict) -> list[str]:
     """Names the cache references that the bucket lacks, or holds with another size or MD5."""
-    present = stored(s3server, bucket)
+    present = stored_objects(s3server.client(), bucket)
     return [
         name
         for name, entry in sorted(cache["objects"].items())
@@ -141,7 +131,9 @@ def test_the_proxy_answers_as_aws_documents(s3server, bucket):
         assert via.head_object(Bucket=bucket, Key="static/a b.css")["ETag"] == f'"{etag}"'
         listed = via.list_objects_v2(Bucket=bucket, Prefix="static/")["Contents"]
         assert [(o["Key"], o["ETag"]) for o in listed] == [("static/a b.css", f'"{etag}"')]
-        assert stored(s3server, bucket) == {"static/a b.css": (3, md5)}  # the server's own
+        assert stored_objects(s3server.client(), bucket) == {
+            "static/a b.css": (3, md5)
+        }  # the server's own
 
         proxy.behave(kms_etags=False, plus_spaces=True)
         for key in ("static/a+b.css", "static/two words/c d.css"):
@@ -170,7 +162,9 @@ def test_the_proxy_answers_as_aws_documents(s3server, bucket):
         with pytest.raises(ClientError) as conflict:
             via.put_object(Body=b"new", **conditional)
         assert error_code(conflict.value) == (409, "ConditionalRequestConflict")
-        assert "static/new.css" not in stored(s3server, bucket)  # nothing was written
+        assert "static/new.css" not in stored_objects(
+            s3server.client(), bucket
+        )  # nothing was written
         via.put_object(Body=b"new", **conditional)  # the retry passes
         with pytest.raises(ClientError) as taken:
             via.put_object(Body=b"new", **conditional)
@@ -207,7 +201,7 @@ def test_the_proxy_answers_as_aws_documents(s3server, bucket):
         document = b"<Delete><Object><Key>static/plain.css</Key></Object></Delete>"
         status, _, body = raw(proxy, "POST", f"/{bucket}?delete", document)
         assert status == 400 and b"<Code>MissingContentMD5</Code>" in body
-        assert "static/plain.css" in stored(s3server, bucket)
+        assert "static/plain.css" in stored_objects(s3server.client(), bucket)
         client_md5 = base64.b64encode(hashlib.md5(document).digest()).decode()
         with_md5 = boto_client(proxy.url, s3server)
         with_md5.meta.events.register(
@@ -217,7 +211,7 @@ def test_the_proxy_answers_as_aws_documents(s3server, bucket):
         with_md5.delete_objects(
             Bucket=bucket, Delete={"Objects": [{"Key": "static/plain.css"}], "Quiet": True}
         )
-        assert "static/plain.css" not in stored(s3server, bucket)
+        assert "static/plain.css" not in stored_objects(s3server.client(), bucket)
     finally:
         proxy.stop()
     assert proxy.behaved["kms_etag"] == 2  # the PUT and the HEAD; the listing counts its own
@@ -312,7 +306,7 @@ def test_names_with_spaces_and_plus_signs_in_aws_encoded_listings(make_slug, s3s
     leftovers = [f"{PREFIX}/old/left over.css", f"{PREFIX}/old/left+over.css"]
     for key in leftovers:
         client.put_object(Bucket=bucket, Key=key, Body=b".old {}")
-    before = set(stored(s3server, bucket))
+    before = set(stored_objects(s3server.client(), bucket))
     aws.reset_counters()
     pruned = manage(slug, "prune_static --keep 1 --min-age 0")
     assert pruned.returncode == 0, pruned.output
@@ -320,7 +314,7 @@ def test_names_with_spaces_and_plus_signs_in_aws_encoded_listings(make_slug, s3s
     sent = [key for keys, status in aws.deletes for key in keys]
     assert sorted(sent) == sorted(f"{bucket}/{key}" for key in leftovers)
     assert all(key.partition("/")[2] in before for key in sent)  # no key that does not exist
-    after = stored(s3server, bucket)
+    after = stored_objects(s3server.client(), bucket)
     assert not any(key in after for key in leftovers)
     assert not_stored(s3server, bucket, cache) == []  # the spaced files are all still there
 
@@ -420,7 +414,7 @@ def test_prune_deletes_where_delete_objects_requires_content_md5(make_slug, s3se
     assert "Deleted 1 objects" in pruned.stdout
     assert aws.deletes == [([f"{bucket}/{leftover}"], 200)]
     assert aws.behaved["missing_md5_400"] == 0
-    assert leftover not in stored(s3server, bucket)
+    assert leftover not in stored_objects(s3server.client(), bucket)
     assert not_stored(s3server, bucket, manifest(slug)) == []
 
 

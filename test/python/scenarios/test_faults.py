@@ -51,7 +51,7 @@ import pytest
 
 from conftest import deploy_config, server_of
 from support.faultproxy import FaultProxy
-from support.s3server import WRITE_ACCESS_KEY, WRITE_SECRET_KEY
+from support.s3server import WRITE_ACCESS_KEY, WRITE_SECRET_KEY, stored_objects
 
 PREFIX = "static"
 RECORDS = f"{PREFIX}/.manifests/"  # publish records (prune_static), not static objects
@@ -140,16 +140,6 @@ def configure(slug, s3server, bucket, endpoint, **extra):
     return config
 
 
-def listing(s3server, bucket) -> dict[str, tuple[int, str]]:
-    """Key -> (size, ETag) of every object in the bucket, read from the server directly."""
-    found = {}
-    pages = s3server.client().get_paginator("list_objects_v2").paginate(Bucket=bucket)
-    for page in pages:
-        for item in page.get("Contents", []):
-            found[item["Key"]] = (item["Size"], item["ETag"].strip('"'))
-    return found
-
-
 def manifest(slug) -> dict:
     with open(os.path.join(slug.build_dir, "static_cache", "manifest.json")) as handle:
         return json.load(handle)
@@ -157,7 +147,7 @@ def manifest(slug) -> dict:
 
 def lost_objects(s3server, bucket, cache: dict) -> list[str]:
     """Objects the cache names that are not in the bucket with its size and MD5 (bodies read)."""
-    present = listing(s3server, bucket)
+    present = stored_objects(s3server.client(), bucket)
     client = s3server.client()
 
     def bad(item):
@@ -336,7 +326,7 @@ def test_server_down_mid_upload_fails_cleanly_and_the_next_build_uploads_only_wh
     faults = sum(proxy.faults.values())
 
     proxy.wait_idle()
-    after_first = listing(s3server, bucket)
+    after_first = stored_objects(s3server.client(), bucket)
     proxy.come_up()
     proxy.reset_counters()
     second = slug.compile()
@@ -442,7 +432,7 @@ def test_credentials_without_a_permission_fail_with_its_name(
     assert f"Grant the IAM user the {permission} permission" in result.stdout
     assert "Traceback" not in result.stdout
     assert nothing_released(slug)
-    assert [k for k in listing(anys3, bucket) if not k.startswith(RECORDS)] == []
+    assert [k for k in stored_objects(anys3.client(), bucket) if not k.startswith(RECORDS)] == []
     leaked = leaks(slug, result, config)
     assert leaked == []
     TABLE.append(Row(f"{identity} credentials{on(anys3)}", 1, 1, 0, 0, len(leaked)))

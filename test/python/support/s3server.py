@@ -190,6 +190,15 @@ def make_client(endpoint: str, access_key: str, secret_key: str):
     )
 
 
+def stored_objects(client, bucket: str) -> dict[str, tuple[int, str]]:
+    """Key -> (size, ETag) of every object in the bucket, listed from the server itself."""
+    found = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            found[item["Key"]] = (item["Size"], item["ETag"].strip('"'))
+    return found
+
+
 def make_bucket(client, name: str, public: bool = True) -> str:
     """Create a bucket; with ``public``, what a user sets up for visitors' browsers: the
     public-read policy, and a CORS rule that lets any site's pages load the web fonts."""
