@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import urllib.request
+import os
 import xml.etree.ElementTree as ElementTree
 from typing import Any
 
@@ -97,6 +97,10 @@ class Transport:
 def proxy_for(origin: str) -> str | None:
     """The proxy the environment names for this endpoint (HTTPS_PROXY, HTTP_PROXY, NO_PROXY),
     as curl, pip and boto3 read them; None when the endpoint is reached directly."""
+    if not any(name.lower().endswith("_proxy") for name in os.environ):
+        return None  # the usual case, decided without loading urllib.request
+    import urllib.request  # lazy: only when the environment names a proxy
+
     scheme, _, host = origin.partition("://")
     if urllib.request.proxy_bypass_environment(host.split(":")[0]):
         return None
