@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from ..config import Config
 from ..errors import BuildError
+from ..format.records import RECORD_CACHE_CONTROL, is_recorded, record_name
 from ..format.static_cache import StaticCache
 from ..s3.bucket import Bucket
 from ..s3.errors import explain
@@ -27,7 +28,6 @@ from .plan import (
     differences,
     immutable_names,
 )
-from .records import RECORD_CACHE_CONTROL, is_recorded, record_name
 
 
 def record(config: Config, cache: StaticCache, inventory: Mapping) -> None:

@@ -17,10 +17,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ...build import output
 from ...build.early_listing import list_in_region
-from ...build.records import PrunePlan, plan_prune, records
+from ...build.records import PrunePlan, plan_prune
 from ...config import Config
 from ...errors import BuildError
 from ...format import static_cache
+from ...format.records import records
 from ...s3.bucket import Bucket
 from ...s3.errors import explain
 from ...s3.types import RemoteObject

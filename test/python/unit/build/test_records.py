@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from django_s3_static.build.records import is_recorded, plan_prune, record_name, records
+from django_s3_static.build.records import plan_prune
+from django_s3_static.format.records import is_recorded, record_name, records
 from django_s3_static.format.static_cache import StaticCache, StaticObject
 from django_s3_static.s3.types import RemoteObject
 
