@@ -19,7 +19,11 @@ from . import output
 from .app_process import AppProcess
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SLUG_LIB = os.path.join(".heroku", "django-s3-static")
+SLUG_HOME = os.path.join(".heroku", "django-s3-static")
+#: The runtime package's folder (last on PYTHONPATH) and the hook's (first), in the slug.
+SLUG_LIB = os.path.join(SLUG_HOME, "lib")
+SLUG_SITE = os.path.join(SLUG_HOME, "site")
+HOOK_SOURCE = os.path.join(PACKAGE_DIR, "runtime", "settings_hook.py")
 PROFILE_SCRIPT = os.path.join(".profile.d", "django-s3-static.sh")
 #: What of the package the slug gets: the dyno's code and what it imports, nothing else.
 RUNTIME_FILES = (
@@ -34,16 +38,15 @@ RUNTIME_FILES = (
 RUNTIME_PACKAGES = ("runtime", "format", "cache")
 
 #: Sourced before heroku/python's ``python.sh`` (alphabetical order), which only defaults
-#: PYTHONPATH to $HOME: so the default is kept here, and the runtime goes last, where a full
-#: installation of the package (a PYTHONPATH of the app's own) wins over it.
+#: PYTHONPATH to $HOME: so that default is kept here. The hook's folder goes first, as
+#: ``sitecustomize`` must be found before any other; the runtime goes last, where an
+#: installation of the package of the app's own wins over it. The settings module is left to
+#: each process (see ``runtime.settings_hook``).
 PROFILE_TEMPLATE = """\
 # django-s3-static: render {{% static %}} as hashed S3 URLs from the slug's static cache.
-{path}export DJANGO_S3_STATIC_CACHE_PATH="${{DJANGO_S3_STATIC_CACHE_PATH:-$HOME/{cache}}}"
-if [ "${{DJANGO_S3_STATIC_WRAP_SETTINGS:-1}}" != "0" ] \\
-  && [ "${{DJANGO_SETTINGS_MODULE:-}}" != "django_s3_static.dyno_settings" ]; then
-  export DJANGO_S3_STATIC_APP_SETTINGS="${{DJANGO_SETTINGS_MODULE:-{settings}}}"
-  export DJANGO_SETTINGS_MODULE="django_s3_static.dyno_settings"
-fi
+export PYTHONPATH="$HOME/{site}:${{PYTHONPATH:-$HOME}}{lib}"
+export DJANGO_S3_STATIC_CACHE_PATH="${{DJANGO_S3_STATIC_CACHE_PATH:-$HOME/{cache}}}"
+export DJANGO_S3_STATIC_BUILD_SETTINGS={settings}
 """
 
 
@@ -59,9 +62,6 @@ def copy_runtime(target: str) -> None:
             os.path.join(target, name),
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
         )
-
-
-PATH_LINE = 'export PYTHONPATH="${{PYTHONPATH:-$HOME}}:$HOME/{lib}"\n'
 
 
 def installed_elsewhere(paths: list[str], own: str = PACKAGE_DIR) -> str | None:
@@ -82,19 +82,22 @@ def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None
     An app that installs django-s3-static itself (for ``heroku run`` of its commands) keeps its
     own installation: a copy on PYTHONPATH would hide it.
     """
-    target = os.path.join(build_dir, SLUG_LIB, "django_s3_static")
+    shutil.rmtree(os.path.join(build_dir, SLUG_HOME), ignore_errors=True)
+    site = os.path.join(build_dir, SLUG_SITE)
+    os.makedirs(site)
+    shutil.copy2(HOOK_SOURCE, os.path.join(site, "sitecustomize.py"))
     provided = installed_elsewhere(sys.path)
     if provided is None:
-        copy_runtime(target)
+        copy_runtime(os.path.join(build_dir, SLUG_LIB, "django_s3_static"))
     else:
-        shutil.rmtree(os.path.dirname(target), ignore_errors=True)
         output.info(
             f"Using the app's own django-s3-static (from requirements.txt) on the dyno; "
             f"this buildpack is {__version__}"
         )
     app_rel = os.path.relpath(app.app_dir, build_dir)
     script = PROFILE_TEMPLATE.format(
-        path="" if provided else PATH_LINE.format(lib=shlex.quote(SLUG_LIB)),
+        site=shlex.quote(SLUG_SITE),
+        lib="" if provided else f":$HOME/{shlex.quote(SLUG_LIB)}",
         cache=shlex.quote(os.path.normpath(os.path.join(app_rel, config.cache_dir))),
         settings=shlex.quote(app.settings),
     )

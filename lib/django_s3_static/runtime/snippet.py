@@ -1,8 +1,9 @@
 """The settings snippet: point an app's static storage at the slug's static cache and the bucket.
 
-``install(globals())`` at the end of a settings module is the explicit, one-line way; the
-buildpack's ``.profile.d`` does the same without touching the app's code by wrapping the settings
-module (see ``dyno_settings``). Only dictionaries are changed here: no file read, no network.
+``install(globals())`` at the end of a settings module is the explicit, one-line way; on a dyno
+the buildpack does the same without touching the app's code, to whichever settings module each
+process imports (see ``settings_hook``). Only dictionaries are changed here: no file read, no
+network.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ STORAGE_BACKEND = "django_s3_static.storage.S3ManifestStorage"
 CACHE_ALIAS = "staticfiles"
 MEMORY_ALIAS = "staticfiles-memory"
 SLUG_ALIAS = "staticfiles-slug"
+#: Set in the namespace by ``install``: a settings module that calls it itself (the explicit
+#: one-line way) is not installed into a second time by the dyno's settings hook.
+INSTALLED_MARKER = "_django_s3_static_installed"
 _DEFAULT_STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
 _DEFAULT_CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -52,6 +56,9 @@ def static_caches(cache_file: str) -> dict[str, dict[str, Any]]:
 
 def install(namespace: MutableMapping[str, Any]) -> None:
     """Make the settings in ``namespace`` serve static files from the bucket via the slug cache."""
+    if namespace.get(INSTALLED_MARKER):
+        return
+    namespace[INSTALLED_MARKER] = True
     values = runtime_values(_Namespace(namespace), os.environ)
     storages = dict(namespace.get("STORAGES") or _DEFAULT_STORAGES)
     storages["staticfiles"] = {

@@ -56,7 +56,7 @@ def configure(slug, s3server, bucket, endpoint, **extra) -> None:
 def manage(slug, command: str):
     """A management command where the whole package is installed (a developer's machine, CI),
     with the slug's config vars: the slug itself carries only the runtime."""
-    return slug.run(f"python manage.py {command}", env={"PYTHONPATH": LIB})
+    return slug.local(f"python manage.py {command}", env={"PYTHONPATH": LIB})
 
 
 def manifest(slug) -> dict:

@@ -42,6 +42,8 @@ def rendered_assets(slug, bucket, env=None):
 
 
 NO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
+#: A `python -c` process has no manage.py or wsgi.py to choose its settings: the config var does.
+SETTINGS_VAR = {"DJANGO_SETTINGS_MODULE": "exampleapp.settings"}
 
 
 @pytest.mark.parametrize(
@@ -127,7 +129,10 @@ def test_the_dyno_makes_no_s3_call_at_import_boot_or_render(make_slug, s3server,
         "print(response.status_code, settings.STORAGES['staticfiles']['BACKEND']); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))\""
     )
-    result = slug.run(probe, env={**NO_CREDENTIALS, "AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9"})
+    result = slug.run(
+        probe,
+        env={**NO_CREDENTIALS, **SETTINGS_VAR, "AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9"},
+    )
     assert result.returncode == 0, result.output
     assert result.stdout.splitlines() == [
         "200 django_s3_static.storage.S3ManifestStorage",
@@ -141,7 +146,7 @@ def test_static_urls_follow_a_custom_domain_set_after_the_build(make_slug, s3ser
         'python -c "import django; django.setup(); from django.templatetags.static import '
         "static; print(static('css/site.css'))\""
     )
-    result = slug.run(render, env={"AWS_S3_CUSTOM_DOMAIN": "cdn.example.com"})
+    result = slug.run(render, env={**SETTINGS_VAR, "AWS_S3_CUSTOM_DOMAIN": "cdn.example.com"})
     assert result.returncode == 0, result.output
     assert result.stdout.startswith("https://cdn.example.com/static/css/site.")
 
@@ -229,7 +234,7 @@ def test_names_resolve_through_the_chained_cache_and_the_apps_caches_are_kept(
         "print(caches['staticfiles-memory'].get('css/site.css') == url.rsplit('/static/')[1]); "
         "print(type(caches['staticfiles']).__name__)\""
     )
-    result = slug.run(probe)
+    result = slug.run(probe, env=SETTINGS_VAR)
     assert result.returncode == 0, result.output
     aliases, before, after, chain = result.stdout.splitlines()
     assert aliases == "['default', 'staticfiles', 'staticfiles-memory', 'staticfiles-slug']"

@@ -1,9 +1,21 @@
-"""Run the buildpack as Heroku would, then run the slug as a dyno: shared by the demo and tests.
+"""Run the buildpack as Heroku would, then run the slug as Heroku's dynos do: shared by the demo,
+the benchmarks and the tests.
 
 ``Slug`` lays out BUILD_DIR, CACHE_DIR and ENV_DIR (the app copied from a fixture,
-``.heroku/python`` linked to a prepared Python as heroku/python leaves it), runs bin/detect,
-bin/compile and bin/release, and starts the app's Procfile ``web`` command with gunicorn after
-sourcing ``.profile.d``, with HOME at the slug, as a dyno does.
+``.heroku/python`` linked to a prepared Python as heroku/python leaves it) and runs bin/detect,
+bin/compile and bin/release. Then, as Heroku does for every dyno
+(https://devcenter.heroku.com/articles/dynos, https://devcenter.heroku.com/articles/release-phase):
+
+- each dyno gets a fresh copy of the slug in a folder of its own, not BUILD_DIR: the slug is built
+  in one folder and run from another (``HOME`` is that folder, as ``/app`` is on Heroku), and what
+  a dyno writes is lost with it;
+- it holds heroku/python's ``.profile.d/python.sh`` beside this buildpack's script, and sources
+  them all in alphabetical order of file name, then runs the process's command with ``bash -c``;
+- process types come from the Procfile: ``start("web")`` (gunicorn on a loopback port),
+  ``start("worker")``, ``run(...)`` for ``heroku run`` one-off commands, and ``release_phase()``
+  for the ``release`` command, whose failure means the release is not deployed.
+
+``local(...)`` runs a command in BUILD_DIR instead: the app's checkout on a developer's machine.
 """
 
 from __future__ import annotations
@@ -42,6 +54,7 @@ class Slug:
     python_home: str
     buildpack: str = ROOT
     config: dict[str, str] = field(default_factory=dict)
+    _dynos: int = 0
 
     @property
     def build_dir(self) -> str:
@@ -99,12 +112,58 @@ class Slug:
     def release(self) -> Result:
         return self.script("release", self.build_dir)
 
-    def run(self, command: str, env: dict[str, str] | None = None, timeout: float = 60) -> Result:
-        """A one-off dyno (heroku run): .profile.d sourced, config vars in the environment."""
+    def procfile(self) -> dict[str, str]:
+        """The app's process types: name → command."""
+        types = {}
+        with open(os.path.join(self.build_dir, "Procfile")) as handle:
+            for line in handle:
+                name, sep, command = line.partition(":")
+                if sep and name.strip() and not name.startswith("#"):
+                    types[name.strip()] = command.strip()
+        return types
+
+    def dyno_home(self, dyno: str) -> str:
+        """A fresh copy of the slug for one dyno, with heroku/python's .profile.d script."""
+        self._dynos += 1
+        home = os.path.join(self.root, "dynos", f"{self._dynos}-{dyno}")
+        shutil.copytree(self.build_dir, home, symlinks=True)
+        python_sh = os.path.join(home, ".profile.d", "python.sh")
+        os.makedirs(os.path.dirname(python_sh), exist_ok=True)
+        if not os.path.exists(python_sh):
+            with open(python_sh, "w") as handle:
+                handle.write(HEROKU_PYTHON_PROFILE)
+        return home
+
+    def run(
+        self,
+        command: str,
+        env: dict[str, str] | None = None,
+        timeout: float = 60,
+        dyno: str = "run.1",
+    ) -> Result:
+        """A one-off dyno (heroku run): a fresh copy of the slug, .profile.d sourced."""
+        home = self.dyno_home(dyno)
+        return self._bash(command, home, self._dyno_env(env, home, dyno), timeout)
+
+    def release_phase(self, env: dict[str, str] | None = None, timeout: float = 120) -> Result:
+        """The Procfile's ``release`` command on its own one-off dyno; non-zero: not released."""
+        return self.run(self.procfile()["release"], env, timeout, dyno="release.1")
+
+    def local(self, command: str, env: dict[str, str] | None = None, timeout: float = 60) -> Result:
+        """A command in the app's checkout (BUILD_DIR), as on a developer's machine or in CI."""
+        return self._bash(command, self.build_dir, self._dyno_env(env, self.build_dir), timeout)
+
+    def start(self, process_type: str = "web", env: dict[str, str] | None = None) -> Dyno:
+        return Dyno.start(self, process_type, env)
+
+    def start_web(self, env: dict[str, str] | None = None) -> Dyno:
+        return self.start("web", env)
+
+    def _bash(self, command: str, home: str, env: dict[str, str], timeout: float) -> Result:
         process = subprocess.run(
             ["bash", "-c", _PROFILE + command],
-            cwd=self.build_dir,
-            env=self._dyno_env(env),
+            cwd=home,
+            env=env,
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -112,18 +171,32 @@ class Slug:
         )
         return Result(process.returncode, process.stdout, process.stderr)
 
-    def start_web(self, env: dict[str, str] | None = None) -> Dyno:
-        return Dyno.start(self, env)
-
-    def _dyno_env(self, env: dict[str, str] | None) -> dict[str, str]:
+    def _dyno_env(
+        self, env: dict[str, str] | None, home: str, dyno: str | None = None
+    ) -> dict[str, str]:
         base = {
-            "HOME": self.build_dir,
-            "PATH": f"{self.build_dir}/.heroku/python/bin:/usr/local/bin:/usr/bin:/bin",
+            "HOME": home,
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
             "LANG": "C.UTF-8",
-            "DYNO": "web.1",
+            "PS1": "",
         }
+        if dyno:
+            base["DYNO"] = dyno
         return {**base, **self.config, **(env or {})}
 
+
+#: What heroku/python (v351) writes into ``.profile.d/python.sh``, in its order, but for two
+#: things a test machine cannot take: ``PYTHONHOME`` (the prepared Python is a virtualenv, which
+#: has no standard library of its own) and the ``/app/.heroku/python`` link made when ``HOME`` is
+#: not ``/app`` (it would write outside the test's folder).
+HEROKU_PYTHON_PROFILE = """\
+export PATH=${HOME}/.heroku/python/bin:${PATH}
+export PYTHONUNBUFFERED=true
+export LIBRARY_PATH=${HOME}/.heroku/python/lib${LIBRARY_PATH:+:${LIBRARY_PATH}}
+export LD_LIBRARY_PATH=${HOME}/.heroku/python/lib${LD_LIBRARY_PATH:+:${LD_LIBRARY_PATH}}
+export LANG=${LANG:-en_US.UTF-8}
+export PYTHONPATH=${PYTHONPATH:-${HOME}}
+"""
 
 _PROFILE = 'cd "$HOME" && for f in .profile.d/*.sh; do . "$f"; done && '
 
@@ -139,21 +212,28 @@ class Dyno:
     process: subprocess.Popen
     url: str
     log_path: str
+    home: str
 
     @classmethod
-    def start(cls, slug: Slug, env: dict[str, str] | None = None, timeout: float = 30) -> Dyno:
+    def start(
+        cls,
+        slug: Slug,
+        process_type: str = "web",
+        env: dict[str, str] | None = None,
+        timeout: float = 30,
+    ) -> Dyno:
+        command = slug.procfile()[process_type]
+        home = slug.dyno_home(f"{process_type}.1")
         port = free_port()
-        with open(os.path.join(slug.build_dir, "Procfile")) as handle:
-            web = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("web:"))
-        dyno_env = slug._dyno_env(env)
+        dyno_env = slug._dyno_env(env, home, f"{process_type}.1")
         dyno_env["PORT"] = str(port)
         # Loopback only: gunicorn would otherwise bind 0.0.0.0:$PORT.
         dyno_env["GUNICORN_CMD_ARGS"] = f"--bind 127.0.0.1:{port} --workers 2"
-        log_path = os.path.join(slug.root, "web.log")
+        log_path = os.path.join(slug.root, f"{process_type}-{slug._dynos}.log")
         log = open(log_path, "ab")  # noqa: SIM115 - handed to the child
         process = subprocess.Popen(
-            ["bash", "-c", _PROFILE + "exec " + web],
-            cwd=slug.build_dir,
+            ["bash", "-c", _PROFILE + command],
+            cwd=home,
             env=dyno_env,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -161,7 +241,9 @@ class Dyno:
             start_new_session=True,
         )
         log.close()
-        dyno = cls(process, f"http://127.0.0.1:{port}", log_path)
+        dyno = cls(process, f"http://127.0.0.1:{port}", log_path, home)
+        if process_type != "web":
+            return dyno
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -186,7 +268,9 @@ class Dyno:
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+        except ProcessLookupError:
+            pass  # it had already exited
+        except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
