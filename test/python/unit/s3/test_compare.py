@@ -1,5 +1,5 @@
-from django_s3_static.build.plan import describe, differences, etags_are_md5s, immutable_names
 from django_s3_static.format.static_cache import StaticObject
+from django_s3_static.s3.compare import describe, differences, etags_are_md5s, immutable_names
 from django_s3_static.s3.types import RemoteObject
 
 MD5_A = "0" * 32

@@ -1,4 +1,4 @@
-"""Compare what a build needs with what the bucket holds (pure logic, no I/O).
+"""Compare the objects a static cache names with what the bucket holds (pure logic, no I/O).
 
 The bucket is known from one paged listing: key, size and ETag. A single-part upload's ETag is the
 MD5 of its content when the object is stored in plain or with SSE-S3, so size and MD5 together
@@ -13,12 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
-from ..format.static_cache import StaticObject
-from ..s3.types import RemoteObject
+from .types import RemoteObject
 
 HASHED_CACHE_CONTROL = "public, max-age=31536000, immutable"
 ORIGINAL_CACHE_CONTROL = "public, max-age=300"
+
+
+class StaticObject(Protocol):
+    """What the static cache records of an object (``format.static_cache.StaticObject``)."""
+
+    size: int
+    md5: str
 
 
 @dataclass(frozen=True)
