@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Finding the app's Python.
+# Finding the app's Python, and running the build helper with it.
 
 # The app's Python as heroku/python leaves it, else the stack's python3.
 python::find() {
@@ -11,4 +11,20 @@ python::find() {
 	else
 		return 1
 	fi
+}
+
+# python::helper BUILD_DIR ARGS...: `python -m django_s3_static.build ARGS...` (lib/) with the
+# app's Python, its stderr in the build log too. Needs output.sh and BUILDPACK_DIR. The helper
+# reads ENV_DIR itself: config vars reach the app's processes only, never this shell.
+python::helper() {
+	local build_dir="$1" python
+	shift
+	if ! python="$(python::find "${build_dir}")"; then
+		output::error "Error: no Python found for the build." \
+			"Add heroku/python before this buildpack: heroku buildpacks:add --index 1 heroku/python" \
+			"(for Heroku CI, list it first in app.json's \"buildpacks\")."
+		exit 1
+	fi
+	PYTHONPATH="${BUILDPACK_DIR}/lib" PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+		"${python}" -m django_s3_static.build "$@" 2>&1
 }

@@ -71,7 +71,34 @@ testWarnsWhenHerokuPythonCollectstaticIsOn() {
 	rm "${ENV_DIR}/DISABLE_COLLECTSTATIC"
 	compile
 	assertCapturedSuccess
-	assertCaptured "heroku config:set DISABLE_COLLECTSTATIC=1"
+	assertCaptured "Warning: heroku/python ran its own collectstatic before this buildpack (DISABLE_COLLECTSTATIC is not set)."
+	assertCaptured "It costs every build a second collectstatic"
+	assertCaptured "Turn it off: heroku config:set DISABLE_COLLECTSTATIC=1"
+}
+
+testWarningCountsWhatHerokuPythonsCollectstaticLeftInTheSlug() {
+	rm "${ENV_DIR}/DISABLE_COLLECTSTATIC"
+	# What heroku/python runs first: python manage.py collectstatic --noinput, in BUILD_DIR.
+	(cd "${BUILD_DIR}" && SECRET_KEY=x .heroku/python/bin/python manage.py collectstatic --noinput) \
+		>/dev/null
+	compile
+	assertCapturedSuccess
+	assertCaptured "It left 134 files (1.6 MiB) in staticfiles/ (STATIC_ROOT): the slug carries them"
+}
+
+testCommittedCollectstaticDisabledFileCountsLikeTheConfigVar() {
+	rm "${ENV_DIR}/DISABLE_COLLECTSTATIC"
+	touch "${BUILD_DIR}/.heroku/collectstatic_disabled"
+	compile
+	assertCapturedSuccess
+	assertNotCaptured "collectstatic before this buildpack"
+}
+
+testDisableCollectstaticAt0IsNotSet() {
+	fixtures_config DISABLE_COLLECTSTATIC 0
+	compile
+	assertCapturedSuccess
+	assertCaptured "heroku/python ran its own collectstatic before this buildpack (DISABLE_COLLECTSTATIC=0)."
 }
 
 testNoBucketConfigured() {

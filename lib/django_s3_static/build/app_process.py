@@ -74,6 +74,9 @@ class AppProcess:
     app_dir: str
     settings: str
     env: Mapping[str, str] = field(default_factory=dict)
+    #: The module ``start`` runs as the app's process (``fork`` always runs ``collect``):
+    #: ``bin/test-compile`` runs its own (``ci_app``), with the same command line.
+    module: str = "django_s3_static.build.collect"
 
     def environment(self) -> dict[str, str]:
         environment = {**os.environ, **app_env(self.env), "DJANGO_SETTINGS_MODULE": self.settings}
@@ -98,11 +101,11 @@ class AppProcess:
     def start(
         self, result: str, collect_to: str | None = None, committed: str | None = None
     ) -> subprocess.Popen | Forked:
-        """Start ``python -m django_s3_static.build.collect`` in the app's folder.
+        """Start ``python -m <module>`` (``django_s3_static.build.collect``) in the app's folder.
 
         ``committed``: a static cache file to check the sources against (see ``collect.run``).
         """
-        command = [sys.executable, "-m", "django_s3_static.build.collect", "--result", result]
+        command = [sys.executable, "-m", self.module, "--result", result]
         if collect_to:
             command += ["--collect-to", collect_to]
         if committed:

@@ -23,6 +23,7 @@ from ..errors import BuildError
 from ..format.static_cache import CacheError, load_sources_record
 from . import finders, output
 from .fingerprint import fingerprint
+from .heroku_collectstatic import settings_facts
 from .sources import fingerprint_context, fingerprint_sources
 
 MANIFEST_NAME = "staticfiles.json"
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in SECRET_SETTINGS:
         output.register_secret(os.environ.get(name))
     try:
-        report = run(options.get("--collect-to"), _committed(options.get("--committed")))
+        report = run(options.get("--collect-to"), committed_record(options.get("--committed")))
     except BuildError as exc:
         output.error(exc.title, exc.details)
         return exc.exit_code
@@ -61,7 +62,7 @@ def _options(argv: list[str]) -> dict[str, str]:
     return dict(zip(names, argv[1::2], strict=True))
 
 
-def _committed(path: str | None) -> dict | None:
+def committed_record(path: str | None) -> dict | None:
     """The committed cache's fingerprint and finders record, if it has both and they check out."""
     if not path:
         return None
@@ -84,6 +85,8 @@ def run(collect_to: str | None, expected: dict | None = None) -> dict:
     """
     settings = _load_settings(collect_to)
     report: dict = {"settings": values_from_settings(settings)}
+    if not collect_to:  # the app's own STATIC_ROOT, which heroku/python's collectstatic fills
+        report["heroku_python"] = settings_facts(settings)
     if expected and expected.get("finders") and not collect_to:
         listing = finders.listed_files(settings, expected["finders"])
         if listing is not None:
@@ -93,7 +96,7 @@ def run(collect_to: str | None, expected: dict | None = None) -> dict:
             if found == expected.get("fingerprint"):
                 report.update(fingerprint=found, sources=len(sources), settings_only=True)
                 return report
-    _start_django()
+    start_django()
     found, count, recorded = registry_fingerprint(settings)
     report.update(fingerprint=found, sources=count, finders=recorded)
     if collect_to:
@@ -132,7 +135,7 @@ def _load_settings(collect_to: str | None):
     return settings
 
 
-def _start_django() -> None:
+def start_django() -> None:
     with _settings_errors():
         import django  # lazy: the settings-only check does without django.setup()
 

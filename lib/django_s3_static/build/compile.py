@@ -34,14 +34,6 @@ def compile_app(build_dir: str, cache_dir: str, env_dir: str) -> int:
         env,
     )
     output.info(f"App: {os.path.relpath(manage_py, build_dir)}, settings {app.settings}")
-    if env.get("DISABLE_COLLECTSTATIC", "0") in ("", "0"):
-        output.warn(
-            "DISABLE_COLLECTSTATIC is not set, so heroku/python also ran collectstatic.",
-            [
-                "That work is wasted: this buildpack collects and uploads the static files itself.",
-                "Turn it off with: heroku config:set DISABLE_COLLECTSTATIC=1",
-            ],
-        )
     timings = output.Timings()
     with tempfile.TemporaryDirectory(prefix="django-s3-static-") as workdir:
         inspecting = app.inspect(env, workdir, fork=True)

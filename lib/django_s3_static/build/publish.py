@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..config import Config
 from ..errors import BuildError
@@ -37,6 +37,8 @@ class Outcome:
     #: On the fast path: the cache's finders record is missing or out of date, so builds start
     #: Django to check the sources (publish_static refreshes it).
     record_outdated: bool = False
+    #: What the app's settings tell about heroku/python's collectstatic (``heroku_collectstatic``).
+    heroku_python: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -167,6 +169,7 @@ def verified(found: Inspection, refresh_record: bool) -> Outcome:
         None,
         settings_only=settings_only,
         record_outdated=outdated and recorded is not None,
+        heroku_python=found.report.get("heroku_python", {}),
     )
 
 
@@ -207,4 +210,11 @@ def collect_and_upload(
         timings.lap("cors check")
     record(config, cache, found.inventory)
     static_cache.write(cache, os.path.dirname(found.cache_file))
-    return Outcome(config, cache, found.cache_file, found.reason, len(uploaded))
+    return Outcome(
+        config,
+        cache,
+        found.cache_file,
+        found.reason,
+        len(uploaded),
+        heroku_python=found.report.get("heroku_python", {}),
+    )

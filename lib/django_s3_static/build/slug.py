@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from . import deps, output
+from . import deps, heroku_collectstatic, output
 from .app_process import AppProcess, Inspecting
 from .install import install_dyno_pieces
 from .publish import Outcome, publish
@@ -22,6 +22,7 @@ def build_slug(
     deps.ensure(cache_dir, deps.HOT_PATH)
     outcome = publish(app, env, timings, inspecting, build_cache=cache_dir)
     report(outcome, timings, build_dir)
+    heroku_collectstatic.warn_if_it_ran(build_dir, env, outcome.heroku_python)
     install_dyno_pieces(build_dir, app, outcome.config)
     output.info(f"Timings: {timings.line()}")
 
