@@ -17,6 +17,7 @@ import json
 import os
 import sys
 import traceback
+from typing import NamedTuple
 
 from ..config import SECRET_SETTINGS, values_from_settings
 from ..errors import BuildError
@@ -92,33 +93,51 @@ def run(collect_to: str | None, expected: dict | None = None) -> dict:
         if listing is not None:
             names = {app["name"] for app in expected["finders"]["apps"]}
             sources = fingerprint_sources(listing)
-            found = fingerprint(sources, fingerprint_context(settings, names))
+            context = fingerprint_context(settings, names)
+            found = fingerprint(sources, context)
             if found == expected.get("fingerprint"):
-                report.update(fingerprint=found, sources=len(sources), settings_only=True)
+                report.update(
+                    fingerprint=found, sources=len(sources), settings_only=True, context=context
+                )
                 return report
     start_django()
-    found, count, recorded = registry_fingerprint(settings)
-    report.update(fingerprint=found, sources=count, finders=recorded)
+    found = registry_fingerprint(settings)
+    report.update(
+        fingerprint=found.fingerprint,
+        sources=found.sources,
+        finders=found.finders,
+        context=found.context,
+    )
     if collect_to:
         report["collected"] = _collect(collect_to)
     return report
 
 
-def registry_fingerprint(settings) -> tuple[str, int, dict | None]:
-    """The fingerprint as Django's finders see the sources (after ``django.setup()``), the number
-    of sources, and the finders record that lets the next build check it with the settings alone.
+class Fingerprinted(NamedTuple):
+    """The sources as Django's finders see them, and what the committed cache records of them."""
+
+    fingerprint: str
+    sources: int  # how many files the finders return
+    finders: dict | None  # the record for the settings-only check (``finders.record``)
+    context: dict  # what else shapes the output (``sources.fingerprint_context``)
+
+
+def registry_fingerprint(settings) -> Fingerprinted:
+    """The fingerprint as Django's finders see the sources (after ``django.setup()``), with the
+    patterns collectstatic ignores, and the finders record that lets the next build check it with
+    the settings alone.
     """
     from django.apps import apps  # lazy: Django, imported once the app's settings are read
     from django.contrib.staticfiles.finders import get_finders  # lazy: as above
 
-    ignore = apps.get_app_config("staticfiles").ignore_patterns
+    ignore = finders.collectstatic_ignore_patterns(apps.get_app_config("staticfiles"))
     sources = fingerprint_sources(
         (path, storage) for finder in get_finders() for path, storage in finder.list(ignore)
     )
     app_configs = list(apps.get_app_configs())
     context = fingerprint_context(settings, {app.name for app in app_configs})
-    recorded = finders.record(settings, app_configs, list(ignore))
-    return fingerprint(sources, context), len(sources), recorded
+    recorded = finders.record(settings, app_configs, ignore)
+    return Fingerprinted(fingerprint(sources, context), len(sources), recorded, context)
 
 
 def _load_settings(collect_to: str | None):

@@ -8,9 +8,11 @@ most of a build that changes nothing. So each publish records, beside the finger
 registry answered: the finders and ``INSTALLED_APPS`` as set, and for each app its name and the
 module defining its AppConfig, with that file's SHA-256. A later build that finds the same settings
 and the same AppConfig files knows the same folders without importing a single app, lists them with
-Django's own finder code, and fingerprints the files. Anything it cannot vouch for (another
-finder, an AppConfig with its own ``path``, a namespace package, a changed ``apps.py``) means the
-full ``django.setup()``, as before; so does any difference in the fingerprint, since only the full
+Django's own finder code, with the ignore patterns collectstatic would use (read from the
+staticfiles app's AppConfig, made as Django makes it), and fingerprints the files. Anything it
+cannot vouch for (another finder, an AppConfig with its own ``path``, a namespace package, a
+changed ``apps.py``, an ``apps`` module where the record has none) means the full
+``django.setup()``, as before; so does any difference in the fingerprint, since only the full
 start-up decides that sources changed.
 """
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Iterator, Mapping
-from importlib.machinery import EXTENSION_SUFFIXES
+from importlib.machinery import EXTENSION_SUFFIXES, all_suffixes
 from typing import Any
 
 from ..format.finders_record import (
@@ -30,6 +32,10 @@ from ..format.finders_record import (
     consistent,
 )
 from . import fingerprint
+
+#: The module of the AppConfig Django gives an app that has none of its own.
+DEFAULT_APP_CONFIG = "django.apps.config"
+STATICFILES_APP = "django.contrib.staticfiles"
 
 
 def module_location(dotted: str) -> tuple[str, bool] | None:
@@ -80,6 +86,55 @@ def module_folder(dotted: str) -> str | None:
     return os.path.dirname(found[0]) if found else None
 
 
+def may_get_an_appconfig(app_name: str) -> bool:
+    """Whether an app that Django gave the default AppConfig could now get one of its own.
+
+    Django looks for an AppConfig in the app's ``apps`` submodule; one added later may set
+    another ``path``, and only the registry would know. Any file or folder that could be that
+    submodule counts (a plain ``apps.py``, a package, compiled or bytecode forms), and so does an
+    app that cannot be located without importing it.
+    """
+    found = module_location(app_name)
+    if found is None:
+        return True
+    path, package = found
+    if not package:
+        return False  # a plain module has no submodules
+    folder = os.path.dirname(path)
+    candidate = os.path.join(folder, "apps")
+    return os.path.isdir(candidate) or any(os.path.exists(candidate + s) for s in all_suffixes())
+
+
+def collectstatic_ignore_patterns(staticfiles_config: Any) -> list[str]:
+    """The patterns collectstatic ignores by default: the staticfiles AppConfig's, each
+    normalised as collectstatic normalises them (sorted, so a record compares equal)."""
+    return sorted({os.path.normpath(p) for p in staticfiles_config.ignore_patterns})
+
+
+def live_ignore_patterns(installed: list[str], apps: list[Mapping]) -> list[str] | None:
+    """The patterns collectstatic would ignore, read from the settings as they are now.
+
+    A project may replace the staticfiles AppConfig by its own, whose ``ignore_patterns`` can
+    come from anywhere (a setting, a config var): the copy in the record may be out of date. So
+    the staticfiles app's AppConfig is made as ``django.setup()`` makes it (``AppConfig.create``
+    imports that app's module and its AppConfig's, no other app's, and runs no ``ready()``).
+    None when it cannot be made that way: the caller starts Django.
+    """
+    from django.apps import AppConfig  # lazy: Django, imported once the app's settings are read
+
+    for entry, app in zip(installed, apps, strict=True):
+        if app["name"] != STATICFILES_APP:
+            continue
+        try:
+            config = AppConfig.create(entry)
+            if config.label != "staticfiles":
+                return None
+            return collectstatic_ignore_patterns(config)
+        except Exception:
+            return None  # the full start-up reports it, if it is an error
+    return None
+
+
 def file_sha256(path: str) -> str:
     with open(path, "rb") as handle:
         return fingerprint.file_sha256(handle)
@@ -105,13 +160,18 @@ def record(settings: Any, app_configs: list, ignore_patterns: list[str]) -> dict
             return None
         if os.path.realpath(folder) != os.path.realpath(app_config.path):
             return None  # the AppConfig sets its own path: only the registry knows it
+        if config_module == DEFAULT_APP_CONFIG and may_get_an_appconfig(app_config.name):
+            return None  # an apps module without an AppConfig: any edit may add one
         apps.append(
             {"config": config_module, "name": app_config.name, "sha256": file_sha256(found[0])}
         )
         if not consistent(entry, apps[-1]):
             return None
+    if live_ignore_patterns(installed, apps) != sorted(ignore_patterns):
+        return None  # set in __init__ or ready(), or relabelled: only the registry knows them
     return {
         "apps": apps,
+        # Kept as the publish found them (the format has them); builds read the live ones.
         "ignore_patterns": sorted(ignore_patterns),
         "installed_apps": installed,
         "staticfiles_finders": finders,
@@ -133,6 +193,8 @@ def app_folders(settings: Any, recorded: Mapping) -> list[tuple[str, str]] | Non
         folder = module_folder(app["name"])
         if found is None or folder is None or file_sha256(found[0]) != app["sha256"]:
             return None
+        if app["config"] == DEFAULT_APP_CONFIG and may_get_an_appconfig(app["name"]):
+            return None  # an apps.py added since: its AppConfig may set another path
         folders.append((app["name"], folder))
     return folders
 
@@ -145,6 +207,9 @@ def listed_files(settings: Any, recorded: Mapping) -> Iterator[tuple[str, Any]] 
     """
     folders = app_folders(settings, recorded)
     if folders is None:
+        return None
+    ignore = live_ignore_patterns(recorded["installed_apps"], recorded["apps"])
+    if ignore is None:
         return None
     from django.contrib.staticfiles.finders import (  # lazy: Django, after the settings
         AppDirectoriesFinder,
@@ -162,7 +227,6 @@ def listed_files(settings: Any, recorded: Mapping) -> Iterator[tuple[str, Any]] 
                     if name not in self.apps:
                         self.apps.append(name)
 
-    ignore = list(recorded["ignore_patterns"])
     made = {
         FILE_SYSTEM_FINDER: FileSystemFinder,
         APP_DIRECTORIES_FINDER: RecordedAppDirectoriesFinder,

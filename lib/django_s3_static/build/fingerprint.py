@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 FINGERPRINT_VERSION = "1"
+SOURCES_CHANGED = "stale: the static sources changed since the cache was published"
 
 
 def fingerprint(sources: Iterable[tuple[str, str]], context: Mapping[str, Any]) -> str:
@@ -32,3 +33,53 @@ def file_sha256(handle: Any, chunk_size: int = 1024 * 1024) -> str:
     for chunk in iter(lambda: handle.read(chunk_size), b""):
         digest.update(chunk)
     return digest.hexdigest()
+
+
+def why_stale(published: Mapping[str, Any] | None, current: Mapping[str, Any] | None) -> str:
+    """Why a fingerprint differs, in one line: the first part of the context that changed
+    (``sources.fingerprint_context``, as the cache recorded it and as the build found it), else
+    the sources themselves.
+
+    A cache without the context was published by a version of this package that did not record
+    it, and whose fingerprint did not cover everything this one's does.
+    """
+    if current is None:
+        return SOURCES_CHANGED
+    if published is None:
+        return (
+            "stale: the cache predates this version of django-s3-static "
+            f"({current.get('django-s3-static')}), which fingerprints more of what shapes "
+            "the output"
+        )
+    for key in _ORDER:
+        old, new = published.get(key), current.get(key)
+        if old != new:
+            return "stale: " + _change(key, old, new)
+    return SOURCES_CHANGED
+
+
+_ORDER = ("django-s3-static", "django", "pipeline", "PIPELINE", "STATIC_URL", "strict_references")
+
+
+def _change(key: str, old: Any, new: Any) -> str:
+    if key == "django-s3-static":
+        return (
+            f"the cache was published by django-s3-static {old}, this build runs {new} "
+            "(its post-processing may differ)"
+        )
+    if key in ("django", "pipeline"):
+        name = "Django" if key == "django" else "django-pipeline"
+        then = f"with {name} {old}" if old else f"without {name}"
+        return f"the cache was published {then}, the app has {new or 'none'}"
+    if key == "STATIC_URL":
+        return (
+            f"STATIC_URL changed from {_url(old)} to {_url(new)} since the cache was published "
+            "(post-processing rewrites the references under it)"
+        )
+    if key == "PIPELINE":
+        return "the PIPELINE settings changed since the cache was published"
+    return "DJANGO_S3_STATIC_STRICT_REFERENCES changed since the cache was published"
+
+
+def _url(value: Any) -> str:
+    return "a full URL" if value is None else repr(value)

@@ -16,12 +16,13 @@ from ..config import Config
 from ..errors import BuildError
 from ..format import static_cache
 from ..format.static_cache import StaticCache, StaticObject
+from ..s3.compare import describe, differences
 from ..s3.errors import RegionMismatch
 from ..s3.types import RemoteObject
 from . import cors, deps, output
 from .app_process import AppProcess, Inspecting
 from .early_listing import EarlyListing, follow_region, list_in_region
-from .plan import describe, differences
+from .fingerprint import why_stale
 from .uploading import check_public, record, report_missing_references, upload_missing
 
 
@@ -54,12 +55,20 @@ class Inspection:
 
 
 def problems(
-    cache: StaticCache, fingerprint: str | None, config: Config, inventory: Mapping | None
+    cache: StaticCache,
+    fingerprint: str | None,
+    config: Config,
+    inventory: Mapping | None,
+    context: Mapping | None = None,
 ) -> list[str]:
-    """Every reason a loaded cache cannot be trusted as it is (pure; used by build and verify)."""
+    """Every reason a loaded cache cannot be trusted as it is (pure; used by build and verify).
+
+    ``context``: what shapes the output besides the sources, as the app's process found it;
+    compared with the cache's ``built_with`` to say why the fingerprint differs.
+    """
     found = []
     if fingerprint is not None and cache.fingerprint != fingerprint:
-        found.append("stale: the static sources changed since the cache was published")
+        found.append(why_stale(cache.built_with, context))
     if (cache.bucket, cache.prefix) != (config.bucket, config.location):
         found.append(
             f"other location: the cache was published to {cache.bucket}/{cache.prefix}, "
@@ -139,7 +148,9 @@ def inspect(
     committed = guessed if cache_file == guessed_file else None
     try:
         committed = committed or static_cache.load(cache_file)
-        found = problems(committed, inspected["fingerprint"], config, inventory)
+        found = problems(
+            committed, inspected["fingerprint"], config, inventory, inspected.get("context")
+        )
         reason = found[0] if found else None
     except static_cache.CacheError as exc:
         reason = str(exc)
@@ -194,6 +205,7 @@ def collect_and_upload(
         paths=collected["paths"],
         objects={name: StaticObject(**obj) for name, obj in collected["objects"].items()},
         finders=report.get("finders"),
+        built_with=report.get("context"),
     )
     output.info(
         f"Collected {len(cache.objects)} files ({output.human_bytes(cache.total_bytes)}) "

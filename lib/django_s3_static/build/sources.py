@@ -6,10 +6,13 @@ checked to be really inside its static folder or the app before anything hashes 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Iterable
 from typing import Any
 
+from .. import __version__
 from ..config import flag, runtime_values
 from ..errors import BuildError
 from ..format.names import name_problem
@@ -61,16 +64,57 @@ def _content_hash(storage, path: str) -> str:
 
 
 def fingerprint_context(settings, app_names: set[str]) -> dict:
-    """The settings and versions that shape collectstatic's output besides the sources."""
+    """The settings and versions that shape collectstatic's output besides the sources.
+
+    Plain JSON values only (the PIPELINE settings by their digest): the committed cache keeps
+    this beside the fingerprint, so a build that finds the fingerprint changed can say which of
+    them did (``fingerprint.why_stale``).
+    """
     import django  # lazy: Django is imported by the app's settings first
 
     pipeline = "pipeline" in app_names
     return {
         "django": django.get_version(),
+        # An update of this package may change the post-processing (BuildStorage).
+        "django-s3-static": __version__,
         "pipeline": _pipeline_version() if pipeline else None,
-        "PIPELINE": getattr(settings, "PIPELINE", None) if pipeline else None,
+        "PIPELINE": settings_digest(getattr(settings, "PIPELINE", None)) if pipeline else None,
+        "STATIC_URL": post_processing_static_url(settings),
         "strict_references": flag(runtime_values(settings, os.environ), "strict_references"),
     }
+
+
+def settings_digest(value: object) -> str | None:
+    """A setting too large (or too private) to keep in the committed cache, by its SHA-256."""
+    if value is None:
+        return None
+    encoded = json.dumps(value, sort_keys=True, default=repr).encode()
+    return "sha256:" + hashlib.sha256(encoded).hexdigest()
+
+
+def post_processing_static_url(settings) -> str | None:
+    """``STATIC_URL`` as far as ManifestStaticFilesStorage's post-processing depends on it.
+
+    It rewrites a CSS or JavaScript reference that starts with ``/`` only when the reference
+    starts with ``STATIC_URL`` too; references with a scheme or ``//`` are never rewritten. So a
+    path (``/static/``, or ``static/`` under the script prefix) shapes the output, while any full
+    URL (the bucket's, a CDN's: what ``snippet.install`` sets) makes it rewrite none of them and
+    counts as None: adding a CDN, or publishing where it is not set, does not make a cache stale.
+
+    Read from the settings as written, with the script prefix ``django.setup()`` would set
+    (``FORCE_SCRIPT_NAME``): the settings-only check runs without it, and must agree.
+    """
+    value = getattr(getattr(settings, "_wrapped", settings), "STATIC_URL", None)
+    if value is None:
+        return None
+    value = str(value)
+    if value.startswith(("http://", "https://", "//")):
+        return None
+    if value.startswith("/"):
+        return value
+    prefix = getattr(settings, "FORCE_SCRIPT_NAME", None)
+    prefix = "/" if prefix is None else str(prefix)
+    return (prefix if prefix.endswith("/") else prefix + "/") + value
 
 
 class _Roots:

@@ -22,6 +22,7 @@ FORMAT_VERSION = 1
 FILE_NAME = CACHE_FILE_NAME
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 500_000
+MAX_BUILT_WITH = 64
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -46,6 +47,9 @@ class StaticCache:
     #: the fingerprint with the settings alone. None in caches that predate it, or when the app's
     #: finders cannot be checked that way.
     finders: dict | None = None
+    #: What shaped the output besides the sources (the versions, STATIC_URL ...: the context
+    #: the fingerprint covers), so a build can say which of them changed. None in older caches.
+    built_with: dict | None = None
 
     def to_json(self) -> str:
         """Sorted JSON with one entry per line, so a diff shows exactly the files that changed."""
@@ -72,8 +76,11 @@ class StaticCache:
                 + ",\n".join(f"  {_dump(k)}: {_dump(v)}" for k, v in rest.items())
                 + "\n },\n"
             )
+        built_with = ""
+        if self.built_with is not None:
+            built_with = f' "built_with": {_dump(self.built_with)},\n'
         return (
-            "{\n" + finders + f' "fingerprint": {_dump(self.fingerprint)},\n'
+            "{\n" + built_with + finders + f' "fingerprint": {_dump(self.fingerprint)},\n'
             f' "location": {_dump(location)},\n'
             f' "objects": {table(objects)},\n'
             f' "paths": {table(paths)},\n'
@@ -199,9 +206,23 @@ def parse(document: object) -> StaticCache:
             recorded = finders_record.check(document["finders"])
         except finders_record.RecordError as exc:
             raise CacheError(str(exc)) from None
+    built_with = _check_built_with(document.get("built_with"))
     return StaticCache(
-        fingerprint, location["bucket"], prefix, dict(paths), checked_objects, recorded
+        fingerprint, location["bucket"], prefix, dict(paths), checked_objects, recorded, built_with
     )
+
+
+def _check_built_with(section: object) -> dict | None:
+    """The optional ``built_with`` section: a small table of plain values (shown, never run)."""
+    if section is None:
+        return None
+    if not isinstance(section, dict) or len(section) > MAX_BUILT_WITH:
+        raise CacheError("the static cache's 'built_with' section is malformed")
+    for key, value in section.items():
+        plain = value is None or isinstance(value, (bool, int, str))
+        if not (isinstance(key, str) and len(key) <= 64 and plain and len(str(value)) <= 2048):
+            raise CacheError("the static cache's 'built_with' section is malformed")
+    return section
 
 
 def _check_name(name: object) -> None:

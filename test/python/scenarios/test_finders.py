@@ -42,7 +42,7 @@ def write(path, text: str | bytes) -> None:
         handle.write(text)
 
 
-def settings_text(apps=APPS, dirs=None, finders_setting=None) -> str:
+def settings_text(apps=APPS, dirs=None, finders_setting=None, extra: str = "") -> str:
     dirs = dirs if dirs is not None else ["assets", ("vendor", "vendor")]
     lines = [
         "import os",
@@ -62,7 +62,7 @@ def settings_text(apps=APPS, dirs=None, finders_setting=None) -> str:
     ]
     if finders_setting is not None:
         lines.append(f"STATICFILES_FINDERS = {finders_setting!r}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + extra
 
 
 def write_app(root, name: str, files: dict[str, str]) -> None:
@@ -197,6 +197,41 @@ MUTATIONS = {
         False,
         True,
     ),
+    "an apps.py added to an app recorded without one, moving its path": (
+        lambda p: (
+            write(p / "newsroom" / "static" / "news" / "n.css", "n{}"),
+            write(
+                p / "news" / "apps.py",
+                "import os\nfrom django.apps import AppConfig\n\n\n"
+                "class NewsConfig(AppConfig):\n    name = 'news'\n"
+                "    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'newsroom')\n",
+            ),
+        ),
+        False,
+        True,
+    ),
+    "an apps.py added to an app recorded without one, keeping its path": (
+        lambda p: write(
+            p / "news" / "apps.py",
+            "from django.apps import AppConfig\n\n\n"
+            "class NewsConfig(AppConfig):\n    name = 'news'\n",
+        ),
+        False,
+        False,
+    ),
+    "an apps package added to an app recorded without one": (
+        lambda p: (
+            write(p / "newsroom" / "static" / "news" / "n.css", "n{}"),
+            write(
+                p / "news" / "apps" / "__init__.py",
+                "import os\nfrom django.apps import AppConfig\n\n\n"
+                "class NewsConfig(AppConfig):\n    name = 'news'\n"
+                "    path = os.path.join(os.path.dirname(__file__), '..', '..', 'newsroom')\n",
+            ),
+        ),
+        False,
+        True,
+    ),
     "INSTALLED_APPS reordered (the first of two same-named files wins)": (
         lambda p: write(
             p / "proj" / "settings.py",
@@ -249,6 +284,104 @@ def test_the_settings_only_answer_never_disagrees_with_django(project, name):
     assert quick["fingerprint"] == full["fingerprint"]
     assert bool(quick.get("settings_only")) is settings_only
     assert (full["fingerprint"] != expect["fingerprint"]) is changes
+
+
+#: The staticfiles app replaced by a project's own AppConfig, whose ignore patterns come from a
+#: setting: a change of that setting changes what collectstatic ignores, and neither the
+#: INSTALLED_APPS nor any AppConfig file the record vouches for.
+STATIC_CONFIG = """\
+from django.conf import settings
+from django.contrib.staticfiles.apps import StaticFilesConfig
+
+
+class StaticConfig(StaticFilesConfig):
+    ignore_patterns = [*StaticFilesConfig.ignore_patterns, *settings.STATIC_IGNORE]
+"""
+CUSTOM_STATIC_APPS = [
+    "proj.apps.StaticConfig" if app == "django.contrib.staticfiles" else app for app in APPS
+]
+
+
+def ignoring(*patterns: str) -> str:
+    return settings_text(apps=CUSTOM_STATIC_APPS, extra=f"STATIC_IGNORE = {list(patterns)!r}\n")
+
+
+@pytest.fixture
+def custom_static_project(project):
+    write(project / "proj" / "apps.py", STATIC_CONFIG)
+    write(project / "proj" / "settings.py", ignoring("*.scss"))
+    write(project / "shop" / "static" / "shop" / "theme.scss", "$red: #f00;\n")
+    return project
+
+
+IGNORE_MUTATIONS = {
+    # name: (change, settings-only answer expected, fingerprint changes)
+    "a pattern removed: a file collectstatic skipped is collected": (
+        lambda p: write(p / "proj" / "settings.py", ignoring()),
+        False,
+        True,
+    ),
+    "a pattern added, with a new file it skips": (
+        lambda p: (
+            write(p / "proj" / "settings.py", ignoring("*.scss", "*.map")),
+            write(p / "shop" / "static" / "shop" / "site.css.map", "{}"),
+        ),
+        True,
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(IGNORE_MUTATIONS))
+def test_the_settings_only_answer_uses_the_ignore_patterns_collectstatic_would(
+    custom_static_project, name
+):
+    project = custom_static_project
+    change, settings_only, changes = IGNORE_MUTATIONS[name]
+    expect = published(project)
+    assert expect["finders"]["ignore_patterns"] == sorted(["CVS", ".*", "*~", "*.scss"])
+    change(project)
+    quick = run_child(project, expect)
+    full = run_child(project)
+    assert "error" not in quick and "error" not in full, (quick, full)
+    assert quick["fingerprint"] == full["fingerprint"]
+    assert bool(quick.get("settings_only")) is settings_only
+    assert (full["fingerprint"] != expect["fingerprint"]) is changes
+
+
+def test_the_recorded_ignore_patterns_are_not_what_the_check_uses(project):
+    """The record's copy is what the publish found; the settings-only check reads the live ones
+    (an edited copy changes nothing)."""
+    write(project / "shop" / "static" / "shop" / "site.css~", "an editor's backup")
+    expect = published(project)
+    expect["finders"]["ignore_patterns"] = []
+    quick = run_child(project, expect)
+    assert quick.get("settings_only") is True, quick
+    assert quick["fingerprint"] == expect["fingerprint"]
+
+
+def test_ignore_patterns_set_when_the_app_is_ready_are_not_recorded(project):
+    """Only the registry knows patterns an AppConfig sets in ready(): no record, so every
+    build starts Django (and its answer is the one that counts)."""
+    write(
+        project / "proj" / "apps.py",
+        "from django.contrib.staticfiles.apps import StaticFilesConfig\n\n\n"
+        "class StaticConfig(StaticFilesConfig):\n"
+        "    def ready(self):\n"
+        "        super().ready()\n"
+        "        self.ignore_patterns = ['CVS']  # dotfiles are published\n",
+    )
+    write(project / "proj" / "settings.py", settings_text(apps=CUSTOM_STATIC_APPS))
+    report = run_child(project)
+    assert "error" not in report, report
+    assert report["finders"] is None
+
+
+def test_an_apps_module_without_an_appconfig_is_not_recorded(project):
+    """Django gives such an app its default AppConfig; one added to the file later could move
+    the app, and the record vouches for no file of it: no record."""
+    write(project / "news" / "apps.py", "# an AppConfig will come here\n")
+    assert published(project)["finders"] is None
 
 
 def test_an_app_whose_appconfig_sets_its_path_is_not_recorded(project):

@@ -84,7 +84,9 @@ def test_editing_a_package_definition_makes_the_cache_stale(make_slug, s3server,
         )
     changed = slug.compile()
     assert changed.returncode == 0, changed.output
-    assert "Collecting: stale: the static sources changed" in changed.stdout
+    assert "Collecting: stale: the PIPELINE settings changed since the cache was published" in (
+        changed.stdout
+    )
 
 
 def test_debug_renders_each_source_file_as_pipeline_does(tmp_path):

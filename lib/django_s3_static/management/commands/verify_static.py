@@ -49,8 +49,8 @@ class Command(BaseCommand):
                 config, inventory, _ = list_in_region(config)
         except BuildError as exc:
             raise command_error(exc) from None
-        current, _, _ = registry_fingerprint(settings)
-        found = problems(cache, current, config, inventory)
+        current = registry_fingerprint(settings)
+        found = problems(cache, current.fingerprint, config, inventory, current.context)
         if found:
             raise CommandError(
                 f"{cache_file} cannot be trusted:\n"

@@ -1,6 +1,8 @@
 import io
 
-from django_s3_static.build.fingerprint import file_sha256, fingerprint
+import pytest
+
+from django_s3_static.build.fingerprint import SOURCES_CHANGED, file_sha256, fingerprint, why_stale
 
 SOURCES = [("css/site.css", "a" * 64), ("js/app.js", "b" * 64)]
 
@@ -30,3 +32,77 @@ def test_output_shaping_context_changes_it():
 def test_format():
     assert fingerprint(SOURCES, {}).startswith("sha256:")
     assert len(fingerprint(SOURCES, {})) == len("sha256:") + 64
+
+
+CONTEXT = {
+    "PIPELINE": None,
+    "STATIC_URL": "/static/",
+    "django": "5.2.19",
+    "django-s3-static": "0.2.0",
+    "pipeline": None,
+    "strict_references": False,
+}
+
+
+def changed(**values):
+    return {**CONTEXT, **values}
+
+
+@pytest.mark.parametrize(
+    "published, reason",
+    [
+        (CONTEXT, SOURCES_CHANGED),
+        (
+            None,
+            "stale: the cache predates this version of django-s3-static (0.2.0), which "
+            "fingerprints more of what shapes the output",
+        ),
+        (
+            changed(**{"django-s3-static": "0.1.0", "django": "5.2.1"}),  # the first one counts
+            "stale: the cache was published by django-s3-static 0.1.0, this build runs 0.2.0 "
+            "(its post-processing may differ)",
+        ),
+        (
+            changed(django="5.2.1"),
+            "stale: the cache was published with Django 5.2.1, the app has 5.2.19",
+        ),
+        (
+            changed(pipeline="4.0.0"),
+            "stale: the cache was published with django-pipeline 4.0.0, the app has none",
+        ),
+        (
+            changed(STATIC_URL="/assets/"),
+            "stale: STATIC_URL changed from '/assets/' to '/static/' since the cache was "
+            "published (post-processing rewrites the references under it)",
+        ),
+        (
+            changed(STATIC_URL=None),
+            "stale: STATIC_URL changed from a full URL to '/static/' since the cache was "
+            "published (post-processing rewrites the references under it)",
+        ),
+        (
+            changed(PIPELINE="sha256:" + "1" * 64),
+            "stale: the PIPELINE settings changed since the cache was published",
+        ),
+        (
+            changed(strict_references=True),
+            "stale: DJANGO_S3_STATIC_STRICT_REFERENCES changed since the cache was published",
+        ),
+    ],
+)
+def test_why_a_fingerprint_differs_is_told_in_one_line(published, reason):
+    assert why_stale(published, CONTEXT) == reason
+    assert "\n" not in reason
+
+
+def test_a_package_the_app_gained_is_named():
+    published = changed(pipeline=None)
+    assert why_stale(published, changed(pipeline="4.1.0")) == (
+        "stale: the cache was published without django-pipeline, the app has 4.1.0"
+    )
+
+
+def test_without_the_current_context_the_sources_are_blamed():
+    """verify_static of an older build helper, or a report without it: the former message."""
+    assert why_stale(CONTEXT, None) == SOURCES_CHANGED
+    assert why_stale(None, None) == SOURCES_CHANGED

@@ -169,3 +169,40 @@ def test_the_sources_record_refuses_what_load_refuses(tmp_path, change, reason):
         static_cache.load_sources_record(str(path))
     with pytest.raises(CacheError):
         static_cache.load(str(path))
+
+
+BUILT_WITH = {
+    "PIPELINE": None,
+    "STATIC_URL": "/static/",
+    "django": "5.2.19",
+    "django-s3-static": "0.1.0",
+    "pipeline": None,
+    "strict_references": False,
+}
+
+
+def test_what_the_cache_was_built_with_round_trips_on_one_line(tmp_path):
+    cache = sample()
+    cache.built_with = dict(BUILT_WITH)
+    text = cache.to_json()
+    assert text.splitlines()[1] == f' "built_with": {json.dumps(BUILT_WITH, sort_keys=True)},'
+    assert static_cache.load(static_cache.write(cache, str(tmp_path))) == cache
+    assert '"built_with"' not in sample().to_json()  # older caches: absent, and still read
+    assert static_cache.parse(json.loads(sample().to_json())).built_with is None
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        [],
+        "0.1.0",
+        {"django": ["5.2"]},
+        {"django": {"version": "5.2"}},
+        {"x" * 65: "long key"},
+        {"STATIC_URL": "/" * 2049},
+        {f"k{i}": i for i in range(65)},
+    ],
+)
+def test_a_malformed_built_with_section_is_not_trusted(section):
+    with pytest.raises(CacheError, match="'built_with' section is malformed"):
+        static_cache.parse(document(built_with=section))
