@@ -1,4 +1,5 @@
-# make demo   - build the example app with the buildpack against a local S3 server, serve it, check it
+# make demo   - the example app pushed cold, with its committed static cache, and with one CSS edited,
+#               against a local S3 server; serve the last slug and check it; timings side by side
 # make test   - every test suite (shell suites in heroku-buildpack-testrunner's style, then pytest)
 # make bench  - the benchmarks
 # make lint   - shellcheck and ruff
