@@ -23,6 +23,7 @@ from . import cors, deps, output
 from .app_process import AppProcess, Inspecting
 from .early_listing import EarlyListing, follow_region, list_in_region
 from .fingerprint import why_stale
+from .release import Release, release_of
 from .uploading import check_public, record, report_missing_references, upload_missing
 
 
@@ -52,6 +53,8 @@ class Inspection:
     committed: StaticCache | None
     cache_file: str
     reason: str | None
+    #: What a build records (its commit and app); None for publish_static, which is no release.
+    release: Release | None = None
 
 
 def problems(
@@ -96,9 +99,11 @@ def publish(
     temporary folder the files are collected. ``refresh_record`` (publish_static) rewrites a
     fresh cache whose finders record is out of date; the build leaves the committed cache as it
     is. ``build_cache`` (the build's cache) is where boto3 is installed when the credentials
-    need its chain.
+    need its chain; only a build has one, and a build is a release (``release``).
     """
     found = inspect(app, values, timings, inspecting, build_cache)
+    if build_cache is not None:
+        found.release = release_of(values, build_cache)
     if found.reason is None:
         return verified(found, refresh_record)
     progress = progress or output.Progress()
@@ -172,7 +177,7 @@ def verified(found: Inspection, refresh_record: bool) -> Outcome:
     if outdated and refresh_record and recorded is not None:
         committed.finders = recorded
         static_cache.write(committed, os.path.dirname(found.cache_file))
-    record(found.config, committed, found.inventory)
+    record(found.config, committed, found.inventory, found.release)
     return Outcome(
         found.config,
         committed,
@@ -220,7 +225,7 @@ def collect_and_upload(
     if cors.has_fonts(cache.objects):
         cors.check_bucket(config, cors.parse_origins(config.cors_origins_value), config.set_cors)
         timings.lap("cors check")
-    record(config, cache, found.inventory)
+    record(config, cache, found.inventory, found.release)
     static_cache.write(cache, os.path.dirname(found.cache_file))
     return Outcome(
         config,

@@ -1,16 +1,45 @@
-"""The pruning plan: which objects no kept publish record references (pure).
+"""The pruning plan: which records to keep, and which objects none of them references (pure).
 
 The records themselves (their names, what they hold) are the committed format's: ``format.records``.
+
+What prune_static keeps, and why:
+
+- the newest N records: the last N releases, and rollbacks to them;
+- when apps share the prefix (their records interleave: staging and production with one bucket
+  and ``AWS_LOCATION``), the newest N of each app too, or one app's builds would push the other's
+  running release out of the count;
+- every record younger than the minimum age, and every record that appears while prune runs:
+  a build reuses objects it listed and records its release only at its end, so a record that is
+  new (or not yet written when prune listed) may reference anything;
+- every object younger than the minimum age (a build may be uploading it right now) and every
+  object the checkout's committed cache references.
+
+The race that remains, and what covers it: a build lists the bucket (the objects are there),
+prune deletes some of them, the build records its release. Prune lists ``.manifests/`` again
+right before deleting (``spare``), which leaves only a build whose listing-to-record interval
+overlaps prune's last listing and its deletes; prune lists once more after deleting and names any
+release recorded meanwhile that uses a deleted object (``broken``), so the app gets rebuilt. Only
+a build whose listing precedes the deletes and whose record follows that last listing goes
+unseen by both; running prune_static while no build runs rules it out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ..format.records import RECORDS_DIR, records
+from ..format.records import RECORDS_DIR, parse, records
 from ..format.static_cache import StaticCache
 from ..s3.types import RemoteObject
+
+
+@dataclass
+class RecordChoice:
+    kept: list[str]  # records whose objects stay, oldest first
+    deleted: list[str]  # the other records (none younger than the minimum age)
+    young: list[str]  # kept for their age alone (not among the newest)
+    #: Apps whose records interleave under the prefix: label -> their records, oldest first.
+    sharing: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -21,22 +50,64 @@ class PrunePlan:
     too_young: list[str]  # unreferenced, but younger than the minimum age: kept this time
 
 
+def is_young(remote: RemoteObject, now: float, min_age: float) -> bool:
+    return remote.modified is not None and now - remote.modified < min_age
+
+
+def sharing_apps(names: Iterable[str]) -> dict[str, list[str]]:
+    """The apps whose records interleave (label -> records, oldest first); empty for one app.
+
+    Two labels whose records follow each other (``a a b b``) are one app whose label changed (a
+    purged build cache, a renamed app); interleaved ones (``a b a``) are two apps building at the
+    same time into one prefix.
+    """
+    by_app: dict[str, list[str]] = {}
+    order: dict[str, int] = {}
+    for index, name in enumerate(records(names)):
+        label = parse(name).app
+        if label:
+            by_app.setdefault(label, []).append(name)
+            order[name] = index
+    spans = {label: (order[found[0]], order[found[-1]]) for label, found in by_app.items()}
+    return {
+        label: by_app[label]
+        for label, (first, last) in sorted(spans.items())
+        if any(
+            other != label and first < other_last and other_first < last
+            for other, (other_first, other_last) in spans.items()
+        )
+    }
+
+
+def choose_records(
+    inventory: Mapping[str, RemoteObject], keep: int, min_age: float, now: float
+) -> RecordChoice:
+    """Which records stay: the newest ``keep``, the newest ``keep`` of each app sharing the
+    prefix, and every one younger than ``min_age`` seconds."""
+    all_records = records(inventory)
+    newest = set(all_records[-keep:]) if keep > 0 else set()
+    sharing = sharing_apps(all_records)
+    for own in sharing.values():
+        newest.update(own[-keep:] if keep > 0 else [])
+    young = [n for n in all_records if n not in newest and is_young(inventory[n], now, min_age)]
+    kept = [n for n in all_records if n in newest or n in young]
+    deleted = [n for n in all_records if n not in kept]
+    return RecordChoice(kept, deleted, young, sharing)
+
+
 def plan_prune(
     inventory: Mapping[str, RemoteObject],
     kept: Mapping[str, StaticCache],
-    keep: int,
+    choice: RecordChoice,
     min_age: float,
     now: float,
     protected: Iterable[str] = (),
 ) -> PrunePlan:
     """What to delete: names (relative to the prefix) that no kept record references.
 
-    ``inventory`` is keyed by name relative to the prefix; ``kept`` holds the newest ``keep``
-    records, loaded. Objects younger than ``min_age`` seconds are never deleted: a build that is
-    uploading right now has not written its record yet.
+    ``inventory`` is keyed by name relative to the prefix; ``kept`` holds the records of
+    ``choice.kept``, loaded. Objects younger than ``min_age`` seconds are never deleted.
     """
-    all_records = records(inventory)
-    kept_records = all_records[-keep:] if keep > 0 else []
     referenced = set(protected)
     for cache in kept.values():
         referenced.update(cache.objects)
@@ -44,7 +115,29 @@ def plan_prune(
     for name, remote in sorted(inventory.items()):
         if name.startswith(f"{RECORDS_DIR}/") or name in referenced:
             continue
-        young = remote.modified is not None and now - remote.modified < min_age
-        (too_young if young else delete).append(name)
-    deleted_records = [name for name in all_records if name not in kept_records]
-    return PrunePlan(kept_records, deleted_records, delete, too_young)
+        (too_young if is_young(remote, now, min_age) else delete).append(name)
+    return PrunePlan(list(choice.kept), list(choice.deleted), delete, too_young)
+
+
+def new_records(names: Iterable[str], known: Iterable[str]) -> list[str]:
+    """The records among ``names`` (a listing of ``.manifests/``) that ``known`` lacks."""
+    seen = set(known)
+    return [name for name in records(names) if name not in seen]
+
+
+def spare(plan: PrunePlan, late: Mapping[str, StaticCache]) -> PrunePlan:
+    """The plan less what records written since it was made reference (they are kept too)."""
+    used = {name for cache in late.values() for name in cache.objects}
+    return PrunePlan(
+        plan.kept_records + sorted(late),
+        plan.deleted_records,
+        [name for name in plan.delete if name not in used],
+        plan.too_young,
+    )
+
+
+def broken(late: Mapping[str, StaticCache], deleted: Iterable[str]) -> dict[str, list[str]]:
+    """Records written while prune deleted, with the deleted objects each one uses."""
+    gone = set(deleted)
+    found = {name: sorted(gone.intersection(cache.objects)) for name, cache in late.items()}
+    return {name: used for name, used in sorted(found.items()) if used}

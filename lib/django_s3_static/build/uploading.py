@@ -16,37 +16,44 @@ from ..errors import BuildError
 from ..format.records import RECORD_CACHE_CONTROL, is_recorded, record_name
 from ..format.static_cache import StaticCache
 from ..s3.bucket import Bucket
-from ..s3.errors import explain
-from ..s3.public import fetch_public, public_read_policy
-from ..s3.types import RemoteObject
-from ..s3.upload import Uploader, UploadJob, oversized
-from . import output
-from .plan import (
+from ..s3.compare import (
     HASHED_CACHE_CONTROL,
     ORIGINAL_CACHE_CONTROL,
     Difference,
     differences,
     immutable_names,
 )
+from ..s3.errors import explain
+from ..s3.public import fetch_public, public_read_policy
+from ..s3.types import RemoteObject
+from ..s3.upload import Uploader, UploadJob, oversized
+from . import output
+from .release import Release
 
 
-def record(config: Config, cache: StaticCache, inventory: Mapping) -> None:
-    """Keep this publish's manifest in the bucket, for prune_static; skipped when already there.
+def record(config: Config, cache: StaticCache, inventory: Mapping, release: Release | None) -> None:
+    """Keep this publish's manifest in the bucket, for prune_static, before the build may succeed.
 
-    The listing already names every record, so a fresh cache that was recorded before (by
-    publish_static or an earlier build) costs no request at all.
+    A build (``release``) is a release: it always records, even a cache recorded before (a
+    revert, or a fast path), so that prune_static counts it among the last N and a concurrent
+    prune sees what it uses. publish_static (``release`` None) releases nothing: it records a
+    cache only when the listing shows no record of it, which costs no request at all.
     """
-    names = [key[len(config.key_prefix) :] for key in inventory]
-    if is_recorded(cache, names):
-        return
-    name = record_name(cache, time.time(), os.environ.get("SOURCE_VERSION"))
+    if release is None:
+        if is_recorded(cache, [key[len(config.key_prefix) :] for key in inventory]):
+            return
+        release = Release(os.environ.get("SOURCE_VERSION"), None)
+        what = "publish"
+    else:
+        what = "release"
+    name = record_name(cache, time.time(), release.commit, release.app)
     try:
         with Bucket(config) as bucket:
             body = cache.to_json().encode()
             bucket.put_small(config.key(name), body, "application/json", RECORD_CACHE_CONTROL)
     except Exception as exc:
         raise explain(exc, config, "upload") from None
-    output.info(f"Recorded this publish as {config.key(name)} (for prune_static)")
+    output.info(f"Recorded this {what} as {config.key(name)} (for prune_static)")
 
 
 def upload_missing(

@@ -1,9 +1,12 @@
 """Records of what was published, kept in the bucket beside the objects.
 
-Every successful publish stores its static cache under ``<prefix>/.manifests/``, named so that
-names sort by time: ``20261127T221503Z-<commit>-<digest>.json``. ``prune_static`` keeps every
-object that one of the newest N records references, so the last N releases (and rollbacks to
-them) keep working. Pure functions here; the S3 calls are in ``s3``, the build and the commands.
+Every build (each one is a release on Heroku, the fast path included) and every publish_static
+stores its static cache under ``<prefix>/.manifests/``, named so that names sort by time:
+``20261127T221503Z-<commit>-<digest>-<app>.json``. ``prune_static`` keeps every object that one of
+the newest N records references, so the last N releases (and rollbacks to them) keep working.
+The app label tells apart two apps publishing to one prefix; records written before it existed
+(``<time>-<commit>-<digest>.json``) and those of publish_static have none. Pure functions here;
+the S3 calls are in ``s3``, the build and the commands.
 """
 
 from __future__ import annotations
@@ -12,23 +15,55 @@ import hashlib
 import re
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from .static_cache import StaticCache
 
 RECORDS_DIR = ".manifests"
 #: Records are read by prune_static only, never by a browser or a CDN.
 RECORD_CACHE_CONTROL = "no-store"
-_RECORD = re.compile(r"^\.manifests/(\d{8}T\d{6}Z)-([A-Za-z0-9]{1,40})-([0-9a-f]{12})\.json$")
+#: The commit has no dash and the digest a fixed length, so the label after them is unambiguous.
+_RECORD = re.compile(
+    r"^\.manifests/(\d{8}T\d{6}Z)-([A-Za-z0-9]{1,40})-([0-9a-f]{12})"
+    r"(?:-([a-z0-9][a-z0-9-]{0,39}))?\.json$"
+)
+_LABEL_LENGTH = 40
+
+
+@dataclass(frozen=True)
+class RecordName:
+    """What a record's name tells without reading it."""
+
+    name: str  # relative to the prefix
+    stamp: str
+    commit: str
+    digest: str
+    app: str | None  # None: written by publish_static, or before records named their app
 
 
 def digest(cache: StaticCache) -> str:
     return hashlib.sha256(cache.to_json().encode()).hexdigest()[:12]
 
 
-def record_name(cache: StaticCache, now: float, commit: str | None) -> str:
+def app_label(text: str) -> str | None:
+    """An app's name as a record can carry it (lower case, digits and dashes), or None."""
+    label = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")[:_LABEL_LENGTH].rstrip("-")
+    return label or None
+
+
+def record_name(cache: StaticCache, now: float, commit: str | None, app: str | None = None) -> str:
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
     label = re.sub(r"[^A-Za-z0-9]", "", commit or "")[:12] or "local"
-    return f"{RECORDS_DIR}/{stamp}-{label}-{digest(cache)}.json"
+    suffix = f"-{app}" if app else ""
+    return f"{RECORDS_DIR}/{stamp}-{label}-{digest(cache)}{suffix}.json"
+
+
+def parse(name: str) -> RecordName | None:
+    """The parts of a record's name (relative to the prefix); None when it is no record."""
+    found = _RECORD.match(name)
+    if found is None:
+        return None
+    return RecordName(name, *found.groups())
 
 
 def records(names: Iterable[str]) -> list[str]:
@@ -38,4 +73,4 @@ def records(names: Iterable[str]) -> list[str]:
 
 def is_recorded(cache: StaticCache, names: Iterable[str]) -> bool:
     wanted = digest(cache)
-    return any(_RECORD.match(name).group(3) == wanted for name in records(names))
+    return any(parse(name).digest == wanted for name in records(names))

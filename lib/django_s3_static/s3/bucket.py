@@ -39,10 +39,11 @@ class Bucket:
 
     # The calls an ordinary build makes: signed here.
 
-    def list(self) -> tuple[dict[str, RemoteObject], int]:
-        """Every object under the prefix, keyed by S3 key, and the number of requests it took."""
+    def list(self, under: str = "") -> tuple[dict[str, RemoteObject], int]:
+        """Every object under the prefix (or its folder ``under``), keyed by S3 key, and the
+        number of requests it took."""
         inventory: dict[str, RemoteObject] = {}
-        query = listing.first_query(self.config.key_prefix)
+        query = listing.first_query(self.config.key_prefix + under)
         requests = 0
         while True:
             page = self.transport.bucket_call("GET", "ListObjectsV2", query)

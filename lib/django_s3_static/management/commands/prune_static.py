@@ -1,10 +1,12 @@
 """``manage.py prune_static --keep N``: delete the objects no recent release uses.
 
-Every publish records its manifest under ``<prefix>/.manifests/``. This command keeps every object
-that one of the newest N records references (so the last N releases, and rollbacks to them, keep
-working), and deletes the rest of the prefix: never anything outside it, never an object younger
-than ``--min-age`` (a build may be uploading it right now), never what the committed static cache
-of this checkout references. ``--dry-run`` prints the same list and deletes nothing.
+Every build (a release) and every publish_static records its manifest under
+``<prefix>/.manifests/``. This command keeps every object that one of the newest N records
+references (so the last N releases, and rollbacks to them, keep working; when apps share the
+prefix, the last N of each), and deletes the rest of the prefix: never anything outside it, never
+a record or an object younger than ``--min-age`` (a build may be using it right now), never what a
+record written while it runs or the committed static cache of this checkout references.
+``--dry-run`` prints the same list and deletes nothing. Why each is kept: ``build.records``.
 """
 
 from __future__ import annotations
@@ -12,16 +14,26 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from collections.abc import Iterable
 
 from django.core.management.base import BaseCommand, CommandError
 
 from ...build import output
 from ...build.early_listing import list_in_region
-from ...build.records import PrunePlan, plan_prune
+from ...build.records import (
+    PrunePlan,
+    RecordChoice,
+    broken,
+    choose_records,
+    new_records,
+    plan_prune,
+    spare,
+)
 from ...config import Config
 from ...errors import BuildError
 from ...format import static_cache
-from ...format.records import records
+from ...format.records import RECORDS_DIR, records
+from ...format.static_cache import StaticCache
 from ...s3.bucket import Bucket
 from ...s3.errors import explain
 from ...s3.types import RemoteObject
@@ -38,7 +50,7 @@ class Command(BaseCommand):
             "--min-age",
             type=float,
             default=3600,
-            help="Never delete objects younger than this many seconds (default 3600).",
+            help="Never delete records or objects younger than this many seconds (default 3600).",
         )
         parser.add_argument(
             "--whole-bucket",
@@ -68,19 +80,66 @@ class Command(BaseCommand):
             raise command_error(exc) from None
         with Bucket(config) as bucket:
             inventory = self.inventory(listed, config)
-            kept = self.kept_records(bucket, config, records(inventory)[-keep:])
-            plan = plan_prune(inventory, kept, keep, min_age, time.time(), self.protected(config))
-            self.show(config, plan, len(kept), dry_run, min_age)
-            doomed = plan.delete + plan.deleted_records
-            if dry_run or not doomed:
+            now = time.time()
+            choice = choose_records(inventory, keep, min_age, now)
+            kept = self.read_records(bucket, config, choice.kept)
+            plan = plan_prune(inventory, kept, choice, min_age, now, self.protected(config))
+            self.warn_sharing(config, choice, keep)
+            self.show(config, plan, choice, keep, dry_run, min_age)
+            if dry_run or not (plan.delete or plan.deleted_records):
                 return
+            # A build may have recorded a release since the listing: what it uses stays.
+            late = self.read_records(bucket, config, self.new_records(bucket, config, inventory))
+            plan = self.spare(config, plan, late)
+            doomed = plan.delete + plan.deleted_records
             try:
-                failed = bucket.delete([config.key(name) for name in doomed])
+                failed = bucket.delete([config.key(name) for name in doomed]) if doomed else []
             except Exception as exc:
                 raise command_error(explain(exc, config, "delete")) from None
+            known = [*inventory, *late]
+            during = self.read_records(
+                bucket, config, self.new_records(bucket, config, known), deleting=True
+            )
+        self.check_nothing_broken(config, broken(during, plan.delete))
         if failed:
             raise CommandError(f"S3 could not delete {len(failed)} objects, first: {failed[0]}")
         output.info(f"Deleted {len(doomed)} objects")
+
+    def new_records(self, bucket: Bucket, config: Config, known: Iterable[str]) -> list[str]:
+        """The records under ``.manifests/`` now that ``known`` lacks (one LIST per 1,000)."""
+        try:
+            listed, _ = bucket.list(f"{RECORDS_DIR}/")
+        except Exception as exc:
+            raise command_error(explain(exc, config, "list")) from None
+        return new_records([key[len(config.key_prefix) :] for key in listed], known)
+
+    def spare(self, config: Config, plan: PrunePlan, late: dict) -> PrunePlan:
+        spared = spare(plan, late)
+        for name in late:
+            output.info(f"keep    {config.key(name)} (recorded while pruning)")
+        if late:
+            kept_back = len(plan.delete) - len(spared.delete)
+            output.info(
+                f"{len(late)} release{'s' * (len(late) != 1)} recorded while pruning: "
+                f"{kept_back} of the objects to delete are in use again and were kept"
+            )
+        return spared
+
+    def check_nothing_broken(self, config: Config, hurt: dict[str, list[str]]) -> None:
+        """A release recorded while the deletes ran, using what they deleted: say so, loudly."""
+        if not hurt:
+            return
+        name, used = next(iter(hurt.items()))
+        more = f" (and {len(hurt) - 1} more releases)" if len(hurt) > 1 else ""
+        raise CommandError(
+            f"A build recorded a release while prune_static was deleting, and it uses "
+            f"{len(used)} of the deleted objects: {config.key(name)}{more}, which uses "
+            f"{', '.join(config.key(n) for n in used[:3])}"
+            + (" ..." if len(used) > 3 else "")
+            + ".\nThat release's pages miss those files until the app is built again (the build "
+            "uploads what is missing): git commit --allow-empty -m 'Rebuild' && git push heroku "
+            "main\nRun prune_static while no build is running to rule this out."
+        )
 
     def inventory(self, listed: dict[str, RemoteObject], config: Config) -> dict:
         """The prefix's objects by name relative to it; CommandError when it has no record."""
@@ -97,20 +156,26 @@ class Command(BaseCommand):
             )
         return inventory
 
-    def kept_records(self, bucket: Bucket, config: Config, names: list[str]) -> dict:
-        kept = {}
+    def read_records(
+        self, bucket: Bucket, config: Config, names: list[str], deleting: bool = False
+    ) -> dict[str, StaticCache]:
+        """The records named, read (one GET each)."""
+        done = "the deletes were made" if deleting else "nothing was deleted"
+        found = {}
         for name in names:
             try:
                 body = bucket.get(config.key(name))
             except Exception as exc:
-                raise command_error(explain(exc, config, "read")) from None
+                error = explain(exc, config, "read")
+                error.details.append(f"({done.capitalize()}.)")
+                raise command_error(error) from None
             try:
-                kept[name] = static_cache.parse(json.loads(body))
+                found[name] = static_cache.parse(json.loads(body))
             except (ValueError, static_cache.CacheError) as exc:
                 raise CommandError(
-                    f"The record {config.key(name)} cannot be read ({exc}); nothing was deleted."
+                    f"The record {config.key(name)} cannot be read ({exc}); {done}."
                 ) from None
-        return kept
+        return found
 
     def protected(self, config: Config) -> list[str]:
         """What this checkout's committed cache references; without one, the records decide."""
@@ -119,11 +184,42 @@ class Command(BaseCommand):
             return list(committed.objects)
         return []
 
-    def show(self, config: Config, plan: PrunePlan, kept: int, dry_run: bool, min_age: float):
+    def warn_sharing(self, config: Config, choice: RecordChoice, keep: int) -> None:
+        """Apps whose records interleave: name them, say what was kept and what to do."""
+        if not choice.sharing:
+            return
+        labels = list(choice.sharing)
+        names = ", ".join(labels[:-1]) + f" and {labels[-1]}"
+        where = f"{config.bucket}/{config.key_prefix}"
+        output.warn(
+            f"{len(labels)} apps record their releases under {where}: {names}.",
+            [
+                f"Their records interleave, so --keep {keep} counted the releases of each app on "
+                f"its own (each keeps its last {keep}).",
+                "Give each app its own prefix: heroku config:set AWS_LOCATION=static-<app> "
+                "--app <app> (its next build uploads there); then prune each prefix on its own.",
+                f"An app that left this prefix keeps its last {keep} here until its records are "
+                f"deleted ({config.key(RECORDS_DIR)}/*-<label>.json).",
+                "A label is the app's HEROKU_APP_NAME config var, else an id kept in its build "
+                "cache (cache-...): each build prints it (Recorded this release as ...).",
+            ],
+        )
+
+    def show(
+        self,
+        config: Config,
+        plan: PrunePlan,
+        choice: RecordChoice,
+        keep: int,
+        dry_run: bool,
+        min_age: float,
+    ):
         verb = "Would delete" if dry_run else "Deleting"
-        output.step(f"Pruning {config.bucket}/{config.key_prefix} (keeping {kept} releases)")
+        output.step(f"Pruning {config.bucket}/{config.key_prefix} (keeping {keep} releases)")
+        young = set(choice.young)
         for name in plan.kept_records:
-            output.info(f"keep    {config.key(name)}")
+            why = f" (younger than {min_age:.0f} s)" if name in young else ""
+            output.info(f"keep    {config.key(name)}{why}")
         for name in plan.delete + plan.deleted_records:
             output.info(f"delete  {config.key(name)}")
         if plan.too_young:
