@@ -35,7 +35,9 @@ testCompileUploadsAndInstallsTheSnippet() {
 	assertTrue "static cache in the slug" "[ -f '${BUILD_DIR}/static_cache/manifest.json' ]"
 	assertTrue ".profile.d script" "[ -f '${BUILD_DIR}/.profile.d/django-s3-static.sh' ]"
 	assertTrue "package in the slug" \
-		"[ -f '${BUILD_DIR}/.heroku/django-s3-static/django_s3_static/storage.py' ]"
+		"[ -f '${BUILD_DIR}/.heroku/django-s3-static/lib/django_s3_static/storage.py' ]"
+	assertTrue "settings hook in the slug" \
+		"[ -f '${BUILD_DIR}/.heroku/django-s3-static/site/sitecustomize.py' ]"
 	assertFileContains '"css/site.css": "css/site.' "${BUILD_DIR}/static_cache/manifest.json"
 	assertFileNotContains "${DSS_TEST_S3_SECRET_KEY}" "${STD_OUT}"
 	assertEquals "no secret or config var in the slug" "" \

@@ -68,6 +68,8 @@ FLAGS = {
     "debug": "DJANGO_S3_STATIC_DEBUG",
     "set_cors": "DJANGO_S3_STATIC_SET_CORS",
     "strict_references": "DJANGO_S3_STATIC_STRICT_REFERENCES",
+    # Set by .profile.d when the Procfile's release command runs promote_static.
+    "release_promotes": "DJANGO_S3_STATIC_RELEASE_PROMOTES",
 }
 CACHE_DIR = "DJANGO_S3_STATIC_CACHE_DIR"
 CACHE_PATH = "DJANGO_S3_STATIC_CACHE_PATH"
@@ -146,6 +148,7 @@ class Config:
     debug: bool = False
     set_cors: bool = False
     strict_references: bool = False
+    release_promotes: bool = False
     #: DJANGO_S3_STATIC_CORS_ORIGINS as set; the build parses it (``build.cors``), so a bad
     #: value fails the build, never a dyno that merely renders URLs.
     cors_origins_value: str = DEFAULT_CORS_ORIGINS

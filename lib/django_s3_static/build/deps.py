@@ -66,7 +66,21 @@ def ensure(cache_dir: str, need: Need, vendor: str = VENDOR) -> str | None:
         open(complete, "w").close()
     sys.path.insert(0, folder)
     importlib.invalidate_caches()
+    ADDED.append(folder)
     return folder
+
+
+#: The build cache folders ``ensure`` put on this process's path.
+ADDED: list[str] = []
+
+
+def from_build_cache(name: str) -> str | None:
+    """The package folder of ``name`` when only the build cache provides it (the app lacks it)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.origin:
+        return None
+    folder = os.path.dirname(spec.origin)
+    return folder if any(folder.startswith(added + os.sep) for added in ADDED) else None
 
 
 def _install(folder: str, requirements: str) -> None:

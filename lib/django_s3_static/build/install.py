@@ -15,7 +15,7 @@ import sys
 
 from .. import __version__
 from ..config import Config
-from . import output
+from . import deps, output, procfile
 from .app_process import AppProcess
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -35,7 +35,16 @@ RUNTIME_FILES = (
     "storage.py",
     "dyno_settings.py",
 )
-RUNTIME_PACKAGES = ("runtime", "format", "cache")
+RUNTIME_PACKAGES = ("runtime", "format", "cache", "s3", "release")
+#: The one management command the dyno runs: promote_static, in the release phase.
+RUNTIME_COMMANDS = (
+    os.path.join("management", "__init__.py"),
+    os.path.join("management", "commands", "__init__.py"),
+    os.path.join("management", "commands", "promote_static.py"),
+)
+#: Where urllib3 goes when the app does not ship it (promote_static's S3 requests need it); on
+#: the path of promote_static only, never ahead of the app's own packages.
+SLUG_VENDOR = os.path.join(SLUG_HOME, "vendor")
 
 #: Sourced before heroku/python's ``python.sh`` (alphabetical order), which only defaults
 #: PYTHONPATH to $HOME: so that default is kept here. The hook's folder goes first, as
@@ -47,7 +56,10 @@ PROFILE_TEMPLATE = """\
 export PYTHONPATH="$HOME/{site}:${{PYTHONPATH:-$HOME}}{lib}"
 export DJANGO_S3_STATIC_CACHE_PATH="${{DJANGO_S3_STATIC_CACHE_PATH:-$HOME/{cache}}}"
 export DJANGO_S3_STATIC_BUILD_SETTINGS={settings}
-"""
+{promotes}"""
+
+
+PROMOTES_LINE = "export DJANGO_S3_STATIC_RELEASE_PROMOTES=1\n"
 
 
 def copy_runtime(target: str) -> None:
@@ -62,6 +74,9 @@ def copy_runtime(target: str) -> None:
             os.path.join(target, name),
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
         )
+    for name in RUNTIME_COMMANDS:
+        os.makedirs(os.path.dirname(os.path.join(target, name)), exist_ok=True)
+        shutil.copy2(os.path.join(PACKAGE_DIR, name), os.path.join(target, name))
 
 
 def installed_elsewhere(paths: list[str], own: str = PACKAGE_DIR) -> str | None:
@@ -82,6 +97,7 @@ def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None
     An app that installs django-s3-static itself (for ``heroku run`` of its commands) keeps its
     own installation: a copy on PYTHONPATH would hide it.
     """
+    promotes = procfile.release_promotes(build_dir)
     shutil.rmtree(os.path.join(build_dir, SLUG_HOME), ignore_errors=True)
     site = os.path.join(build_dir, SLUG_SITE)
     os.makedirs(site)
@@ -89,6 +105,13 @@ def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None
     provided = installed_elsewhere(sys.path)
     if provided is None:
         copy_runtime(os.path.join(build_dir, SLUG_LIB, "django_s3_static"))
+    urllib3 = deps.from_build_cache("urllib3")
+    if urllib3 is not None:
+        shutil.copytree(
+            urllib3,
+            os.path.join(build_dir, SLUG_VENDOR, "urllib3"),
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
     else:
         output.info(
             f"Using the app's own django-s3-static (from requirements.txt) on the dyno; "
@@ -100,9 +123,15 @@ def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None
         lib="" if provided else f":$HOME/{shlex.quote(SLUG_LIB)}",
         cache=shlex.quote(os.path.normpath(os.path.join(app_rel, config.cache_dir))),
         settings=shlex.quote(app.settings),
+        promotes=PROMOTES_LINE if promotes else "",
     )
     profile = os.path.join(build_dir, PROFILE_SCRIPT)
     os.makedirs(os.path.dirname(profile), exist_ok=True)
     with open(profile, "w", encoding="utf-8") as handle:
         handle.write(script)
     output.info(f"Installed the dyno settings snippet ({PROFILE_SCRIPT})")
+    if promotes:
+        output.info(
+            "The release phase runs promote_static: after a pipeline promotion or a bucket "
+            "change, it copies the static files to the configured bucket before dynos start"
+        )

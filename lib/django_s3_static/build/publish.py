@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ..config import Config
 from ..errors import BuildError
-from ..format import static_cache
+from ..format import location, static_cache
 from ..format.static_cache import StaticCache, StaticObject
 from ..s3.compare import describe, differences
 from ..s3.errors import RegionMismatch
@@ -72,10 +72,10 @@ def problems(
     found = []
     if fingerprint is not None and cache.fingerprint != fingerprint:
         found.append(why_stale(cache.built_with, context))
-    if (cache.bucket, cache.prefix) != (config.bucket, config.location):
+    published, wanted = location.recorded(cache), location.configured(config)
+    if not published.same_place(wanted):
         found.append(
-            f"other location: the cache was published to {cache.bucket}/{cache.prefix}, "
-            f"the app uses {config.bucket}/{config.location}"
+            f"other location: the cache was published to {published}, the app uses {wanted}"
         )
     elif inventory is not None:
         diffs = differences(cache.objects, inventory, config.key)
@@ -207,6 +207,7 @@ def collect_and_upload(
         fingerprint=report["fingerprint"],
         bucket=config.bucket,
         prefix=config.location,
+        endpoint=location.configured(config).endpoint,
         paths=collected["paths"],
         objects={name: StaticObject(**obj) for name, obj in collected["objects"].items()},
         finders=report.get("finders"),

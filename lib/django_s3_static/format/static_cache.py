@@ -50,6 +50,9 @@ class StaticCache:
     #: What shaped the output besides the sources (the versions, STATIC_URL ...: the context
     #: the fingerprint covers), so a build can say which of them changed. None in older caches.
     built_with: dict | None = None
+    #: The S3 endpoint the objects were published to ("" for AWS); None in caches that predate
+    #: it (``location.Location``).
+    endpoint: str | None = None
 
     def to_json(self) -> str:
         """Sorted JSON with one entry per line, so a diff shows exactly the files that changed."""
@@ -66,6 +69,8 @@ class StaticCache:
         ]
         paths = [f"  {_string(k)}: {_string(v)}" for k, v in sorted(self.paths.items())]
         location = {"bucket": self.bucket, "prefix": self.prefix}
+        if self.endpoint is not None:
+            location["endpoint"] = self.endpoint
         finders = ""
         if self.finders is not None:
             apps = ",\n".join(f"   {_dump(app)}" for app in self.finders["apps"])
@@ -207,8 +212,18 @@ def parse(document: object) -> StaticCache:
         except finders_record.RecordError as exc:
             raise CacheError(str(exc)) from None
     built_with = _check_built_with(document.get("built_with"))
+    endpoint = location.get("endpoint")
+    if endpoint is not None and (not isinstance(endpoint, str) or len(endpoint) > 2048):
+        raise CacheError("the static cache's endpoint is not a URL")
     return StaticCache(
-        fingerprint, location["bucket"], prefix, dict(paths), checked_objects, recorded, built_with
+        fingerprint,
+        location["bucket"],
+        prefix,
+        dict(paths),
+        checked_objects,
+        recorded,
+        built_with,
+        endpoint,
     )
 
 

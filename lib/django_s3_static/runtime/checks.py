@@ -6,11 +6,13 @@ import os
 
 from django.conf import settings
 from django.core.checks import Error, register
+from django.core.checks import Warning as CheckWarning
 
 from ..config import Config, runtime_values
 from ..errors import BuildError
 from ..format import static_cache
 from .snippet import CACHE_ALIAS, SLUG_ALIAS, STORAGE_BACKEND
+from .storage import serving
 
 
 @register("staticfiles")
@@ -18,8 +20,10 @@ def check_static_storage(app_configs=None, **kwargs):
     if settings.STORAGES.get("staticfiles", {}).get("BACKEND") != STORAGE_BACKEND:
         return []
     problems = []
+    config = None
+    values = runtime_values(settings, os.environ)
     try:
-        config = Config.from_values(runtime_values(settings, os.environ))
+        config = Config.from_values(values)
     except BuildError as exc:
         problems.append(
             Error(
@@ -61,4 +65,8 @@ def check_static_storage(app_configs=None, **kwargs):
                 id="django_s3_static.E002",
             )
         )
+    else:
+        decision = serving(config, values) if config is not None else None
+        if decision is not None and decision.problem:
+            problems.append(CheckWarning(decision.problem, id="django_s3_static.W001"))
     return problems

@@ -17,7 +17,7 @@ from typing import Any
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.exceptions import ImproperlyConfigured
 
-from ..format import static_cache
+from ..format import location, static_cache
 
 
 class SlugManifestCache(BaseCache):
@@ -25,6 +25,7 @@ class SlugManifestCache(BaseCache):
         super().__init__(params)
         self.path = location
         self._table: dict[str, Any] | None = None
+        self._published: location.Location | None = None
         self._lock = threading.Lock()
 
     def _entries(self) -> dict[str, Any]:
@@ -44,8 +45,14 @@ class SlugManifestCache(BaseCache):
                 f"django-s3-static: the static cache {self.path} cannot be used: {exc}. "
                 "Run 'python manage.py check' for details."
             ) from None
+        self._published = location.recorded(cache)
         make_key = BaseCache.make_key  # the level's own key function, even under a raw-key chain
         return {make_key(self, name): hashed for name, hashed in cache.paths.items()}
+
+    def published_location(self) -> location.Location | None:
+        """Where the build published the objects this cache names (read with the names)."""
+        self._entries()
+        return self._published
 
     def get(self, key, default=None, version=None):
         return self._entries().get(self.make_and_validate_key(key, version), default)

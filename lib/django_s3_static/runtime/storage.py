@@ -9,6 +9,7 @@ since a release's names never change, so a repeated lookup costs what Django's c
 
 from __future__ import annotations
 
+import logging
 import os
 
 from django.conf import settings
@@ -16,19 +17,43 @@ from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 
-from ..config import Config, runtime_values, storage_options_values
+from ..config import Config, flag, runtime_values, storage_options_values
 from ..errors import BuildError
-from .snippet import CACHE_ALIAS
+from ..format import location
+from .snippet import CACHE_ALIAS, SLUG_ALIAS
+
+logger = logging.getLogger("django_s3_static")
 
 
 def public_base_url(options: dict | None = None) -> str:
     """The bucket's public URL from the storage's django-storages ``OPTIONS``, the app's settings
-    or config vars, in that order, as the build computed it."""
+    or config vars, in that order, as the build computed it; or, when the slug's objects were
+    published elsewhere and the release phase does not copy them (``location.serving``), the URL
+    of the place they are, with one error logged."""
     values = {**runtime_values(settings, os.environ), **storage_options_values(options or {})}
     try:
-        return Config.from_values(values).public_base_url
+        config = Config.from_values(values)
     except BuildError as exc:
         raise ImproperlyConfigured(f"django-s3-static: {exc.title}") from None
+    decision = serving(config, values)
+    if decision.problem:
+        logger.error("django-s3-static: %s", decision.problem)
+    return location.public_config(config, decision.location).public_base_url
+
+
+def serving(config: Config, values: dict[str, str]) -> location.Serving:
+    """Which place the pages link to (shared with the system check)."""
+    return location.serving(
+        published_location(), location.configured(config), flag(values, "release_promotes")
+    )
+
+
+def published_location() -> location.Location | None:
+    """Where the slug's static cache says the objects were published; None if unknown."""
+    if SLUG_ALIAS not in settings.CACHES:
+        return None
+    level = caches[SLUG_ALIAS]
+    return level.published_location() if hasattr(level, "published_location") else None
 
 
 class _ResolvedNames(dict):

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import urllib.parse
 from typing import Any
 
 from ..config import Config
 from . import boto, cors_xml, listing
 from .errors import S3Error
-from .transport import Transport
+from .transport import Transport, error_from, xml_or_none
 from .types import RemoteObject
 
 DELETE_BATCH = 1000  # DeleteObjects takes at most 1,000 keys
@@ -68,6 +69,20 @@ class Bucket:
             "Cache-Control": cache_control,
         }
         self.transport.policy.call(lambda: self.put(key, body, headers))
+
+    def copy(self, key: str, source_bucket: str, source_key: str) -> None:
+        """One try of a server-side copy (CopyObject) of another bucket's object on this
+        endpoint: the bytes never leave S3, and the object's metadata (type, caching) is copied.
+
+        S3 may report a failure in the middle of a copy as an error document in a 200 answer
+        (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html): that is an error
+        too, and a passing one (retried) when S3 says so.
+        """
+        source = "/" + urllib.parse.quote(f"{source_bucket}/{source_key}", safe="/~")
+        response = self.transport.send("PUT", "CopyObject", key, amz={"x-amz-copy-source": source})
+        answer = xml_or_none(response.data)
+        if answer is not None and answer.tag.rpartition("}")[2] == "Error":
+            raise error_from(response.data, 500, "CopyObject")
 
     def get_cors(self) -> list[dict] | None:
         """The bucket's CORS rules (boto3's shape), or None when it has no CORS configuration."""

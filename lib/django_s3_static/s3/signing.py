@@ -94,12 +94,16 @@ class Signer:
         query: dict[str, str] | None = None,
         payload: str = UNSIGNED_PAYLOAD,
         now: time.struct_time | None = None,
+        amz: dict[str, str] | None = None,
     ) -> dict[str, str]:
-        """The headers that sign the request (``host`` excluded: urllib3 sends it)."""
+        """The headers that sign the request (``host`` excluded: urllib3 sends it). ``amz``:
+        the request's own ``x-amz-*`` headers (``x-amz-copy-source``), which S3 wants signed;
+        they are returned with the rest."""
         access_key, secret_key, token = self._current()
         now = now or time.gmtime()
         stamp, day = time.strftime("%Y%m%dT%H%M%SZ", now), time.strftime("%Y%m%d", now)
-        headers = {"host": host, "x-amz-content-sha256": payload, "x-amz-date": stamp}
+        headers = {name.lower(): value.strip() for name, value in (amz or {}).items()}
+        headers.update({"host": host, "x-amz-content-sha256": payload, "x-amz-date": stamp})
         if token:
             headers["x-amz-security-token"] = token
         names = ";".join(sorted(headers))

@@ -29,18 +29,7 @@ class Transport:
         self.endpoint = Endpoint(config)
         self.signer = Signer(config)
         self.policy = RetryPolicy(config.max_attempts)
-        timeout = urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout)
-        options: dict[str, Any] = {"num_pools": 2, "maxsize": size, "block": False}
-        options["timeout"] = timeout
-        if config.verify is False:
-            options["cert_reqs"] = "CERT_NONE"
-        elif isinstance(config.verify, str):
-            options["ca_certs"] = config.verify
-        proxy = proxy_for(self.endpoint.origin)
-        if proxy:
-            self.http = urllib3.ProxyManager(proxy, **options)
-        else:
-            self.http = urllib3.PoolManager(**options)
+        self.http = pool_manager(config, size, self.endpoint.origin)
 
     def close(self) -> None:
         self.http.clear()
@@ -54,11 +43,13 @@ class Transport:
         body: Any = b"",
         headers: dict[str, str] | None = None,
         payload: str = UNSIGNED_PAYLOAD,
+        amz: dict[str, str] | None = None,
     ) -> Any:
         """One try of one request; a 2xx (or 412, which a conditional PUT expects) answer, or
-        ``S3Error`` / ``Unreachable``. ``body`` is bytes or an open file, streamed."""
+        ``S3Error`` / ``Unreachable``. ``body`` is bytes or an open file, streamed; ``amz``
+        the request's own signed ``x-amz-*`` headers."""
         target = self.endpoint.target(key)
-        signed = self.signer.headers(method, self.endpoint.host, target, query, payload)
+        signed = self.signer.headers(method, self.endpoint.host, target, query, payload, amz=amz)
         url = self.endpoint.origin + target + (f"?{canonical_query(query)}" if query else "")
         try:
             response = self.http.request(
@@ -92,6 +83,22 @@ class Transport:
             return answer
 
         return self.policy.call(send)
+
+
+def pool_manager(config: Config, size: int, origin: str) -> Any:
+    """A urllib3 keep-alive pool for requests to ``origin``: the configured timeouts and TLS
+    verification, through the proxy the environment names for it."""
+    import urllib3  # lazy: as in Transport
+
+    timeout = urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout)
+    options: dict[str, Any] = {"num_pools": 2, "maxsize": size, "block": False}
+    options["timeout"] = timeout
+    if config.verify is False:
+        options["cert_reqs"] = "CERT_NONE"
+    elif isinstance(config.verify, str):
+        options["ca_certs"] = config.verify
+    proxy = proxy_for(origin)
+    return urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
 
 
 def proxy_for(origin: str) -> str | None:

@@ -11,11 +11,11 @@ import pytest
 
 from conftest import deploy_config
 from django_s3_static.build.early_listing import list_inventory
-from django_s3_static.build.plan import HASHED_CACHE_CONTROL
 from django_s3_static.config import Config
 from django_s3_static.errors import BuildError
 from django_s3_static.s3 import upload as upload_module
 from django_s3_static.s3.bucket import Bucket
+from django_s3_static.s3.compare import HASHED_CACHE_CONTROL
 from django_s3_static.s3.public import fetch_public
 from django_s3_static.s3.upload import Uploader, UploadJob
 from support.dyno import ROOT

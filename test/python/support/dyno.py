@@ -76,6 +76,16 @@ class Slug:
         os.makedirs(self.env_dir, exist_ok=True)
         return self
 
+    def promoted(self, root: str, config: dict[str, str]) -> Slug:
+        """``heroku pipelines:promote``: this slug released on another app, with that app's
+        config vars; nothing is rebuilt (https://devcenter.heroku.com/articles/pipelines)."""
+        other = Slug(root, self.python_home, self.buildpack)
+        shutil.copytree(self.build_dir, other.build_dir, symlinks=True)
+        os.makedirs(other.cache_dir, exist_ok=True)
+        os.makedirs(other.env_dir, exist_ok=True)
+        other.set_config(**config)
+        return other
+
     def set_config(self, **values: str) -> None:
         """heroku config:set: one file per config var in ENV_DIR."""
         for key, value in values.items():

@@ -31,6 +31,10 @@ READ_ACCESS_KEY = "DSSTESTREADONLYKEY01"
 READ_SECRET_KEY = "dss-test-readonly-not-real-0123456789ab"
 WRITE_ACCESS_KEY = "DSSTESTWRITEONLYKEY1"
 WRITE_SECRET_KEY = "dss-test-writeonly-not-real-0123456789a"
+#: Another app's keys (a pipeline's production app): they may use its bucket, and no other.
+OTHER_APP_BUCKET = "dss-other-app"
+OTHER_APP_ACCESS_KEY = "DSSTESTOTHERAPPKEY01"
+OTHER_APP_SECRET_KEY = "dss-test-other-app-not-real-0123456789a"
 _PORT_FLAGS = (
     "metricsPort",
     "s3.port",
@@ -101,6 +105,19 @@ class S3Server:
                                 {"accessKey": WRITE_ACCESS_KEY, "secretKey": WRITE_SECRET_KEY}
                             ],
                             "actions": ["Write"],
+                        },
+                        {
+                            "name": "other-app",
+                            "credentials": [
+                                {
+                                    "accessKey": OTHER_APP_ACCESS_KEY,
+                                    "secretKey": OTHER_APP_SECRET_KEY,
+                                }
+                            ],
+                            "actions": [
+                                f"{action}:{OTHER_APP_BUCKET}"
+                                for action in ("Read", "List", "Write", "Tagging")
+                            ],
                         },
                     ]
                 },

@@ -35,6 +35,12 @@ ALLOWED = {
         "django_s3_static.errors",
         "django_s3_static.format",
     },
+    "django_s3_static.release": {
+        "django_s3_static.config",
+        "django_s3_static.errors",
+        "django_s3_static.format",
+        "django_s3_static.s3",
+    },
     "django_s3_static.build": {
         "django_s3_static.config",
         "django_s3_static.errors",
@@ -47,6 +53,8 @@ ALLOWED = {
         "django_s3_static.format",
         "django_s3_static.s3",
         "django_s3_static.build",
+        "django_s3_static.release",
+        "django_s3_static.runtime",
     },
     "django_reset_app": set(),
 }
@@ -146,7 +154,7 @@ def test_imports_point_one_way():
     assert wrong == []
 
 
-def test_the_slug_gets_the_runtime_and_nothing_else(tmp_path):
+def test_the_slug_gets_the_runtime_and_the_release_phase_and_nothing_else(tmp_path):
     target = tmp_path / "django_s3_static"
     copy_runtime(str(target))
     copied = {
@@ -155,7 +163,13 @@ def test_the_slug_gets_the_runtime_and_nothing_else(tmp_path):
         for name in files
     }
     packages = {path.split(os.sep)[0] for path in copied if os.sep in path}
-    assert packages == {"runtime", "format", "cache"}
+    assert packages == {"runtime", "format", "cache", "s3", "release", "management"}
+    # Of the management commands, only the one the release phase runs.
+    assert {path for path in copied if path.startswith("management")} == {
+        os.path.join("management", "__init__.py"),
+        os.path.join("management", "commands", "__init__.py"),
+        os.path.join("management", "commands", "promote_static.py"),
+    }
     assert not any(path.endswith(".pyc") for path in copied)
     assert {path for path in copied if os.sep not in path} == {
         "__init__.py",

@@ -1,0 +1,81 @@
+"""``manage.py promote_static``: the release phase's guarantee that every static URL works.
+
+Meant as the first release command (``release: python manage.py promote_static && python manage.py
+migrate``). It runs on the dyno from the slug, so it is copied there with the runtime and imports
+only that, the S3 client and ``release``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import tempfile
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from ...config import Config, runtime_cache_file, runtime_values
+from ...errors import BuildError
+from ...format import static_cache
+from ...release.promote import promote
+from ...runtime.snippet import SLUG_ALIAS
+
+#: Where the build puts urllib3 in the slug when the app does not ship it (``build.install``).
+VENDOR = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
+    os.pardir,
+    "vendor",
+)
+
+
+def _urllib3_available() -> None:
+    """Put the slug's copy of urllib3 on the path, after everything else, if the app lacks it."""
+    if importlib.util.find_spec("urllib3") is None and os.path.isdir(VENDOR):
+        sys.path.append(os.path.normpath(VENDOR))
+
+
+class Command(BaseCommand):
+    help = (
+        "Make the configured bucket hold every object the slug's static cache names, copying "
+        "them from where the build published them (for the release phase)."
+    )
+    #: Its own checks are the point; the W001 mismatch warning it resolves would only confuse.
+    requires_system_checks: list[str] = []
+
+    def handle(self, *args, **options):
+        started = time.monotonic()
+        _urllib3_available()
+        values = runtime_values(settings, os.environ)
+        path = settings.CACHES.get(SLUG_ALIAS, {}).get("LOCATION") or runtime_cache_file(values)
+        try:
+            config = Config.from_values(values)
+            try:
+                cache = static_cache.load(path)
+            except static_cache.CacheError as exc:
+                raise BuildError(
+                    f"The static cache {path} cannot be used: {exc}.",
+                    "The slug's pages would have no static URLs, so nothing was released.",
+                    "Deploy through the buildpack (it writes the cache into the slug), or set",
+                    "DJANGO_S3_STATIC_CACHE_PATH to the folder that holds it.",
+                ) from None
+            with tempfile.TemporaryDirectory(prefix="promote-static-") as workdir:
+                outcome = promote(cache, config, workdir, self._say)
+        except BuildError as exc:
+            raise CommandError(
+                "promote_static: " + "\n".join([exc.title, *exc.details]), returncode=1
+            ) from None
+        done = "copied" if outcome.copied else "nothing to copy"
+        self._say(
+            f"{outcome.target} holds all {outcome.present + outcome.copied} objects "
+            f"({done}: {outcome.copied} by {outcome.how}) in {time.monotonic() - started:.2f} s; "
+            f"recorded as {outcome.record}"
+            if outcome.copied
+            else f"Recorded this release as {outcome.record} ({done}) in "
+            f"{time.monotonic() - started:.2f} s"
+        )
+
+    def _say(self, line: str) -> None:
+        self.stdout.write(f"-----> {line}")
+        sys.stdout.flush()
