@@ -2,8 +2,9 @@
 
 One deterministic, sorted JSON file per cache folder, so a pull request shows which static files
 changed. It maps each original name to its hashed name (Django's manifest), records the size and MD5
-of every object published, where they were published, and the fingerprint of the sources they were
-built from. Loading is strict: anything malformed is reported and treated as absent, never trusted.
+of every object published (of the bytes stored, compressed or not), where they were published, and
+the fingerprint of the sources they were built from. Loading is strict: anything malformed is
+reported and treated as absent, never trusted.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 500_000
 MAX_BUILT_WITH = 64
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
+#: A Subresource Integrity value as the build writes it: SHA-384, base64 (48 bytes, no padding).
+_INTEGRITY = re.compile(r"sha384-[A-Za-z0-9+/]{64}")
+#: The Content-Encoding an object may be stored with (``s3.encoding``).
+ENCODINGS = ("gzip",)
 
 
 class CacheError(Exception):
@@ -32,8 +37,17 @@ class CacheError(Exception):
 
 @dataclass(frozen=True)
 class StaticObject:
+    """One object as stored in the bucket: ``size`` and ``md5`` are of the stored bytes."""
+
     size: int
     md5: str
+    #: "gzip" when stored compressed (served with ``Content-Encoding: gzip``); None: as collected.
+    encoding: str | None = None
+    #: SHA-384 of the bytes a browser gets after decoding, as ``sha384-<base64>``: the
+    #: ``integrity`` attribute of a script or stylesheet, and, for a compressed object, what tells
+    #: a later build its content is unchanged without compressing it again. Recorded for the
+    #: compressible types (``s3.content_types.compressible``); None for the others.
+    integrity: str | None = None
 
 
 @dataclass
@@ -64,7 +78,7 @@ class StaticCache:
         # as much, a noticeable part of a large app's fast path. The MD5s are checked hex and
         # the sizes integers, so they need no escaping.
         objects = [
-            f'  {_string(name)}: {{"md5": "{obj.md5}", "size": {obj.size}}}'
+            f'  {_string(name)}: {{{_extra(obj)}"md5": "{obj.md5}", "size": {obj.size}}}'
             for name, obj in sorted(self.objects.items())
         ]
         paths = [f"  {_string(k)}: {_string(v)}" for k, v in sorted(self.paths.items())]
@@ -96,6 +110,13 @@ class StaticCache:
     @property
     def total_bytes(self) -> int:
         return sum(obj.size for obj in self.objects.values())
+
+
+def _extra(obj: StaticObject) -> str:
+    """The optional fields of an object's row, in sorted order before "md5" (both are checked
+    plain ASCII, so they need no escaping)."""
+    text = f'"encoding": "{obj.encoding}", ' if obj.encoding else ""
+    return text + (f'"integrity": "{obj.integrity}", ' if obj.integrity else "")
 
 
 def _dump(value: object) -> str:
@@ -199,7 +220,14 @@ def parse(document: object) -> StaticCache:
         size, md5 = entry.get("size"), entry.get("md5")
         if type(size) is not int or size < 0 or not isinstance(md5, str) or not _MD5.fullmatch(md5):
             raise CacheError(f"the object {name!r} has no valid size and MD5")
-        checked_objects[name] = StaticObject(size, md5)
+        encoding, integrity = entry.get("encoding"), entry.get("integrity")
+        if encoding is not None and encoding not in ENCODINGS:
+            raise CacheError(f"the object {name!r} has an unknown encoding")
+        if integrity is not None and not (
+            isinstance(integrity, str) and _INTEGRITY.fullmatch(integrity)
+        ):
+            raise CacheError(f"the object {name!r} has no valid integrity digest")
+        checked_objects[name] = StaticObject(size, md5, encoding, integrity)
     for original, hashed in paths.items():
         _check_name(original)
         _check_name(hashed)

@@ -206,3 +206,35 @@ def test_what_the_cache_was_built_with_round_trips_on_one_line(tmp_path):
 def test_a_malformed_built_with_section_is_not_trusted(section):
     with pytest.raises(CacheError, match="'built_with' section is malformed"):
         static_cache.parse(document(built_with=section))
+
+
+DIGEST = "sha384-" + "A" * 63 + "/"
+
+
+def test_encoding_and_integrity_round_trip_sorted_in_the_row(tmp_path):
+    cache = sample()
+    cache.objects["css/site.123456789abc.css"] = StaticObject(8, MD5, "gzip", DIGEST)
+    cache.objects["js/a.0123456789ab.js"] = StaticObject(3, MD5, None, DIGEST)
+    text = cache.to_json()
+    assert (
+        f'  "css/site.123456789abc.css": {{"encoding": "gzip", "integrity": "{DIGEST}", '
+        f'"md5": "{MD5}", "size": 8}},'
+    ) in text.splitlines()
+    assert json.loads(text)["objects"]["css/site.css"] == {"md5": MD5, "size": 10}
+    assert static_cache.load(static_cache.write(cache, str(tmp_path))) == cache
+
+
+@pytest.mark.parametrize(
+    "entry, reason",
+    [
+        ({"size": 1, "md5": MD5, "encoding": "br"}, "unknown encoding"),
+        ({"size": 1, "md5": MD5, "encoding": 1}, "unknown encoding"),
+        ({"size": 1, "md5": MD5, "integrity": "sha256-" + "A" * 43 + "="}, "integrity digest"),
+        ({"size": 1, "md5": MD5, "integrity": DIGEST + "\n"}, "integrity digest"),
+        ({"size": 1, "md5": MD5, "integrity": ["x"]}, "integrity digest"),
+    ],
+)
+def test_malformed_encoding_or_integrity_is_rejected(entry, reason):
+    with pytest.raises(CacheError) as raised:
+        static_cache.parse(document(objects={"x.css": entry}))
+    assert reason in str(raised.value)
