@@ -12,6 +12,8 @@ import concurrent.futures
 import os
 import time
 
+import pytest
+
 from conftest import deploy_config
 from django_s3_static.format import static_cache
 from django_s3_static.format.static_cache import StaticCache, StaticObject
@@ -291,3 +293,31 @@ def test_apps_sharing_a_prefix_are_named_and_each_keeps_its_releases(make_slug, 
     keys = listed(s3server, bucket)
     for index in (0, 2):
         assert not {f"static/{name}" for name in own_objects(slugs, index)} & keys
+
+
+@pytest.mark.parametrize(
+    "hold, outcome",
+    [("GET", "nothing was deleted"), ("POST", "the deletes were made")],
+)
+def test_an_unreadable_record_written_while_pruning_stops_it_with_its_name(
+    hold, outcome, make_slug, s3server, bucket
+):
+    """A record that appears while prune runs and cannot be read: prune cannot know what it
+    uses, so it stops (before deleting, or after, saying which) and names it."""
+    slug = deploy(make_slug, s3server, bucket, 1)
+    client = s3server.client()
+    client.put_object(Bucket=bucket, Key="static/old/left-over.css", Body=b".old {}")
+    name = "static/.manifests/20991231T000000Z-local-0123456789ab-shop.json"
+    pruned, _ = prune_while(
+        s3server,
+        slug,
+        hold,
+        "--keep 1 --min-age 0",
+        lambda: client.put_object(Bucket=bucket, Key=name, Body=b"{not json"),
+    )
+    assert pruned.returncode == 1, pruned.output
+    assert f"The record {name} cannot be read (" in pruned.stderr
+    assert f"); {outcome}." in pruned.stderr
+    assert "Traceback" not in pruned.stderr
+    left = "static/old/left-over.css" in listed(s3server, bucket)
+    assert left == (hold == "GET")
