@@ -22,6 +22,8 @@ from typing import NamedTuple
 from ..config import SECRET_SETTINGS, values_from_settings
 from ..errors import BuildError
 from ..format.static_cache import CacheError, load_sources_record
+from ..s3.content_types import compressible
+from ..s3.encoding import integrity_value
 from . import finders, output
 from .fingerprint import fingerprint
 from .heroku_collectstatic import settings_facts
@@ -226,7 +228,9 @@ def _manifest_paths(root: str) -> dict[str, str]:
 
 
 def _walk(root: str) -> dict[str, dict]:
-    """Size and MD5 of every collected file, streamed (large files are never held in memory)."""
+    """Size and MD5 of every collected file, and the SHA-384 integrity digest of those of a
+    compressible type (``StaticObject.integrity``), streamed (large files are never held in
+    memory)."""
     objects = {}
     for folder, _dirs, files in os.walk(root):
         for filename in files:
@@ -234,11 +238,17 @@ def _walk(root: str) -> dict[str, dict]:
             name = os.path.relpath(full, root).replace(os.sep, "/")
             if name == MANIFEST_NAME:
                 continue
-            digest = hashlib.md5(usedforsecurity=False)
+            digests = [hashlib.md5(usedforsecurity=False)]
+            if compressible(name):
+                digests.append(hashlib.sha384())
             with open(full, "rb") as handle:
                 for chunk in iter(lambda h=handle: h.read(1024 * 1024), b""):
-                    digest.update(chunk)
-            objects[name] = {"size": os.path.getsize(full), "md5": digest.hexdigest()}
+                    for digest in digests:
+                        digest.update(chunk)
+            found = {"size": os.path.getsize(full), "md5": digests[0].hexdigest()}
+            if len(digests) > 1:
+                found["integrity"] = integrity_value(digests[1].digest())
+            objects[name] = found
     return objects
 
 

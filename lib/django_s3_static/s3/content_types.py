@@ -72,8 +72,33 @@ TYPES = {
 }
 
 
+#: What gzip makes noticeably smaller: text (scripts, styles, SVG, JSON and source maps, XML, plain
+#: text) and the uncompressed binary formats ``.ico``, TTF and OTF. Never images or fonts that are
+#: compressed already (PNG, JPEG, GIF, WebP, AVIF, WOFF, WOFF2), audio, video or archives: gzip
+#: would only add its header. The CDNs' own lists are alike: CloudFront
+#: (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html)
+#: and Cloudflare (https://developers.cloudflare.com/speed/optimization/content/compression/).
+COMPRESSIBLE = frozenset(
+    (
+        ".js", ".mjs", ".cjs", ".css", ".html", ".htm", ".txt", ".md", ".csv", ".vtt",
+        ".xml", ".xsl", ".rss", ".atom", ".svg", ".json", ".map", ".jsonld", ".webmanifest",
+        ".ico", ".bmp", ".ttf", ".otf", ".eot", ".wasm",
+    )
+)  # fmt: skip
+
+
+def extension(name: str) -> str:
+    """The lower-case extension of a name's last segment ("" when it has none)."""
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > name.rfind("/") else ""
+
+
+def compressible(name: str) -> bool:
+    """Whether gzip is worth trying on this file (``s3.encoding`` keeps it only if it pays)."""
+    return extension(name) in COMPRESSIBLE
+
+
 def content_type(name: str) -> str:
     """The type to upload ``name`` with; text types get ``charset=utf-8``."""
-    dot = name.rfind(".")
-    found = TYPES.get(name[dot:].lower(), DEFAULT) if dot > name.rfind("/") else DEFAULT
+    found = TYPES.get(extension(name), DEFAULT)
     return f"{found}; charset=utf-8" if found.startswith("text/") else found

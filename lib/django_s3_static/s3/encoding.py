@@ -1,0 +1,72 @@
+"""How an object is stored (gzip-compressed or as collected), and the digest a browser checks.
+
+S3 stores bytes and their headers and never negotiates ``Content-Encoding`` with a client: an
+object stored gzip-compressed with ``Content-Encoding: gzip`` is sent compressed to every client
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html). Every browser accepts
+gzip, so that is safe for pages; a CDN in front of the bucket passes such an object on as it is and
+compresses only what it gets uncompressed
+(https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html).
+
+The bytes are deterministic, so the same file always makes the same object: the gzip header carries
+no time, no file name and a fixed operating-system byte, and the level is fixed. A rebuild then finds
+the object it would upload already in the bucket, and the static cache's sizes and MD5s (of the
+stored bytes) stay exact. A file is stored compressed only when that saves ``MIN_SAVING`` or more;
+one that gzip does not shrink (or grows) is stored as it is.
+
+Subresource Integrity is checked by the browser over the response body after content decoding
+(https://www.w3.org/TR/SRI/#does-response-match-metadatalist: the body as Fetch delivers it), so the
+digest is of the decoded bytes, whatever the object's encoding.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import struct
+import zlib
+
+GZIP = "gzip"
+#: zlib's highest level, as WhiteNoise uses: static files are compressed once and read many times.
+LEVEL = 9
+#: Store compressed only when it saves at least this share of the bytes (5%, as WhiteNoise does).
+MIN_SAVING = 0.05
+#: Larger files are stored as they are: each upload thread holds its file and its compressed copy
+#: in memory, and files this large are rarely text.
+MAX_COMPRESS_BYTES = 32 * 1024 * 1024
+#: The gzip member header (RFC 1952): deflate, no flags, modification time 0, XFL 2 (the slowest,
+#: best compression), operating system 255 ("unknown"), so it is the same on every machine.
+_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """``data`` as one gzip member, byte for byte the same for the same input."""
+    deflated = zlib.compress(data, LEVEL, wbits=-zlib.MAX_WBITS)
+    return _HEADER + deflated + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
+
+
+def pays(original: int, compressed: int) -> bool:
+    """Whether a compressed copy is small enough to be worth its ``Content-Encoding``."""
+    return compressed <= original * (1 - MIN_SAVING)
+
+
+def stored_form(data: bytes) -> tuple[bytes, str | None]:
+    """The bytes to store for ``data`` and their encoding: gzip when it pays, else as it is."""
+    if len(data) > MAX_COMPRESS_BYTES:
+        return data, None
+    compressed = gzip_bytes(data)
+    return (compressed, GZIP) if pays(len(data), len(compressed)) else (data, None)
+
+
+def decoded(body: bytes, encoding: str | None) -> bytes:
+    """What a browser gets from a body stored with ``encoding``."""
+    return zlib.decompress(body, 16 + zlib.MAX_WBITS) if encoding == GZIP else body
+
+
+def integrity_value(sha384_digest: bytes) -> str:
+    """The ``integrity`` attribute's value for a SHA-384 digest: ``sha384-<base64>``."""
+    return "sha384-" + base64.b64encode(sha384_digest).decode("ascii")
+
+
+def integrity(data: bytes) -> str:
+    """The Subresource Integrity value of the bytes a browser gets."""
+    return integrity_value(hashlib.sha384(data).digest())
