@@ -71,6 +71,24 @@ FLAGS = {
     # Set by .profile.d when the Procfile's release command runs promote_static.
     "release_promotes": "DJANGO_S3_STATIC_RELEASE_PROMOTES",
 }
+#: The buildpack's settings that take one of a few values: config var, accepted values (the first
+#: spelling is the one documented), default. The on/off ones also take 1/0, true/false, yes/no.
+CHOICES = {
+    # gzip: store compressible files compressed; auto: gzip unless a CDN domain compresses at the
+    # edge (AWS_S3_CUSTOM_DOMAIN); off: store every file as collected (``s3.encoding``).
+    "compress": ("DJANGO_S3_STATIC_COMPRESS", ("auto", "gzip", "off"), "auto"),
+    # This package's tags render scripts and stylesheets with their integrity digest.
+    "integrity": ("DJANGO_S3_STATIC_INTEGRITY", ("on", "off"), "on"),
+    # django-pipeline's {% stylesheet %} and {% javascript %} do too (off: they render as before).
+    "pipeline_integrity": ("DJANGO_S3_STATIC_PIPELINE_INTEGRITY", ("on", "off"), "off"),
+    # A name missing from the static cache raises, as Django's manifest storage does (on), or
+    # renders the unhashed copy's URL and logs the name once (off).
+    "manifest_strict": ("DJANGO_S3_STATIC_MANIFEST_STRICT", ("on", "off"), "on"),
+}
+_SWITCH_SPELLINGS = {
+    **dict.fromkeys(("1", "true", "yes", "on"), "on"),
+    **dict.fromkeys(("0", "false", "no", "off"), "off"),
+}
 CACHE_DIR = "DJANGO_S3_STATIC_CACHE_DIR"
 CACHE_PATH = "DJANGO_S3_STATIC_CACHE_PATH"
 CORS_ORIGINS = "DJANGO_S3_STATIC_CORS_ORIGINS"
@@ -82,6 +100,7 @@ DEFAULTS = {
     CORS_ORIGINS: DEFAULT_CORS_ORIGINS,
     **{name: str(default) for name, default, _, _ in NUMBERS.values()},
     **dict.fromkeys(FLAGS.values(), "0"),
+    **{name: default for name, _, default in CHOICES.values()},
 }
 
 #: The static cache's file, inside the cache folder.
@@ -98,6 +117,51 @@ def is_true(value: object) -> bool:
 def flag(values: Mapping[str, str], attribute: str) -> bool:
     """One on/off switch (``FLAGS``) from settings or config vars, without a whole Config."""
     return is_true(values.get(FLAGS[attribute]))
+
+
+def _as_set(values: Mapping[str, str], attribute: str) -> str:
+    name, accepted, default = CHOICES[attribute]
+    raw = str(values.get(name) or "").strip().lower()
+    return (_SWITCH_SPELLINGS.get(raw, raw) if accepted == ("on", "off") else raw) or default
+
+
+def choice(values: Mapping[str, str], attribute: str, strict: bool = True) -> str:
+    """One of the ``CHOICES`` settings, in its documented spelling (``on`` for ``1``).
+
+    ``strict`` (the build): an unknown value raises, listing the accepted ones, so a typo fails
+    the build instead of silently meaning the default. Not strict (the dyno, where a config var
+    can change without a build): the default, and the system check names the value.
+    """
+    value = _as_set(values, attribute)
+    if value in CHOICES[attribute][1]:
+        return value
+    if strict:
+        raise BuildError(*choice_problem(values, attribute))
+    return CHOICES[attribute][2]
+
+
+def choice_problem(values: Mapping[str, str], attribute: str) -> tuple[str, str] | None:
+    """What is wrong with a ``CHOICES`` setting's value, in two lines; None when it is valid."""
+    name, accepted, default = CHOICES[attribute]
+    if _as_set(values, attribute) in accepted:
+        return None
+    switch = accepted == ("on", "off")
+    return (
+        f"{name}={str(values.get(name)).strip()!r} is not one of "
+        + ("on, off (or 1, 0, true, false, yes, no)." if switch else f"{', '.join(accepted)}."),
+        f"Fix it, or unset it for the default ({default}): heroku config:unset {name}",
+    )
+
+
+def flag_problem(values: Mapping[str, str], attribute: str) -> tuple[str, str] | None:
+    """An on/off switch (``FLAGS``) set to something that is neither (the build refuses it)."""
+    name, raw = FLAGS[attribute], str(values.get(FLAGS[attribute]) or "").strip()
+    if not raw or raw.lower() in _SWITCH_SPELLINGS:
+        return None
+    return (
+        f"{name}={raw!r} is not one of 1, 0 (or on, off, true, false, yes, no).",
+        f"Fix it, or unset it for the default (0): heroku config:unset {name}",
+    )
 
 
 def _number(values: Mapping[str, str], attribute: str) -> int:
@@ -152,6 +216,12 @@ class Config:
     #: DJANGO_S3_STATIC_CORS_ORIGINS as set; the build parses it (``build.cors``), so a bad
     #: value fails the build, never a dyno that merely renders URLs.
     cors_origins_value: str = DEFAULT_CORS_ORIGINS
+    #: The ``CHOICES`` settings, each as documented (``choice``); an unknown value means the
+    #: default here (``check_values`` refuses it at build time).
+    compress: str = CHOICES["compress"][2]
+    integrity: str = CHOICES["integrity"][2]
+    pipeline_integrity: str = CHOICES["pipeline_integrity"][2]
+    manifest_strict: str = CHOICES["manifest_strict"][2]
 
     @classmethod
     def from_values(cls, values: Mapping[str, str]) -> Config:
@@ -172,7 +242,33 @@ class Config:
             cors_origins_value=(values.get(CORS_ORIGINS) or "").strip() or DEFAULT_CORS_ORIGINS,
             **{attribute: _number(values, attribute) for attribute in NUMBERS},
             **{attribute: flag(values, attribute) for attribute in FLAGS},
+            **{attribute: choice(values, attribute, strict=False) for attribute in CHOICES},
         )
+
+    @staticmethod
+    def check_values(values: Mapping[str, str]) -> None:
+        """At build time: refuse a switch or choice set to a value it does not take."""
+        for attribute in FLAGS:
+            problem = flag_problem(values, attribute)
+            if problem:
+                raise BuildError(*problem)
+        for attribute in CHOICES:
+            choice(values, attribute)
+
+    @property
+    def compression(self) -> str:
+        """How compressible files are stored: "gzip" or "off".
+
+        ``auto`` is gzip when the URLs point straight at the bucket, which cannot compress per
+        request; off behind a CDN domain (AWS_S3_CUSTOM_DOMAIN), since CloudFront and Cloudflare
+        compress at the edge, with Brotli for browsers that take it, and pass on an object stored
+        gzip as it is:
+        https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html
+        https://developers.cloudflare.com/speed/optimization/content/compression/
+        """
+        if self.compress == "auto":
+            return "off" if self.custom_domain else "gzip"
+        return self.compress
 
     def key(self, name: str) -> str:
         """The S3 key of a collected file, inside the configured prefix."""

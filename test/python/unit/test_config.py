@@ -6,6 +6,7 @@ from django_s3_static.config import (
     NUMBERS,
     Config,
     cache_dir,
+    choice,
     flag,
     normalize_prefix,
     runtime_values,
@@ -238,3 +239,58 @@ def test_r2_needs_its_public_domain():
 )
 def test_tls_verification(values, verify):
     assert Config.from_values({"AWS_STORAGE_BUCKET_NAME": "bkt", **values}).verify == verify
+
+
+@pytest.mark.parametrize(
+    "values, compression",
+    [
+        ({}, "gzip"),  # auto, URLs straight at the bucket: S3 cannot compress per request
+        ({"AWS_S3_CUSTOM_DOMAIN": "cdn.example.com"}, "off"),  # auto, the CDN compresses
+        ({"AWS_S3_CUSTOM_DOMAIN": "cdn.example.com", "DJANGO_S3_STATIC_COMPRESS": "gzip"}, "gzip"),
+        ({"DJANGO_S3_STATIC_COMPRESS": " OFF "}, "off"),
+        ({"DJANGO_S3_STATIC_COMPRESS": "auto"}, "gzip"),
+    ],
+)
+def test_compression_auto_gzip_off(values, compression):
+    config = Config.from_values({"AWS_STORAGE_BUCKET_NAME": "bkt", **values})
+    Config.check_values(values)
+    assert config.compression == compression
+
+
+@pytest.mark.parametrize(
+    "name, value, accepted",
+    [
+        ("DJANGO_S3_STATIC_COMPRESS", "brotli", "'brotli' is not one of auto, gzip, off."),
+        ("DJANGO_S3_STATIC_COMPRESS", "1", "'1' is not one of auto, gzip, off."),
+        ("DJANGO_S3_STATIC_INTEGRITY", "sha512", "'sha512' is not one of on, off (or 1, 0,"),
+        ("DJANGO_S3_STATIC_PIPELINE_INTEGRITY", "maybe", "'maybe' is not one of on, off"),
+        ("DJANGO_S3_STATIC_MANIFEST_STRICT", "2", "'2' is not one of on, off"),
+        ("DJANGO_S3_STATIC_SET_CORS", "enable", "'enable' is not one of 1, 0 (or on, off,"),
+    ],
+)
+def test_unknown_values_are_refused_at_build_time_with_the_accepted_ones(name, value, accepted):
+    values = {"AWS_STORAGE_BUCKET_NAME": "bkt", name: value}
+    with pytest.raises(BuildError) as raised:
+        Config.check_values(values)
+    assert raised.value.title.startswith(f"{name}={accepted}")
+    assert f"heroku config:unset {name}" in raised.value.details[0]
+    # On the dyno (a config var can change without a build) the value means the default.
+    config = Config.from_values(values)
+    assert (config.compress, config.integrity, config.manifest_strict) == ("auto", "on", "on")
+    assert config.pipeline_integrity == "off"
+
+
+@pytest.mark.parametrize(
+    "raw, value", [("0", "off"), ("false", "off"), ("No", "off"), ("1", "on"), ("", "on")]
+)
+def test_on_off_settings_take_the_usual_spellings(raw, value):
+    values = {"AWS_STORAGE_BUCKET_NAME": "bkt", "DJANGO_S3_STATIC_MANIFEST_STRICT": raw}
+    Config.check_values(values)
+    assert choice(values, "manifest_strict") == value == Config.from_values(values).manifest_strict
+
+
+def test_choices_set_as_django_settings_are_read():
+    settings = Settings(DJANGO_S3_STATIC_MANIFEST_STRICT=False, DJANGO_S3_STATIC_COMPRESS="off")
+    values = runtime_values(settings, {"DJANGO_S3_STATIC_MANIFEST_STRICT": "1"})
+    assert choice(values, "manifest_strict") == "off"
+    assert choice(values, "compress") == "off"
