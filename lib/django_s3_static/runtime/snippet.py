@@ -2,8 +2,8 @@
 
 ``install(globals())`` at the end of a settings module is the explicit, one-line way; on a dyno
 the buildpack does the same without touching the app's code, to whichever settings module each
-process imports (see ``settings_hook``). Only dictionaries are changed here: no file read, no
-network.
+process imports (see ``settings_hook``). Only dictionaries are changed here: no file read (one
+``isdir`` for WhiteNoise's ``STATIC_ROOT``, below), no network.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ STORAGE_BACKEND = "django_s3_static.storage.S3ManifestStorage"
 CACHE_ALIAS = "staticfiles"
 MEMORY_ALIAS = "staticfiles-memory"
 SLUG_ALIAS = "staticfiles-slug"
+WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
 #: Set in the namespace by ``install``: a settings module that calls it itself (the explicit
 #: one-line way) is not installed into a second time by the dyno's settings hook.
 INSTALLED_MARKER = "_django_s3_static_installed"
@@ -76,6 +77,20 @@ def install(namespace: MutableMapping[str, Any]) -> None:
     }
     with contextlib.suppress(BuildError):  # else left as it is; the system check names it
         namespace["STATIC_URL"] = Config.from_values(values).public_base_url
+    _no_static_root_for_whitenoise(namespace)
+
+
+def _no_static_root_for_whitenoise(namespace: MutableMapping[str, Any]) -> None:
+    """WhiteNoise's middleware serves ``STATIC_ROOT`` and warns ``No directory at: ...`` in every
+    process that builds it when that folder is missing, as it always is on a dyno: the static
+    files are in the bucket and collectstatic does not run there. With the middleware installed
+    and no such folder, ``STATIC_ROOT`` is unset, which WhiteNoise reads as nothing to serve; it
+    still serves ``WHITENOISE_ROOT`` (robots.txt, favicon.ico). Its ``add_files`` does the same
+    ``isdir``: https://github.com/evansd/whitenoise/blob/main/src/whitenoise/base.py"""
+    root = namespace.get("STATIC_ROOT")
+    middleware = namespace.get("MIDDLEWARE") or ()
+    if root and WHITENOISE_MIDDLEWARE in middleware and not os.path.isdir(root):
+        namespace["STATIC_ROOT"] = None
 
 
 def _s3_options(entry: object) -> dict[str, Any]:
