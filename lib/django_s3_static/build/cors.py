@@ -12,6 +12,14 @@ apply, or adds the rule itself when ``DJANGO_S3_STATIC_SET_CORS`` is on. Only ``
 browser (a font request is a simple request: no preflight, no custom header), so that is all
 ``allows`` looks at. Wildcards follow S3: ``*`` alone is any origin, and one ``*`` inside an origin
 (``https://*.example.com``) stands for any run of characters.
+
+Subresource Integrity makes scripts and stylesheets CORS reads too: a tag with ``integrity`` is
+rendered with ``crossorigin="anonymous"``, because a browser checks the digest of a cross-origin
+file only when the file's server allows it with CORS, and refuses the file otherwise
+(https://www.w3.org/TR/SRI/#cross-origin-data-leakage). With integrity on, the same check covers
+them, and the same rule serves both. The page then loses its scripts and styles, not only a font:
+when django-pipeline's tags render integrity (every page of the app then depends on it), a missing
+rule fails the build.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from ..config import CORS_ORIGINS, DEFAULT_CORS_ORIGINS, FLAGS, Config
+from ..config import CHOICES, CORS_ORIGINS, DEFAULT_CORS_ORIGINS, FLAGS, Config
 from ..errors import BuildError
 from ..s3.bucket import Bucket
 from ..s3.errors import error_code
@@ -28,6 +36,12 @@ from . import output
 
 #: What ``@font-face`` loads: the extensions that make a static tree need a CORS rule.
 FONT_EXTENSIONS = (".woff", ".woff2", ".ttf", ".otf", ".eot")
+#: What the integrity tags load: scripts and stylesheets.
+SCRIPT_STYLE_EXTENSIONS = (".js", ".mjs", ".css")
+INTEGRITY_SETTING = CHOICES["integrity"][0]
+PIPELINE_INTEGRITY_SETTING = CHOICES["pipeline_integrity"][0]
+FONTS = "the fonts"
+SCRIPTS = "the scripts and stylesheets rendered with integrity"
 ORIGINS_SETTING = CORS_ORIGINS
 SET_CORS_SETTING = FLAGS["set_cors"]
 #: The ID of the rule the build writes, so a later build replaces it instead of adding another.
@@ -43,6 +57,19 @@ _ORIGIN = re.compile(r"^https?://[a-z0-9.\-\[\]:*]+$")
 def has_fonts(names: Iterable[str]) -> bool:
     """True when any of the static files is a web font (the only kind that needs CORS)."""
     return any(name.lower().endswith(FONT_EXTENSIONS) for name in names)
+
+
+def readers(names: Iterable[str], config: Config) -> str | None:
+    """What the pages read from the bucket in CORS mode, for the messages ("the fonts", ...);
+    None when nothing is."""
+    names = list(names)
+    fonts = has_fonts(names)
+    scripts = config.integrity == "on" and any(
+        name.lower().endswith(SCRIPT_STYLE_EXTENSIONS) for name in names
+    )
+    if fonts and scripts:
+        return f"{FONTS}, and {SCRIPTS}"
+    return FONTS if fonts else SCRIPTS if scripts else None
 
 
 def parse_origins(value: str | None) -> tuple[str, ...]:
@@ -184,22 +211,31 @@ def add_rule(
     return rules
 
 
+def _rule_for(what: str) -> str:
+    return "fonts' CORS rule" if what == FONTS else f"CORS rule for {what}"
+
+
 def _who(origins: Sequence[str]) -> str:
     return "any site (*)" if list(origins) == ["*"] else ", ".join(origins)
 
 
-def check_bucket(config: Config, origins: Sequence[str], set_cors: bool = False) -> str:
-    """After uploading fonts: make sure browsers on ``origins`` may read them, or say how.
+def check_bucket(
+    config: Config, origins: Sequence[str], set_cors: bool = False, what: str = FONTS
+) -> str:
+    """After uploading: make sure browsers on ``origins`` may read ``what`` (``readers``), or
+    say how.
 
     One ``GetBucketCors`` request; with ``set_cors`` and a missing rule, one ``PutBucketCors``.
     Returns what it found, for the caller's tests: ``"allowed"``, ``"added"``, ``"missing"`` (a
     warning was printed) or ``"unknown"`` (the configuration could not be read; warning printed).
-    A missing rule is only a warning, since every other static file works; but when the build was
-    asked to add the rule (``set_cors``) and cannot, it fails, as the user relies on it.
+    A missing rule is a warning when only fonts or the integrity tags need it (the tags may be on
+    no page); it fails the build when django-pipeline's tags render integrity, which every page
+    then depends on, and when the build was asked to add the rule (``set_cors``) and cannot.
     """
 
     who = _who(origins)
     bucket = config.bucket
+    required = what != FONTS and config.pipeline_integrity == "on"
     try:
         rules = read_rules(config)
     except Exception as exc:
@@ -207,16 +243,16 @@ def check_bucket(config: Config, origins: Sequence[str], set_cors: bool = False)
         if set_cors:
             raise BuildError(
                 f"Cannot read the CORS configuration of bucket {bucket!r} ({code}), so "
-                f"{SET_CORS_SETTING} cannot add the fonts' rule without losing the others.",
+                f"{SET_CORS_SETTING} cannot add the CORS rule without losing the others.",
                 "Grant the IAM user s3:GetBucketCORS and s3:PutBucketCORS on "
                 f"arn:aws:s3:::{bucket}, or set {SET_CORS_SETTING}=0 and apply it yourself:",
                 put_command(bucket, origins, None),
             ) from None
         output.warn(
             f"Cannot read the CORS configuration of bucket {bucket!r} ({code}); browsers may "
-            "refuse the fonts.",
+            f"refuse {what}.",
             [
-                "Web fonts are read cross-origin: the bucket must allow GET from the site. Grant",
+                "They are read cross-origin: the bucket must allow GET from the site. Grant",
                 f"s3:GetBucketCORS on arn:aws:s3:::{bucket} so the build can check, or make sure",
                 "the bucket has this rule (this command replaces its whole CORS configuration):",
                 "",
@@ -225,7 +261,7 @@ def check_bucket(config: Config, origins: Sequence[str], set_cors: bool = False)
         )
         return "unknown"
     if allows_all(rules, origins):
-        output.info(f"CORS checked: the bucket lets {who} load the fonts")
+        output.info(f"CORS checked: the bucket lets {who} load {what}")
         return "allowed"
     kept = [r for r in rules or () if r.get("ID") != RULE_ID]
     if set_cors:
@@ -236,33 +272,48 @@ def check_bucket(config: Config, origins: Sequence[str], set_cors: bool = False)
         except Exception as exc:
             code = error_code(exc) or type(exc).__name__
             raise BuildError(
-                f"Cannot add the fonts' CORS rule to bucket {bucket!r} ({code}).",
+                f"Cannot add the {_rule_for(what)} to bucket {bucket!r} ({code}).",
                 f"Grant the IAM user s3:PutBucketCORS on arn:aws:s3:::{bucket}, or set "
                 f"{SET_CORS_SETTING}=0 and apply it yourself:",
                 put_command(bucket, origins, rules),
             ) from None
         output.info(
-            f"CORS rule added ({SET_CORS_SETTING}): the bucket now lets {who} load the fonts"
+            f"CORS rule added ({SET_CORS_SETTING}): the bucket now lets {who} load {what}"
             + (f"; its {len(kept)} other rule(s) kept" if kept else "")
         )
         return "added"
-    output.warn(
-        f"Browsers will refuse the fonts: the CORS configuration of bucket {bucket!r} does not "
-        f"let {who} read them.",
+    title = (
+        f"Browsers will refuse {what}: the CORS configuration of bucket {bucket!r} does not "
+        f"let {who} read them."
+    )
+    kept_text = f" (the bucket's {len(kept)} other rule(s) are kept):" if kept else ":"
+    why = (
         [
             "Web fonts are read cross-origin and need Access-Control-Allow-Origin; stylesheets,",
             "scripts and images load anyway, so only the fonts are missing. Apply this rule"
-            + (f" (the bucket's {len(kept)} other rule(s) are kept):" if kept else ":"),
-            "",
-            put_command(bucket, origins, rules),
-            "",
-            "or let the build add it (needs s3:GetBucketCORS and s3:PutBucketCORS):",
-            f"  heroku config:set {SET_CORS_SETTING}=1",
+            + kept_text,
         ]
-        + (
-            [f"({ORIGINS_SETTING} can narrow it to the site's origins.)"]
-            if list(origins) == ["*"]
-            else []
-        ),
+        if what == FONTS
+        else [
+            'A script or stylesheet with an integrity digest is rendered crossorigin="anonymous":',
+            "browsers read it in CORS mode and refuse it without Access-Control-Allow-Origin, so",
+            "the page loses its scripts and styles. Apply this rule" + kept_text,
+        ]
     )
+    fixes = [
+        *why,
+        "",
+        put_command(bucket, origins, rules),
+        "",
+        "or let the build add it (needs s3:GetBucketCORS and s3:PutBucketCORS):",
+        f"  heroku config:set {SET_CORS_SETTING}=1",
+    ]
+    if what != FONTS:
+        off = PIPELINE_INTEGRITY_SETTING if required else INTEGRITY_SETTING
+        fixes.append(f"(or render the tags without integrity: heroku config:set {off}=off)")
+    if list(origins) == ["*"]:
+        fixes.append(f"({ORIGINS_SETTING} can narrow it to the site's origins.)")
+    if required:
+        raise BuildError(title, *fixes)
+    output.warn(title, fixes)
     return "missing"

@@ -134,6 +134,7 @@ def inspect(
     if config.debug:
         output.info(f"Debug: {config!r}")
     cors.parse_origins(config.cors_origins_value)  # a bad value fails before uploading
+    Config.check_values({**values, **inspected["settings"]})  # so does an unknown switch value
     problem = config.public_url_problem()
     if problem:
         raise BuildError(f"Browsers could never load the static files: {problem}.")
@@ -218,13 +219,15 @@ def collect_and_upload(
         f"from {report['sources']} sources"
     )
     report_missing_references(collected["missing_references"])
-    uploaded = upload_missing(config, cache, found.inventory, root, progress)
+    uploaded = upload_missing(config, cache, found.inventory, root, progress, found.committed)
     timings.lap("upload")
     if uploaded:
         check_public(config, cache, uploaded)
         timings.lap("public check")
-    if cors.has_fonts(cache.objects):
-        cors.check_bucket(config, cors.parse_origins(config.cors_origins_value), config.set_cors)
+    readers = cors.readers(cache.objects, config)
+    if readers:
+        origins = cors.parse_origins(config.cors_origins_value)
+        cors.check_bucket(config, origins, config.set_cors, readers)
         timings.lap("cors check")
     record(config, cache, found.inventory, found.release)
     static_cache.write(cache, os.path.dirname(found.cache_file))

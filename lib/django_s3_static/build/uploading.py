@@ -14,20 +14,19 @@ from collections.abc import Mapping
 from ..config import Config
 from ..errors import BuildError
 from ..format.records import RECORD_CACHE_CONTROL, is_recorded, record_name
-from ..format.static_cache import StaticCache
+from ..format.static_cache import StaticCache, StaticObject
 from ..s3.bucket import Bucket
 from ..s3.compare import (
     HASHED_CACHE_CONTROL,
     ORIGINAL_CACHE_CONTROL,
     Difference,
-    differences,
     immutable_names,
 )
 from ..s3.errors import explain
 from ..s3.public import fetch_public, public_read_policy
 from ..s3.types import RemoteObject
-from ..s3.upload import Uploader, UploadJob, oversized
-from . import output
+from ..s3.upload import Uploader, UploadJob, UploadResult, oversized
+from . import output, storing
 from .release import Release
 
 
@@ -62,33 +61,53 @@ def upload_missing(
     inventory: Mapping[str, RemoteObject],
     root: str,
     progress: output.Progress,
+    committed: StaticCache | None = None,
 ) -> list[str]:
-    """Upload what the bucket lacks; raise (before any cache is written) on any failure."""
+    """Upload what the bucket lacks; raise (before any cache is written) on any failure.
+
+    ``cache`` comes with the collected files' records and leaves with the stored ones (the form
+    each object has in the bucket, ``storing``); ``committed`` (the committed static cache, if
+    any) saves compressing again the files whose gzip form it records.
+    """
     immutable = immutable_names(cache.paths)
-    diffs = differences(cache.objects, inventory, config.key)
-    conflicts = [d for d in diffs if d.name in immutable and d.reason != "missing"]
-    if conflicts:
-        raise conflict_error(config, conflicts)
+    decided = storing.plan(
+        cache.objects,
+        committed.objects if committed else None,
+        inventory,
+        config.key,
+        config.compression,
+        immutable,
+        root,
+    )
+    if decided.conflicts:
+        raise conflict_error(config, decided.conflicts)
     jobs = [
         UploadJob(
-            d.name,
-            os.path.join(root, d.name),
-            cache.objects[d.name].size,
-            cache.objects[d.name].md5,
-            d.name in immutable,
-            HASHED_CACHE_CONTROL if d.name in immutable else ORIGINAL_CACHE_CONTROL,
+            name,
+            os.path.join(root, name),
+            collected.size,
+            collected.md5,
+            name in immutable,
+            HASHED_CACHE_CONTROL if name in immutable else ORIGINAL_CACHE_CONTROL,
+            compress=name in decided.compress,
         )
-        for d in diffs
+        for name, collected in decided.uploads.items()
     ]
     refuse_oversized(config, jobs)
-    present = len(cache.objects) - len(jobs)
+    present = len(decided.present)
     if not jobs:
+        cache.objects = decided.present
         output.info(f"Uploading: nothing, all {present} objects are already in the bucket")
         return []
     total = sum(job.size for job in jobs)
     output.info(
         f"Uploading {len(jobs)} objects ({output.human_bytes(total)}); {present} already "
         "in the bucket"
+        + (
+            f", gzip-compressing {len(decided.compress)} of them where it pays"
+            if decided.compress
+            else ""
+        )
     )
     result = Uploader(config, progress.update).run(jobs)
     progress.done()
@@ -107,6 +126,20 @@ def upload_missing(
             "Nothing was released: no slug refers to the missing objects. Run the build again:",
             "it uploads only what is still missing.",
         )
+    cache.objects = {
+        **decided.present,
+        **{
+            name: StaticObject(
+                stored.size, stored.md5, stored.encoding, cache.objects[name].integrity
+            )
+            for name, stored in result.stored.items()
+        },
+    }
+    report_upload(result)
+    return result.uploaded
+
+
+def report_upload(result: UploadResult) -> None:
     meanwhile = len(result.already_there)
     output.info(
         f"Uploaded {len(result.uploaded)} objects, "
@@ -117,6 +150,12 @@ def upload_missing(
             else ""
         )
     )
+    if result.compressed:
+        output.info(
+            f"Stored {result.compressed} of them gzip-compressed: "
+            f"{output.human_bytes(result.collected_bytes)} collected, "
+            f"{output.human_bytes(result.bytes)} stored"
+        )
     if result.throttled:
         output.info(
             f"S3 asked to slow down {result.throttled} times: uploads went down to "
@@ -127,7 +166,6 @@ def upload_missing(
             "The bucket does not do conditional writes (If-None-Match): hashed names were "
             "written with plain PUTs, which their content hashes make safe"
         )
-    return result.uploaded
 
 
 def refuse_oversized(config: Config, jobs: list[UploadJob]) -> None:

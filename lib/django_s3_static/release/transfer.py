@@ -4,7 +4,9 @@ On one S3 endpoint the copy is server-side (``CopyObject``): the bytes never lea
 nothing is downloaded. Across services, or when the target's credentials may not read the source
 bucket, each object is fetched from the source's public URL, which every published object has
 (the build checks it), checked against the size and MD5 the static cache records, and uploaded by
-the build's own ``Uploader`` (parallel, retried, conditional on hashed names).
+the build's own ``Uploader`` (parallel, retried, conditional on hashed names). An object stored
+gzip-compressed is copied as stored: downloaded without decoding, uploaded with its
+``Content-Encoding``.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ def through_public_urls(
             cache.objects[name].md5,
             name in immutable,
             HASHED_CACHE_CONTROL if name in immutable else ORIGINAL_CACHE_CONTROL,
+            content_encoding=cache.objects[name].encoding,
         )
         for name, path in zip(names, paths, strict=True)
     ]
@@ -115,7 +118,8 @@ def download(http: Any, base: str, name: str, cache: StaticCache, workdir: str) 
             if answer.status != 200:
                 raise _unreadable(url, f"HTTP {answer.status}")
             with open(target, "wb") as handle:
-                for chunk in answer.stream(DOWNLOAD_CHUNK):
+                # As stored: a gzip object's bytes are what the static cache records.
+                for chunk in answer.stream(DOWNLOAD_CHUNK, decode_content=False):
                     digest.update(chunk)
                     size += len(chunk)
                     handle.write(chunk)

@@ -11,11 +11,17 @@ bucket), the upload stops after one request instead of one per object. And a ser
 storage up on a bucket's first write gets that done before the burst (SeaweedFS makes PUTs that
 arrive within a few milliseconds of a new bucket's first one wait about a second). On S3 the cost
 is at most that head start.
+
+A job may ask for its file to be stored gzip-compressed (``compress``): the upload thread compresses
+it just before sending it, so compressing overlaps the other threads' uploads (zlib releases the
+GIL), and keeps the compressed copy only when it pays (``s3.encoding``). What was stored, size, MD5
+and encoding, is in the result for the static cache.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +31,7 @@ from ..config import Config
 from ..errors import BuildError
 from .bucket import Bucket, content_md5
 from .content_types import content_type
+from .encoding import stored_form
 from .errors import S3Error, explain, is_passing, is_throttle
 from .limiter import ConcurrencyLimiter
 from .retry import RetryPolicy
@@ -44,6 +51,20 @@ class UploadJob:
     md5: str
     immutable: bool
     cache_control: str
+    #: Store it gzip-compressed when that pays (the file is read and compressed in the thread).
+    compress: bool = False
+    #: The file is already encoded so (a copy of a stored object): sent with this
+    #: ``Content-Encoding``, as it is.
+    content_encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a PUT stored: the static cache's record of the object."""
+
+    size: int
+    md5: str
+    encoding: str | None
 
 
 @dataclass
@@ -59,6 +80,10 @@ class UploadResult:
     #: The store refused ``If-None-Match``: hashed names were written with plain PUTs, which
     #: their content hashes make safe (the same name always holds the same bytes).
     unconditional: bool = False
+    #: Each uploaded (or already there) job's stored bytes, by name.
+    stored: dict[str, Stored] = field(default_factory=dict)
+    compressed: int = 0  # uploads stored gzip-compressed
+    collected_bytes: int = 0  # what the uploads' files held before compression
 
 
 Progress = Callable[[int, int, int, float], None]
@@ -146,23 +171,48 @@ class Uploader:
             refused = [exc for _, exc in self._failures if not is_passing(exc)]
         return explain(refused[0], self.config, "upload") if refused else None
 
-    def _headers(self, job: UploadJob, conditional: bool) -> dict[str, str]:
+    def _headers(self, job: UploadJob, stored: Stored, conditional: bool) -> dict[str, str]:
         headers = {
-            "Content-Length": str(job.size),
-            "Content-MD5": content_md5(job.md5),
+            "Content-Length": str(stored.size),
+            "Content-MD5": content_md5(stored.md5),
             "Content-Type": content_type(job.name),
             "Cache-Control": job.cache_control,
         }
+        if stored.encoding:
+            headers["Content-Encoding"] = stored.encoding
         if conditional:
             headers["If-None-Match"] = "*"  # a hashed name is written once, never overwritten
         return headers
 
+    @staticmethod
+    def _body(job: UploadJob) -> tuple[bytes | None, Stored]:
+        """The bytes to send (None: stream the file) and what they store."""
+        if not job.compress:
+            return None, Stored(job.size, job.md5, job.content_encoding)
+        with open(job.path, "rb") as handle:
+            body, encoding = stored_form(handle.read())
+        if encoding is None:
+            return body, Stored(job.size, job.md5, None)
+        return body, Stored(
+            len(body), hashlib.md5(body, usedforsecurity=False).hexdigest(), encoding
+        )
+
     def _put(self, bucket: Bucket, job: UploadJob) -> None:
         key = self.config.key(job.name)
+        try:
+            body, stored = self._body(job)
+        except OSError as exc:
+            with self._lock:
+                self._failures.append((job, exc))
+            return
 
         def put(conditional: bool) -> int:
+            headers = self._headers(job, stored, conditional)
+            if body is not None:
+                with self.limiter:
+                    return bucket.put(key, body, headers)
             with self.limiter, open(job.path, "rb") as stream:
-                return bucket.put(key, stream, self._headers(job, conditional))
+                return bucket.put(key, stream, headers)
 
         def send() -> int:
             conditional = job.immutable and self._conditional
@@ -187,13 +237,16 @@ class Uploader:
             return
         self.limiter.on_success()
         with self._lock:
+            self.result.stored[job.name] = stored
             if status == 412:
                 # Another build (or an earlier try whose answer was lost) wrote this
                 # content-addressed name first: same name, same content.
                 self.result.already_there.append(job.name)
             else:
                 self.result.uploaded.append(job.name)
-                self.result.bytes += job.size
+                self.result.bytes += stored.size
+                self.result.collected_bytes += job.size
+                self.result.compressed += stored.encoding is not None and job.compress
 
     def _report(self, started: float) -> None:
         if self.progress is None:

@@ -20,6 +20,7 @@ bin/compile and bin/release. Then, as Heroku does for every dyno
 
 from __future__ import annotations
 
+import gzip
 import html.parser
 import os
 import re
@@ -285,13 +286,18 @@ class Dyno:
 
 
 def http_get(url: str) -> tuple[int, dict[str, str], str]:
-    request = urllib.request.Request(url, headers={"User-Agent": "django-s3-static tests"})
+    """GET as a browser would: gzip accepted, and a gzip body (objects stored compressed are
+    sent so to every client) decoded."""
+    headers = {"User-Agent": "django-s3-static tests", "Accept-Encoding": "gzip"}
+    request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            body = response.read()
-            return response.status, dict(response.headers), body.decode("utf-8", "replace")
+            status, headers, body = response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read().decode("utf-8", "replace")
+        status, headers, body = exc.code, dict(exc.headers), exc.read()
+    if headers.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    return status, headers, body.decode("utf-8", "replace")
 
 
 class _AssetParser(html.parser.HTMLParser):

@@ -1,0 +1,146 @@
+"""How each collected file is stored: as collected or gzip-compressed, and what the bucket has.
+
+The static cache records the stored bytes (their size and MD5, which a listing checks), and a file
+of a compressible type has two possible forms. The bucket may already hold either: written by a
+build with compression on or off, or by a version of the buildpack without it. A name already in
+the bucket keeps the form it has (hashed names are never overwritten, and either form serves the
+same decoded bytes), so turning compression on or off never fails a build and never re-uploads:
+it applies to what is uploaded from then on.
+
+Per collected name:
+
+- in the bucket as collected (the collected file's size and MD5): recorded so, not uploaded;
+- in the bucket as the gzip form the committed static cache records for the same decoded bytes
+  (same integrity digest): recorded so, without compressing the file again;
+- in the bucket in a form neither says: the file is compressed here (in parallel) and compared;
+- not in the bucket: uploaded, gzip-compressed in the upload thread when compression is on and it
+  pays (``s3.upload``).
+
+What matches neither form is a conflict for a hashed name (never overwritten) and an upload for an
+unhashed copy (those are replaced when their content changes). Pure but for reading files to
+compress them. A record that is already of a stored form (``encoding`` set: carried over from
+the committed cache by an incremental collect) is taken as it is.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from ..format.static_cache import StaticObject
+from ..s3.compare import Difference, etags_are_md5s
+from ..s3.content_types import compressible
+from ..s3.encoding import GZIP, MAX_COMPRESS_BYTES, stored_form
+from ..s3.types import RemoteObject
+
+
+@dataclass
+class Plan:
+    #: Names the bucket holds in a known form: the static cache's record of each.
+    present: dict[str, StaticObject] = field(default_factory=dict)
+    #: Names to upload, with the collected file's record.
+    uploads: dict[str, StaticObject] = field(default_factory=dict)
+    #: Of ``uploads``, those to store compressed when it pays.
+    compress: set[str] = field(default_factory=set)
+    #: Hashed names the bucket holds with other content (never overwritten).
+    conflicts: list[Difference] = field(default_factory=list)
+    #: Files compressed to compare them with an object the committed cache did not describe.
+    checked: int = 0
+
+
+def plan(
+    collected: Mapping[str, StaticObject],
+    committed: Mapping[str, StaticObject] | None,
+    inventory: Mapping[str, RemoteObject],
+    key: Callable[[str], str],
+    compression: str,
+    immutable: set[str],
+    root: str,
+) -> Plan:
+    """Decide, for every collected file, the form recorded and whether it is uploaded."""
+    known = _known_gzip_forms(collected, committed or {})
+    trust_md5 = etags_are_md5s(collected, inventory, key) or etags_are_md5s(known, inventory, key)
+
+    def matches(remote: RemoteObject, stored: StaticObject) -> bool:
+        if remote.size != stored.size:
+            return False
+        return not trust_md5 or remote.md5 is None or remote.md5 == stored.md5
+
+    result = Plan()
+    unsure: dict[str, RemoteObject] = {}
+    for name in sorted(collected):
+        wanted, remote = collected[name], inventory.get(key(name))
+        if remote is None:
+            result.uploads[name] = wanted
+        elif matches(remote, wanted):
+            result.present[name] = wanted
+        elif name in known and matches(remote, known[name]):
+            result.present[name] = known[name]
+        elif wanted.encoding is None and compressible(name) and wanted.size <= MAX_COMPRESS_BYTES:
+            unsure[name] = remote
+        else:
+            _differs(result, name, wanted, remote, immutable)
+    found = _compressed_forms(root, collected, list(unsure))
+    result.checked = len(unsure)
+    for name, remote in unsure.items():
+        gzip_form = found.get(name)
+        if gzip_form is not None and matches(remote, gzip_form):
+            result.present[name] = gzip_form
+        else:
+            _differs(result, name, collected[name], remote, immutable)
+    if compression == GZIP:
+        result.compress = {name for name in result.uploads if compressible(name)}
+    return result
+
+
+def _differs(
+    result: Plan, name: str, wanted: StaticObject, remote: RemoteObject, immutable: set[str]
+) -> None:
+    if name in immutable:
+        reason = "size" if remote.size != wanted.size else "md5"
+        result.conflicts.append(Difference(name, reason))
+    else:
+        result.uploads[name] = wanted
+
+
+def _known_gzip_forms(
+    collected: Mapping[str, StaticObject], committed: Mapping[str, StaticObject]
+) -> dict[str, StaticObject]:
+    """The gzip forms the committed cache records for files whose decoded bytes are unchanged."""
+    known = {}
+    for name, wanted in collected.items():
+        before = committed.get(name)
+        if (
+            before is not None
+            and before.encoding == GZIP
+            and wanted.integrity is not None
+            and before.integrity == wanted.integrity
+        ):
+            known[name] = before
+    return known
+
+
+def _compressed_forms(
+    root: str, collected: Mapping[str, StaticObject], names: list[str]
+) -> dict[str, StaticObject]:
+    """The gzip form each file would be stored in (absent when gzip does not pay)."""
+
+    def compress(name: str) -> StaticObject | None:
+        try:
+            with open(os.path.join(root, name), "rb") as handle:
+                body, encoding = stored_form(handle.read())
+        except FileNotFoundError:  # a record carried over from the committed cache, no file
+            return None
+        if encoding is None:
+            return None
+        md5 = hashlib.md5(body, usedforsecurity=False).hexdigest()
+        return StaticObject(len(body), md5, encoding, collected[name].integrity)
+
+    if not names:
+        return {}
+    with concurrent.futures.ThreadPoolExecutor(min(len(names), os.cpu_count() or 2)) as pool:
+        forms = dict(zip(names, pool.map(compress, names), strict=True))
+    return {name: form for name, form in forms.items() if form is not None}
