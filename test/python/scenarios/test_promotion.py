@@ -207,6 +207,13 @@ def test_a_promotion_without_keys_for_the_target_fails_the_release(make_slug, s3
     assert OTHER_APP_SECRET_KEY not in released.output
     assert stored_objects(s3server.client(), elsewhere) == {}
 
+    no_keys = production.release_phase(
+        env={**NO_KEYS, "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_CONFIG_FILE": "/x"}
+    )
+    assert no_keys.returncode != 0
+    assert "No S3 credentials" in no_keys.stderr
+    assert "heroku config:set AWS_ACCESS_KEY_ID=" in no_keys.stderr
+
 
 def test_a_rollback_to_a_slug_whose_objects_were_deleted_fails_the_release(
     make_slug, s3server, tmp_path
