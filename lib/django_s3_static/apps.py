@@ -1,4 +1,5 @@
-"""The Django app: management commands and the system checks of the dyno configuration."""
+"""The Django app: management commands, template tags (``{% load s3_static %}``), the system
+checks of the dyno configuration, and integrity for django-pipeline's tags when asked."""
 
 from __future__ import annotations
 
@@ -11,4 +12,7 @@ class DjangoS3StaticConfig(AppConfig):
     verbose_name = "Static files on S3"
 
     def ready(self) -> None:
-        from .runtime import checks  # lazy: checks register once apps are ready  # noqa: F401
+        from .runtime import checks, integrity  # lazy: they read the settings  # noqa: F401
+
+        if integrity.pipeline_integrity_on():
+            integrity.wrap_pipeline_tags()

@@ -35,7 +35,7 @@ RUNTIME_FILES = (
     "storage.py",
     "dyno_settings.py",
 )
-RUNTIME_PACKAGES = ("runtime", "format", "cache", "s3", "release")
+RUNTIME_PACKAGES = ("runtime", "format", "cache", "s3", "release", "templatetags")
 #: The one management command the dyno runs: promote_static, in the release phase.
 RUNTIME_COMMANDS = (
     os.path.join("management", "__init__.py"),

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.checks import Error, register
 from django.core.checks import Warning as CheckWarning
 
-from ..config import Config, runtime_values
+from ..config import CHOICES, Config, choice_problem, runtime_values
 from ..errors import BuildError
 from ..format import static_cache
 from .snippet import CACHE_ALIAS, SLUG_ALIAS, STORAGE_BACKEND
@@ -39,6 +39,17 @@ def check_static_storage(app_configs=None, **kwargs):
                 Error(
                     f"django-s3-static renders static URLs browsers cannot load: {unreadable}.",
                     id="django_s3_static.E004",
+                )
+            )
+    for attribute in ("manifest_strict", "integrity", "pipeline_integrity"):
+        problem = choice_problem(values, attribute)
+        if problem:
+            problems.append(
+                CheckWarning(
+                    f"django-s3-static: {problem[0]} The default ({CHOICES[attribute][2]}) "
+                    "applies.",
+                    hint=problem[1],
+                    id="django_s3_static.W002",
                 )
             )
     slug_level = settings.CACHES.get(SLUG_ALIAS, {})

@@ -26,6 +26,7 @@ class SlugManifestCache(BaseCache):
         self.path = location
         self._table: dict[str, Any] | None = None
         self._published: location.Location | None = None
+        self._digests: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def _entries(self) -> dict[str, Any]:
@@ -46,6 +47,9 @@ class SlugManifestCache(BaseCache):
                 "Run 'python manage.py check' for details."
             ) from None
         self._published = location.recorded(cache)
+        self._digests = {
+            name: obj.integrity for name, obj in cache.objects.items() if obj.integrity
+        }
         make_key = BaseCache.make_key  # the level's own key function, even under a raw-key chain
         return {make_key(self, name): hashed for name, hashed in cache.paths.items()}
 
@@ -53,6 +57,11 @@ class SlugManifestCache(BaseCache):
         """Where the build published the objects this cache names (read with the names)."""
         self._entries()
         return self._published
+
+    def integrity(self, name: str) -> str | None:
+        """The integrity digest the static cache records for the object ``name``, if any."""
+        self._entries()
+        return self._digests.get(name)
 
     def get(self, key, default=None, version=None):
         return self._entries().get(self.make_and_validate_key(key, version), default)

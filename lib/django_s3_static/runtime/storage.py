@@ -5,24 +5,33 @@ It is Django's own ``ManifestStaticFilesStorage`` with two differences: hashed n
 looked up name by name on first use rather than loaded at start-up; and the base URL is the
 bucket's public URL (or the custom domain). Each answer is kept in the storage's own dictionary,
 since a release's names never change, so a repeated lookup costs what Django's costs.
+
+A name missing from the static cache raises, as Django's manifest storage does, with what to do
+(``DJANGO_S3_STATIC_MANIFEST_STRICT``, on by default). Off, it renders the URL of the unhashed copy,
+which every build uploads beside the hashed one, and logs one error per name and process: a page
+with a wrong or new name then loads, instead of answering 500. Django's own non-strict mode would
+not do: it hashes the file from STATIC_ROOT, which a dyno does not have.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 
-from ..config import Config, flag, runtime_values, storage_options_values
+from ..config import CHOICES, Config, choice, flag, runtime_values, storage_options_values
 from ..errors import BuildError
 from ..format import location
 from .snippet import CACHE_ALIAS, SLUG_ALIAS
 
 logger = logging.getLogger("django_s3_static")
+STRICT_SETTING = CHOICES["manifest_strict"][0]
 
 
 def public_base_url(options: dict | None = None) -> str:
@@ -56,6 +65,11 @@ def published_location() -> location.Location | None:
     return level.published_location() if hasattr(level, "published_location") else None
 
 
+def _cache_file() -> str:
+    level = settings.CACHES.get(SLUG_ALIAS, {})
+    return level.get("LOCATION", "not configured")
+
+
 class _ResolvedNames(dict):
     """Django's ``hashed_files``, filled from the cache on a miss (Django only calls ``get``)."""
 
@@ -81,7 +95,57 @@ class S3ManifestStorage(ManifestStaticFilesStorage):
         prefix, ``custom_domain`` ...), so this storage takes the place of
         ``S3ManifestStaticStorage`` with the same settings; those about uploads are ignored."""
         self.cache_alias = cache_alias
+        values = runtime_values(settings, os.environ)
+        self.names_strict = choice(values, "manifest_strict", strict=False) == "on"
+        self.integrity_on = choice(values, "integrity", strict=False) == "on"
+        self._digests: dict[str, str | None] = {}
+        self._missing: set[str] = set()
+        self._missing_lock = threading.Lock()
         super().__init__(base_url=base_url or public_base_url(options))
+
+    def stored_name(self, name):
+        clean = urlsplit(unquote(name)).path.strip()
+        if self.hashed_files.get(self.hash_key(clean)) is not None:
+            return super().stored_name(name)
+        if self.names_strict:
+            raise ValueError(
+                f"Missing staticfiles manifest entry for '{clean}': this release's static cache "
+                f"({_cache_file()}) has no such file. Check the name in the template; if the "
+                f"file is new, make sure a static folder holds it (python manage.py findstatic "
+                f"{clean}) and deploy again. With {STRICT_SETTING}=0 the page links to the "
+                "unhashed name instead of failing."
+            )
+        self._log_missing(clean)
+        return name  # the unhashed copy, uploaded under its own name by every build
+
+    def _log_missing(self, clean: str) -> None:
+        with self._missing_lock:
+            if clean in self._missing:
+                return
+            self._missing.add(clean)
+        logger.error(
+            "django-s3-static: '%s' is not in this release's static cache (%s); the page links "
+            "to its unhashed URL %s. Fix the name in the template, or deploy the file.",
+            clean,
+            _cache_file(),
+            self.base_url + clean,
+        )
+
+    def integrity(self, name: str) -> str | None:
+        """The integrity digest of the hashed object ``url(name)`` links to; None when there is
+        none to give: integrity off, DEBUG (unhashed URLs), a name the static cache lacks, an
+        unhashed copy (another release may replace it), a type without a recorded digest."""
+        if not self.integrity_on or settings.DEBUG:
+            return None
+        clean = urlsplit(unquote(name)).path.strip()
+        hashed = self.hashed_files.get(self.hash_key(clean))
+        if hashed is None or hashed == clean:
+            return None
+        if hashed not in self._digests:
+            level = caches[SLUG_ALIAS] if SLUG_ALIAS in settings.CACHES else None
+            found = level.integrity(hashed) if hasattr(level, "integrity") else None
+            self._digests[hashed] = found
+        return self._digests[hashed]
 
     def load_manifest(self):
         return _ResolvedNames(self.cache_alias), ""

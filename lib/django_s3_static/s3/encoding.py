@@ -7,11 +7,11 @@ gzip, so that is safe for pages; a CDN in front of the bucket passes such an obj
 compresses only what it gets uncompressed
 (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html).
 
-The bytes are deterministic, so the same file always makes the same object: the gzip header carries
-no time, no file name and a fixed operating-system byte, and the level is fixed. A rebuild then finds
-the object it would upload already in the bucket, and the static cache's sizes and MD5s (of the
-stored bytes) stay exact. A file is stored compressed only when that saves ``MIN_SAVING`` or more;
-one that gzip does not shrink (or grows) is stored as it is.
+The bytes are deterministic, so the same file always makes the same object: the gzip header
+carries no time, no file name and a fixed operating-system byte, and the level is fixed. A rebuild
+then finds the object it would upload already in the bucket, and the static cache's sizes and MD5s
+(of the stored bytes) stay exact. A file is stored compressed only when that saves ``MIN_SAVING``
+or more; one that gzip does not shrink (or grows) is stored as it is.
 
 Subresource Integrity is checked by the browser over the response body after content decoding
 (https://www.w3.org/TR/SRI/#does-response-match-metadatalist: the body as Fetch delivers it), so the

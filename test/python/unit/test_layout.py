@@ -163,7 +163,7 @@ def test_the_slug_gets_the_runtime_and_the_release_phase_and_nothing_else(tmp_pa
         for name in files
     }
     packages = {path.split(os.sep)[0] for path in copied if os.sep in path}
-    assert packages == {"runtime", "format", "cache", "s3", "release", "management"}
+    assert packages == {"runtime", "format", "cache", "s3", "release", "management", "templatetags"}
     # Of the management commands, only the one the release phase runs.
     assert {path for path in copied if path.startswith("management")} == {
         os.path.join("management", "__init__.py"),

@@ -1,0 +1,33 @@
+"""``{% load s3_static %}``: scripts and stylesheets with their integrity digest.
+
+    {% static_script 'js/app.js' defer=True %}
+    {% static_stylesheet 'css/site.css' media='print' %}
+    <link rel="preload" href="{% static 'js/app.js' %}" as="script"
+          integrity="{% static_integrity 'js/app.js' %}" crossorigin="anonymous">
+
+The logic is in ``runtime.integrity``; this module only registers the tags.
+"""
+
+from __future__ import annotations
+
+from django import template
+
+from ..runtime.integrity import digest, script_tag, stylesheet_tag
+
+register = template.Library()
+
+
+@register.simple_tag
+def static_script(name: str, **attributes: object) -> str:
+    return script_tag(name, attributes)
+
+
+@register.simple_tag
+def static_stylesheet(name: str, **attributes: object) -> str:
+    return stylesheet_tag(name, attributes)
+
+
+@register.simple_tag
+def static_integrity(name: str) -> str:
+    """The digest alone (empty when there is none), for a tag written by hand."""
+    return digest(name) or ""
