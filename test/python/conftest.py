@@ -9,7 +9,9 @@ first time a test needs it.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import subprocess
 import sys
 import uuid
 
@@ -176,25 +178,24 @@ def django61_python_home() -> str:
     root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".cache")
     home = os.path.join(root, "app-django61")
     marker = os.path.join(home, ".installed-2")  # bump when the packages change
-    if not os.path.exists(marker):
-        import subprocess
-
-        subprocess.run([sys.executable, "-m", "venv", "--clear", home], check=True)
-        subprocess.run(
-            [
-                f"{home}/bin/python",
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "Django>=6.1,<6.2",
-                "gunicorn==27.0.1",
-                "django-pipeline==4.1.0",
-                "rcssmin==1.3.0",
-                "rjsmin==1.3.0",
-            ],
-            check=True,
-        )
-        open(marker, "w").close()
+    os.makedirs(root, exist_ok=True)
+    # Test files run in parallel processes (pytest-xdist): one makes it, the others wait.
+    with open(os.path.join(root, "app-django61.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(marker):
+            _make_django61(home, marker)
     return home
+
+
+def _make_django61(home: str, marker: str) -> None:
+    subprocess.run([sys.executable, "-m", "venv", "--clear", home], check=True)
+    packages = [
+        "Django>=6.1,<6.2",
+        "gunicorn==27.0.1",
+        "django-pipeline==4.1.0",
+        "rcssmin==1.3.0",
+        "rjsmin==1.3.0",
+    ]
+    pip = [f"{home}/bin/python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, *packages], check=True)
+    open(marker, "w").close()
