@@ -84,6 +84,11 @@ class Bucket:
         if answer is not None and answer.tag.rpartition("}")[2] == "Error":
             raise error_from(response.data, 500, "CopyObject")
 
+    def get_decoded(self, key: str) -> bytes:
+        """One object's body as a browser gets it (``Content-Encoding: gzip`` decoded), signed
+        and retried; ``verify_static`` checks integrity digests with it."""
+        return self.transport.policy.call(lambda: self.transport.send("GET", "GetObject", key).data)
+
     def get_cors(self) -> list[dict] | None:
         """The bucket's CORS rules (boto3's shape), or None when it has no CORS configuration."""
         try:

@@ -1,8 +1,9 @@
 """``manage.py verify_static``: is the committed static cache fresh and complete?
 
 Exit 0 when it is; else non-zero with every reason (stale sources, missing objects, size or MD5
-mismatch, another location). Meant for CI before a push; ``--sources-only`` skips the bucket, for a
-CI without S3 credentials.
+mismatch, another location, an object whose decoded bytes do not give the integrity digest the
+cache records). Meant for CI before a push; ``--sources-only`` skips the bucket, for a CI without S3
+credentials; ``--no-digests`` skips reading the objects (one GET each of those with a digest).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ...build.publish import problems
 from ...config import Config
 from ...errors import BuildError
 from ...format import static_cache
+from ...s3 import digests
 from ._common import app_dir, command_error, values
 
 
@@ -31,8 +33,13 @@ class Command(BaseCommand):
             action="store_true",
             help="Check only that the cache matches the sources; do not list the bucket.",
         )
+        parser.add_argument(
+            "--no-digests",
+            action="store_true",
+            help="Do not read the objects to check their integrity digests (one GET each).",
+        )
 
-    def handle(self, *args, sources_only=False, **options):
+    def handle(self, *args, sources_only=False, no_digests=False, **options):
         started = time.monotonic()
         try:
             config = Config.from_values(values())
@@ -51,6 +58,19 @@ class Command(BaseCommand):
             raise command_error(exc) from None
         current = registry_fingerprint(settings)
         found = problems(cache, current.fingerprint, config, inventory, current.context)
+        read = 0
+        if not sources_only and not no_digests:
+            try:
+                wrong, read = digests.mismatched(config, cache.objects)
+            except BuildError as exc:
+                raise command_error(exc) from None
+            if wrong:
+                more = f" and {len(wrong) - 3} more" if len(wrong) > 3 else ""
+                found.append(
+                    f"{len(wrong)} whose content does not give the integrity digest the cache "
+                    f"records ({', '.join(wrong[:3])}{more}): replaced after the publish; "
+                    "browsers refuse them where a page renders that digest"
+                )
         if found:
             raise CommandError(
                 f"{cache_file} cannot be trusted:\n"
@@ -59,6 +79,8 @@ class Command(BaseCommand):
                 returncode=1,
             )
         checked = "sources" if sources_only else f"sources and {len(cache.objects)} objects"
+        if read:
+            checked += f" ({read} integrity digests)"
         output.info(
             f"{cache_file} is fresh: {checked} verified in {time.monotonic() - started:.2f} s"
         )

@@ -1,0 +1,50 @@
+"""Do the objects in the bucket give the integrity digests the static cache records?
+
+A listing proves sizes and, where ETags are MD5s, content; with SSE-KMS or SSE-C it proves sizes
+alone, and an object replaced behind the build's back with one of the same size would pass. A
+page that renders the recorded digest would then be refused by browsers. So ``verify_static``
+reads each object that has a digest (scripts, stylesheets and the other compressible types) as a
+browser does, decoded, and compares: one GET per such object, in parallel. The build never does
+this (its budget is a listing and the PUTs it needs).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Mapping
+from typing import Protocol
+
+from ..config import Config
+from .bucket import Bucket
+from .encoding import integrity
+from .errors import S3Error, explain
+
+
+class Recorded(Protocol):
+    integrity: str | None
+
+
+def mismatched(config: Config, objects: Mapping[str, Recorded]) -> tuple[list[str], int]:
+    """The names whose object does not give its recorded digest once decoded (sorted), and how
+    many were read. A missing object is left to the listing's check; other failures raise."""
+    names = sorted(name for name, obj in objects.items() if obj.integrity)
+    if not names:
+        return [], 0
+    workers = max(1, min(config.concurrency, len(names)))
+    with Bucket(config, workers) as bucket:
+
+        def differs(name: str) -> bool:
+            try:
+                body = bucket.get_decoded(config.key(name))
+            except S3Error as exc:
+                if exc.code == "NoSuchKey":
+                    return False
+                raise
+            return integrity(body) != objects[name].integrity
+
+        try:
+            with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+                found = list(pool.map(differs, names))
+        except Exception as exc:
+            raise explain(exc, config, "read") from None
+    return [name for name, bad in zip(names, found, strict=True) if bad], len(names)
