@@ -766,17 +766,21 @@ class Bench:
 
         The PUTs are counted from the bucket itself (keys new or with a new ETag), so the
         publish record the build keeps under .manifests/ counts as the new object it is. GETs:
-        one for the public check, plus one GetBucketCors when the app has web fonts.
+        one for the public check, plus one GetBucketCors when the app has web fonts, or scripts
+        and stylesheets with integrity on.
         """
         after = self.keys(bucket)
         written = sum(1 for key, etag in after.items() if before.get(key) != etag)
         fonts = any(name.lower().endswith(FONT_EXTENSIONS) for name in objects)
+        # With integrity on (the default) scripts and stylesheets are CORS reads too: same GET.
+        integrity = self.config.get("DJANGO_S3_STATIC_INTEGRITY", "on").lower() in ("on", "1")
+        scripts = integrity and any(name.lower().endswith((".js", ".css")) for name in objects)
         expected = {"LIST": _pages(before), "PUT": written}
-        gets = 1 + fonts
+        gets = 1 + (fonts or scripts)
         got = dict(run.requests)
         passed = got.pop("GET", 0) <= gets and got == expected
         wanted = f"{requests_text(expected)} (keys added or changed), GET <= {gets}" + (
-            " (public check, CORS read for the fonts)" if fonts else " (public check)"
+            " (public check, CORS read)" if fonts or scripts else " (public check)"
         )
         self.check(results, what, run.requests, passed, wanted)
 
