@@ -345,6 +345,8 @@ ROWS: list[tuple[str, str, str | None]] = [
     ("bp_upload", "  its upload phase (Timings: line)", None),
     ("bp_fast", "buildpack compile: fast path (cache committed)", None),
     ("bp_changed", "buildpack compile: one CSS changed", None),
+    ("bp_png", "buildpack compile: one PNG changed (10 CSS refer to it)", None),
+    ("bp_many", "buildpack compile: 100 files changed", None),
     ("s3cmd_cold", "s3cmd sync, cold bucket", "bp_upload"),
     ("s3cmd_warm", "s3cmd sync, nothing changed", "bp_fast"),
     ("aws_cold", "aws s3 sync, cold bucket", "bp_upload"),
@@ -447,6 +449,8 @@ class App:
     static_dir: Path  # the STATICFILES_DIRS folder the collected copy is made from
     changed_css: str  # relative to source: the stylesheet case (c) edits
     description: str
+    shared_png: str | None = None  # relative to source: an image 10 stylesheets refer to
+    many: list[str] = field(default_factory=list)  # relative to source: 100 files to edit
 
 
 def example_app() -> App:
@@ -471,8 +475,10 @@ def generated_app(work: Path, seed: int) -> App:
         made.static_dir,
         made.changed_css,
         f"test/bench/tree.py --seed {seed}: {made.sources} sources "
-        f"({made.source_bytes / 1e6:.1f} MB; 5,000 PNGs, 2,500 CSS with url()s, 2,500 JS), "
+        f"({made.source_bytes / 1e6:.1f} MB; 5,001 PNGs, 2,500 CSS with url()s, 2,500 JS), "
         f"generated in {time.monotonic() - started:.1f} s",
+        shared_png=made.shared_png,
+        many=made.many,
     )
 
 
@@ -687,12 +693,23 @@ class Bench:
             results, ["bp_cold", "bp_upload"], lambda i: built.append(self.cold(app, results, i))
         )
         if not built:
-            for key in ("bp_fast", "bp_changed"):
+            for key in ("bp_fast", "bp_changed", "bp_png", "bp_many"):
                 results.scenarios[key].error = "no cold build to start from"
             return
         last = built[-1]
         self.family(results, ["bp_fast"], lambda i: self.fast(app, results, i, last))
-        self.family(results, ["bp_changed"], lambda i: self.changed(app, results, i, last))
+        edits = {
+            "bp_changed": [app.changed_css],
+            "bp_png": [app.shared_png] if app.shared_png else [],
+            "bp_many": app.many,
+        }
+        for key, names in edits.items():
+            if not names:
+                results.scenarios[key].note = "n/a for this tree"
+                continue
+            self.family(
+                results, [key], lambda i, k=key, n=names: self.changed(app, results, i, last, k, n)
+            )
         for published in built:
             shutil.rmtree(published.cache_dir, ignore_errors=True)
 
@@ -728,20 +745,30 @@ class Bench:
         self._progress("buildpack fast path", run)
         shutil.rmtree(slug.root)
 
-    def changed(self, app: App, results: TreeResults, index: int, last: Published) -> None:
+    def changed(
+        self,
+        app: App,
+        results: TreeResults,
+        index: int,
+        last: Published,
+        key: str = "bp_changed",
+        names: list[str] | None = None,
+    ) -> None:
+        """The committed cache of the last cold build, in a checkout where ``names`` changed
+        (each run a new change, so each uploads its own objects)."""
         slug = self.slug(app, last.bucket)
         shutil.copytree(last.cache_dir, Path(slug.build_dir) / "static_cache")
-        with open(Path(slug.build_dir) / app.changed_css, "a", encoding="utf-8") as handle:
-            handle.write(f"\n.bench-change-{index}-{uuid.uuid4().hex[:6]} {{ color: #c0ffee; }}\n")
+        salt = f"{index}-{uuid.uuid4().hex[:6]}"
+        for name in names or [app.changed_css]:
+            generator.edit(Path(slug.build_dir) / name, salt)
         before = self.keys(last.bucket)
-        run = self.compile(slug, last.bucket)
-        results.scenarios["bp_changed"].runs.append(run)
+        run = self.compile(slug, last.bucket, sample_tree=True)
+        results.scenarios[key].runs.append(run)
         written = Path(slug.build_dir) / "static_cache" / "manifest.json"
         objects = json.loads(written.read_text())["objects"]
-        self.check_build(
-            results, f"one CSS changed (run {index + 1})", last.bucket, before, run, objects
-        )
-        self._progress("buildpack one CSS changed", run)
+        what = results.scenarios[key].name.removeprefix("buildpack compile: ")
+        self.check_build(results, f"{what} (run {index + 1})", last.bucket, before, run, objects)
+        self._progress(f"buildpack {what}", run)
         shutil.rmtree(slug.root)
 
     def keys(self, bucket: str) -> dict[str, str]:
@@ -1112,6 +1139,41 @@ def targets(all_results: list[TreeResults]) -> list[Target]:
                 f"{_fmt(s3cmd)} s ÷ {_fmt(upload)} s",
             ),
         ]
+        # Incremental collect: a change costs what it reaches (issue 15's targets).
+        changed = m("bp_changed")
+        if big:
+            gap = Value(changed.number - fast.number, changed.bound) if changed and fast else None
+            found += [
+                Target(f"{label}: one CSS changed, compile", changed, 3.0, True, " s"),
+                Target(
+                    f"{label}: one CSS changed, minus the fast path",
+                    gap,
+                    1.5,
+                    True,
+                    " s",
+                    f"{_fmt(changed)} s - {_fmt(fast)} s",
+                ),
+                Target(
+                    f"{label}: one PNG changed (10 CSS refer to it)", m("bp_png"), 3.5, True, " s"
+                ),
+                Target(f"{label}: 100 files changed", m("bp_many"), 6.0, True, " s"),
+            ]
+            for key in ("bp_changed", "bp_png", "bp_many"):
+                runs = results.scenarios[key].runs
+                peak = max((run.max_rss_kb for run in runs), default=0) / 1024
+                trees = [run.tree_rss_kb for run in runs if run.tree_rss_kb]
+                found.append(
+                    Target(
+                        f"{label}: peak RSS, {results.scenarios[key].name.split(': ', 1)[1]}",
+                        Value(max(trees) / 1024) if trees else (Value(peak) if peak else None),
+                        300.0,
+                        True,
+                        " MB",
+                        f"sum over the process tree (largest process {peak:.0f} MB)",
+                    )
+                )
+        else:
+            found.append(Target(f"{label}: one CSS changed, compile", changed, 0.8, True, " s"))
         if big:
             cold = results.scenarios["bp_cold"]
             peak = max((run.max_rss_kb for run in cold.runs), default=0) / 1024

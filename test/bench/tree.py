@@ -27,6 +27,9 @@ from pathlib import Path
 PACKAGE = "benchsite"
 ASSETS = "assets"
 PER_FOLDER = 100  # files per folder, as bundlers and icon sets spread them
+SHARED_BY = 10  # stylesheets that refer to the shared image (``Tree.shared_png``)
+CHANGED_MANY = 100  # sources in ``Tree.many``
+SHARED_PNG = "img/shared/hero.png"
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class Tree:
     sources: int
     source_bytes: int
     changed_css: str  # a stylesheet no other file refers to: editing it changes two objects
+    shared_png: str  # an image exactly SHARED_BY stylesheets refer to (and nothing else)
+    many: list[str]  # CHANGED_MANY sources of every kind, spread over the tree, to edit at once
 
     @property
     def static_dir(self) -> Path:
@@ -182,19 +187,44 @@ def generate(
     for name in image_names:
         written += _write(root / ASSETS / name, png(rng.randint(6, 32), rng.randint(6, 32), rng))
     css_names = [_spread("css", i, "style", "css") for i in range(stylesheets)]
+    # The shared image and its referrers come from their own generator, so the rest of the tree
+    # is what the same seed always wrote.
+    shared_rng = random.Random(f"shared-{seed}")
+    written += _write(root / ASSETS / SHARED_PNG, png(24, 24, shared_rng))
+    referrers = set(css_names[:: max(1, len(css_names) // SHARED_BY)][:SHARED_BY])
     for index, name in enumerate(css_names):
         text = stylesheet(name, image_names, rng, index)
+        if name in referrers:
+            target = os.path.relpath(SHARED_PNG, os.path.dirname(name)).replace(os.sep, "/")
+            text += f".c{index}-hero {{ background: url({target}); }}\n"
         written += _write(root / ASSETS / name, text.encode())
     for index in range(scripts):
         name = _spread("js", index, "module", "js")
         written += _write(root / ASSETS / name, script(index, rng).encode())
+    scripts_names = [_spread("js", i, "module", "js") for i in range(scripts)]
+    every = image_names + css_names + scripts_names
+    many = every[:: max(1, len(every) // CHANGED_MANY)][:CHANGED_MANY]
     return Tree(
         root=root,
         settings=f"{PACKAGE}.settings",
-        sources=images + stylesheets + scripts,
+        sources=images + stylesheets + scripts + 1,
         source_bytes=written,
         changed_css=f"{ASSETS}/{css_names[len(css_names) // 2]}" if css_names else "",
+        shared_png=f"{ASSETS}/{SHARED_PNG}",
+        many=[f"{ASSETS}/{name}" for name in many],
     )
+
+
+def edit(path: Path, salt: str) -> None:
+    """Change one source as a developer would: a new image, one more rule, one more line."""
+    if path.suffix == ".png":
+        path.write_bytes(png(16, 16, random.Random(f"{path.name}-{salt}")))
+        return
+    with open(path, "a", encoding="utf-8") as handle:
+        if path.suffix == ".css":
+            handle.write(f"\n.bench-change-{salt} {{ color: #c0ffee; }}\n")
+        else:
+            handle.write(f"\nwindow.benchChange = {salt!r};\n")
 
 
 def _write(path: Path, data: bytes) -> int:

@@ -89,27 +89,43 @@ class AppProcess:
 
     def inspect(self, values: Mapping[str, str], workdir: str, fork: bool) -> Inspecting:
         """Start reading the settings and checking the sources against the committed cache
-        where the config vars put it (the settings may move it: checked once they are read)."""
+        where the config vars put it (the settings may move it: checked once they are read).
+
+        When the sources changed, the same process collects what the change reaches into
+        ``workdir/incremental`` (``incremental``): Django is set up and every source hashed by
+        then, which a second process would do again.
+        """
         committed = os.path.join(self.app_dir, cache_dir(values), CACHE_FILE_NAME)
         result = os.path.join(workdir, "inspect.json")
-        child = self.fork(result, committed) if fork else self.start(result, committed=committed)
+        incremental = os.path.join(workdir, "incremental")
+        if fork:
+            child = self.fork(result, committed, incremental)
+        else:
+            child = self.start(result, committed=committed, incremental_to=incremental)
         return Inspecting(child, result, committed, workdir)
 
     def run(self, result: str, collect_to: str | None = None, committed: str | None = None) -> dict:
         return self.finish(self.start(result, collect_to, committed), result)
 
     def start(
-        self, result: str, collect_to: str | None = None, committed: str | None = None
+        self,
+        result: str,
+        collect_to: str | None = None,
+        committed: str | None = None,
+        incremental_to: str | None = None,
     ) -> subprocess.Popen | Forked:
         """Start ``python -m <module>`` (``django_s3_static.build.collect``) in the app's folder.
 
-        ``committed``: a static cache file to check the sources against (see ``collect.run``).
+        ``committed``: a static cache file to check the sources against (see ``collect.run``);
+        ``incremental_to``: where to collect what changed since the committed cache.
         """
         command = [sys.executable, "-m", self.module, "--result", result]
         if collect_to:
             command += ["--collect-to", collect_to]
         if committed:
             command += ["--committed", committed]
+        if incremental_to and self.module == collect.__name__:
+            command += ["--incremental-to", incremental_to]
         return subprocess.Popen(
             command,
             cwd=self.app_dir,
@@ -121,7 +137,9 @@ class AppProcess:
             errors="replace",
         )
 
-    def fork(self, result: str, committed: str) -> subprocess.Popen | Forked:
+    def fork(
+        self, result: str, committed: str, incremental_to: str | None = None
+    ) -> subprocess.Popen | Forked:
         """The same check of the sources as ``start``, in a fork of this process with Django's
         modules already imported; ``start`` when this Python has no Django.
 
@@ -134,9 +152,9 @@ class AppProcess:
             import django.conf  # lazy: the fork exists to have these imported before it
             import django.contrib.staticfiles.finders  # lazy: as above  # noqa: F401
         except Exception:
-            return self.start(result, committed=committed)
+            return self.start(result, committed=committed, incremental_to=incremental_to)
         if django.conf.settings.configured:  # settings read here would leak into the fork
-            return self.start(result, committed=committed)
+            return self.start(result, committed=committed, incremental_to=incremental_to)
         environment = self.environment()
         sys.stdout.flush()
         sys.stderr.flush()
@@ -146,14 +164,21 @@ class AppProcess:
         except OSError:  # refused (EAGAIN, ENOMEM): the plain new process, which reports its own
             os.close(read_end)
             os.close(write_end)
-            return self.start(result, committed=committed)
+            return self.start(result, committed=committed, incremental_to=incremental_to)
         if pid == 0:
             os.close(read_end)
-            self._forked(write_end, environment, result, committed)  # never returns
+            self._forked(write_end, environment, result, committed, incremental_to)  # never returns
         os.close(write_end)
         return Forked(pid, os.fdopen(read_end, encoding="utf-8", errors="replace"))
 
-    def _forked(self, write_end: int, environment: dict, result: str, committed: str) -> None:
+    def _forked(
+        self,
+        write_end: int,
+        environment: dict,
+        result: str,
+        committed: str,
+        incremental_to: str | None,
+    ) -> None:
         code = 1
         try:
             os.dup2(write_end, 1)
@@ -168,6 +193,8 @@ class AppProcess:
             entries = [self.app_dir, *environment["PYTHONPATH"].split(os.pathsep)]
             sys.path[:1] = [entry for entry in entries if entry]
             arguments = ["--result", result, "--committed", committed]
+            if incremental_to:
+                arguments += ["--incremental-to", incremental_to]
             sys.argv = [collect.__file__, *arguments]  # settings sometimes look at it
             code = collect.main(arguments)
         except SystemExit as exc:

@@ -6,11 +6,17 @@ what the bucket lacks afterwards. A CSS ``url()`` to a file that does not exist 
 third-party apps; by default it is reported and left as written instead of failing the build.
 With django-pipeline installed, its packages are compiled, combined and compressed first, then
 hashed like every other file.
+
+While it post-processes, it notes what the next build's incremental collect needs (``records``):
+the names each file's references resolved to, the references left as written, and the sources
+of each django-pipeline package. Django's own code does all the hashing; these are only notes.
 """
 
 from __future__ import annotations
 
 import os
+import posixpath
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
@@ -18,10 +24,47 @@ from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from ..config import flag, runtime_values
 
 _missing: list[dict[str, str]] = []
+#: The names each post-processed file's references resolved to (``_stored_name``), by file.
+_references: dict[str, set[str]] = {}
+#: The sources each django-pipeline package was built from, by output name; None when a
+#: package's sources cannot be told from the sources alone (``packages``).
+_packages: dict[str, list[str]] | None = {}
 
 
 def missing_references() -> list[dict[str, str]]:
     return list(_missing)
+
+
+def records(pipeline: bool) -> dict:
+    """What this process's post-processing noted, as the committed cache's ``incremental``
+    section keeps it (``format.incremental_record``), less the digests, which the caller has.
+
+    ``packages`` is None without django-pipeline, and with it when the packages could not be
+    told apart (``note_package``): the next build then collects everything.
+    """
+    missing: dict[str, list[str]] = {}
+    for reference in _missing:
+        missing.setdefault(reference["file"], []).append(reference["url"])
+    return {
+        "missing": missing,
+        "packages": dict(_packages) if pipeline and _packages is not None else None,
+        "references": {name: sorted(targets) for name, targets in _references.items()},
+    }
+
+
+def reset_records() -> None:
+    global _packages
+    _missing.clear()
+    _references.clear()
+    _packages = {}
+
+
+def reference_targets(name: str) -> set[str]:
+    """The names a reference resolving to ``name`` depends on: the manifest key Django looks up
+    (``_stored_name``), and the file it hashes when that key is not there (``hashed_name``,
+    which drops a query string)."""
+    name = posixpath.normpath(name)
+    return {name.replace("\\", "/"), urlsplit(unquote(name)).path.strip()} - {""}
 
 
 class TolerantManifestStorage(ManifestStaticFilesStorage):
@@ -32,12 +75,16 @@ class TolerantManifestStorage(ManifestStaticFilesStorage):
         # Read once: url_converter runs for every pattern of every file in every pass.
         self.strict = flag(runtime_values(settings, os.environ), "strict_references")
 
+    #: The file whose references are being converted (``url_converter``), for ``_stored_name``.
+    _referrer: str | None = None
+
     def url_converter(self, name, *args, **kwargs):
         # The signature differs between Django 5.2 and 6.x; pass everything through.
         convert = super().url_converter(name, *args, **kwargs)
         strict = self.strict
 
         def tolerant(matchobj):
+            self._referrer = name
             try:
                 return convert(matchobj)
             except ValueError:
@@ -47,8 +94,17 @@ class TolerantManifestStorage(ManifestStaticFilesStorage):
                 if reference not in _missing:
                     _missing.append(reference)
                 return matchobj["matched"]
+            finally:
+                self._referrer = None
 
         return tolerant
+
+    def _stored_name(self, name, hashed_files):
+        """Django's lookup of a reference's hashed name; noted by referring file, so a later
+        build knows which files a changed one reaches."""
+        if self._referrer is not None:
+            _references.setdefault(self._referrer, set()).update(reference_targets(name))
+        return super()._stored_name(name, hashed_files)
 
 
 class PackagingError(Exception):
@@ -88,11 +144,23 @@ def _pipeline_storage(base: type) -> type:
                         pack(package)
                     except Exception as exc:
                         raise PackagingError(kind, name, list(package.sources), exc) from exc
+                    note_package(package)
                     paths[package.output_filename] = (self, package.output_filename)
                     yield package.output_filename, package.output_filename, True
             yield from base.post_process(self, paths.copy(), dry_run, **options)
 
     return PipelineBuildStorage
+
+
+def note_package(package) -> None:
+    """Keep the sources a package was built from (in order), for the next incremental collect."""
+    global _packages
+    if _packages is None:
+        return
+    if package.output_filename in _packages:
+        _packages = None  # two packages write one file: only a full collect knows which wins
+        return
+    _packages[package.output_filename] = [str(source) for source in package.sources]
 
 
 def _storage_class() -> type:

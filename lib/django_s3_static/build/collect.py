@@ -2,7 +2,10 @@
 
 ``python -m django_s3_static.build.collect --result FILE [--collect-to DIR]`` sets Django up
 with the app's own settings, fingerprints every file the staticfiles finders return, and, when
-asked, runs ``collectstatic`` into a temporary folder with Django's manifest hashing. It reports
+asked, runs ``collectstatic`` into a temporary folder with Django's manifest hashing. With
+``--incremental-to DIR``, sources that no longer match the committed cache are collected there
+at once, only what the change reaches (``incremental``), while Django is set up and every source
+hashed; the build uses that unless it must collect everything. It reports
 to the build through a private JSON file, never through its output, so secrets in settings are
 never printed. A child process keeps the app's imports, settings and crashes out of the build's
 own process.
@@ -19,8 +22,9 @@ import sys
 import traceback
 from typing import NamedTuple
 
-from ..config import SECRET_SETTINGS, values_from_settings
+from ..config import SECRET_SETTINGS, cache_dir, values_from_settings
 from ..errors import BuildError
+from ..format import incremental_record, static_cache
 from ..format.static_cache import CacheError, load_sources_record
 from ..s3.content_types import compressible
 from ..s3.encoding import integrity_value
@@ -35,8 +39,9 @@ BUILD_STORAGE = "django_s3_static.build.buildstorage.BuildStorage"
 
 USAGE = (
     "usage: python -m django_s3_static.build.collect --result FILE [--collect-to DIR]"
-    " [--committed FILE]"
+    " [--committed FILE] [--incremental-to DIR]"
 )
+OPTIONS = {"--result", "--collect-to", "--committed", "--incremental-to"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     for name in SECRET_SETTINGS:
         output.register_secret(os.environ.get(name))
     try:
-        report = run(options.get("--collect-to"), committed_record(options.get("--committed")))
+        report = run(
+            options.get("--collect-to"),
+            committed_record(options.get("--committed")),
+            options.get("--incremental-to"),
+        )
     except BuildError as exc:
         output.error(exc.title, exc.details)
         return exc.exit_code
@@ -60,7 +69,7 @@ def _options(argv: list[str]) -> dict[str, str]:
     names = argv[::2]
     if len(argv) % 2 or "--result" not in names:
         raise SystemExit(USAGE)
-    if not set(names) <= {"--result", "--collect-to", "--committed"}:
+    if not set(names) <= OPTIONS:
         raise SystemExit(USAGE)
     return dict(zip(names, argv[1::2], strict=True))
 
@@ -78,13 +87,16 @@ def committed_record(path: str | None) -> dict | None:
     return {"fingerprint": fingerprint, "finders": recorded}
 
 
-def run(collect_to: str | None, expected: dict | None = None) -> dict:
+def run(
+    collect_to: str | None, expected: dict | None = None, incremental_to: str | None = None
+) -> dict:
     """Fingerprint the sources (and collect them when asked).
 
     With ``expected`` (the committed cache's fingerprint and finders record), first try with
     the settings alone: if the recorded folders still hold and their files give the committed
     fingerprint, the sources are unchanged and no app is imported. Otherwise, or when that
-    cannot be vouched for, Django starts as usual and its finders decide.
+    cannot be vouched for, Django starts as usual and its finders decide; then, with
+    ``incremental_to``, sources that differ from the committed cache are collected there.
     """
     settings = _load_settings(collect_to)
     report: dict = {"settings": values_from_settings(settings)}
@@ -111,8 +123,29 @@ def run(collect_to: str | None, expected: dict | None = None) -> dict:
         context=found.context,
     )
     if collect_to:
-        report["collected"] = _collect(collect_to)
+        report["collected"] = _collect(collect_to, found)
+    elif incremental_to:
+        changed = _changed_since(settings, report)
+        if changed:
+            from .incremental import collect_changes  # lazy: a storage, after django.setup()
+
+            digests = dict(found.digests)
+            report["incremental"] = collect_changes(
+                settings, found.listing, digests, found.context, changed, incremental_to, _walk
+            )
     return report
+
+
+def _changed_since(settings, report: dict) -> str | None:
+    """The committed cache the settings name, if its fingerprint is not the sources' (it is
+    where the build reads it: the settings may move the cache folder)."""
+    values = {**os.environ, **report["settings"]}
+    path = static_cache.path_in(os.getcwd(), cache_dir(values))
+    try:
+        fingerprint, _ = load_sources_record(path)
+    except CacheError:
+        return None  # the build says why, and collects everything
+    return path if fingerprint != report["fingerprint"] else None
 
 
 class Fingerprinted(NamedTuple):
@@ -122,6 +155,8 @@ class Fingerprinted(NamedTuple):
     sources: int  # how many files the finders return
     finders: dict | None  # the record for the settings-only check (``finders.record``)
     context: dict  # what else shapes the output (``sources.fingerprint_context``)
+    digests: list[tuple[str, str]]  # (name, SHA-256) of every source
+    listing: dict[str, tuple]  # name -> (storage, path), as collectstatic finds them
 
 
 def registry_fingerprint(settings) -> Fingerprinted:
@@ -133,13 +168,17 @@ def registry_fingerprint(settings) -> Fingerprinted:
     from django.contrib.staticfiles.finders import get_finders  # lazy: as above
 
     ignore = finders.collectstatic_ignore_patterns(apps.get_app_config("staticfiles"))
-    sources = fingerprint_sources(
-        (path, storage) for finder in get_finders() for path, storage in finder.list(ignore)
-    )
+    listed = [(path, storage) for finder in get_finders() for path, storage in finder.list(ignore)]
+    sources = fingerprint_sources(listed)
+    listing: dict[str, tuple] = {}
+    for path, storage in listed:  # the first finder wins, as in collectstatic
+        prefix = getattr(storage, "prefix", None)
+        listing.setdefault(f"{prefix}/{path}" if prefix else path, (storage, path))
     app_configs = list(apps.get_app_configs())
     context = fingerprint_context(settings, {app.name for app in app_configs})
     recorded = finders.record(settings, app_configs, ignore)
-    return Fingerprinted(fingerprint(sources, context), len(sources), recorded, context)
+    found = fingerprint(sources, context)
+    return Fingerprinted(found, len(sources), recorded, context, sources, listing)
 
 
 def _load_settings(collect_to: str | None):
@@ -185,10 +224,17 @@ def _settings_errors():
         ) from None
 
 
-def _collect(root: str) -> dict:
-    from django.core.management import call_command  # lazy: Django, after django.setup()
+def _collect(root: str, found: Fingerprinted) -> dict:
+    from django.apps import apps  # lazy: Django, after django.setup()
+    from django.core.management import call_command  # lazy: as above
 
-    from .buildstorage import PackagingError  # lazy: a storage built from the ready app registry
+    from .buildstorage import (  # lazy: a storage built from the ready app registry
+        PackagingError,
+        records,
+        reset_records,
+    )
+
+    reset_records()
 
     out, err = io.StringIO(), io.StringIO()
     try:
@@ -219,6 +265,10 @@ def _collect(root: str) -> dict:
         "objects": _walk(root),
         "missing_references": missing_references(),
         "summary": out.getvalue().strip(),
+        "incremental": {
+            "digests": {name: incremental_record.digest(sha) for name, sha in found.digests},
+            **records(apps.is_installed("pipeline")),
+        },
     }
 
 

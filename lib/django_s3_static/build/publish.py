@@ -24,6 +24,7 @@ from .app_process import AppProcess, Inspecting
 from .early_listing import EarlyListing, follow_region, list_in_region
 from .fingerprint import why_stale
 from .release import Release, release_of
+from .reuse import incremental_cache
 from .uploading import check_public, record, report_missing_references, upload_missing
 
 
@@ -126,7 +127,11 @@ def inspect(
     config = Config.from_values({**values, **inspected["settings"]})
     for secret in (config.secret_key, config.session_token):
         output.register_secret(secret)
-    timings.lap("inspect (settings only)" if inspected.get("settings_only") else "inspect")
+    if inspected.get("settings_only"):
+        timings.lap("inspect (settings only)")
+    else:
+        incremental = "collected" in inspected.get("incremental", {})
+        timings.lap("inspect and incremental collect" if incremental else "inspect")
     output.info(
         f"Bucket: {config.bucket}, prefix {config.key_prefix or '(none)'}, public URL "
         f"{config.public_base_url}"
@@ -197,9 +202,29 @@ def collect_and_upload(
     workdir: str,
     progress: output.Progress,
 ) -> Outcome:
-    """Collect into ``workdir``, upload what the bucket lacks, and only then write the cache."""
+    """Collect into ``workdir`` (or take what the app's process collected of a change), upload
+    what the bucket lacks, and only then write the cache."""
     config = found.config
     output.info(f"Collecting: {found.reason}")
+    cache = incremental_cache(
+        config,
+        found.report,
+        found.committed,
+        found.cache_file,
+        app.app_dir,
+        found.inventory,
+        found.reason,
+    )
+    if cache is not None:
+        timings.lap("merge")
+        return upload_and_write(
+            found,
+            cache,
+            timings,
+            os.path.join(workdir, "incremental"),
+            progress,
+            found.report["incremental"]["collected"]["missing_references"],
+        )
     root = os.path.join(workdir, "collected")
     report = app.run(os.path.join(workdir, "collect.json"), root)
     collected = report["collected"]
@@ -213,12 +238,27 @@ def collect_and_upload(
         objects={name: StaticObject(**obj) for name, obj in collected["objects"].items()},
         finders=report.get("finders"),
         built_with=report.get("context"),
+        incremental=collected.get("incremental"),
     )
     output.info(
         f"Collected {len(cache.objects)} files ({output.human_bytes(cache.total_bytes)}) "
         f"from {report['sources']} sources"
     )
-    report_missing_references(collected["missing_references"])
+    return upload_and_write(found, cache, timings, root, progress, collected["missing_references"])
+
+
+def upload_and_write(
+    found: Inspection,
+    cache: StaticCache,
+    timings: output.Timings,
+    root: str,
+    progress: output.Progress,
+    missing_references: list[dict[str, str]],
+) -> Outcome:
+    """Upload what the bucket lacks of ``cache`` (its new files are in ``root``), check what
+    browsers get, record the publish, and only then write the cache."""
+    config = found.config
+    report_missing_references(missing_references)
     uploaded = upload_missing(config, cache, found.inventory, root, progress, found.committed)
     timings.lap("upload")
     if uploaded:

@@ -16,7 +16,7 @@ import reprlib
 from dataclasses import dataclass, field
 
 from ..config import CACHE_FILE_NAME
-from . import finders_record
+from . import finders_record, incremental_record
 from .names import name_problem
 
 FORMAT_VERSION = 1
@@ -67,6 +67,9 @@ class StaticCache:
     #: The S3 endpoint the objects were published to ("" for AWS); None in caches that predate
     #: it (``location.Location``).
     endpoint: str | None = None
+    #: What lets a build collect only what a change reaches (``incremental_record``): source
+    #: digests, the reference graph, django-pipeline's packages. None in older caches.
+    incremental: dict | None = None
 
     def to_json(self) -> str:
         """Sorted JSON with one entry per line, so a diff shows exactly the files that changed."""
@@ -95,12 +98,20 @@ class StaticCache:
                 + ",\n".join(f"  {_dump(k)}: {_dump(v)}" for k, v in rest.items())
                 + "\n },\n"
             )
+        incremental = ""
+        if self.incremental is not None:
+            section = incremental_record.to_json(self.incremental, _dump, _string)
+            incremental = f' "incremental": {section},\n'
         built_with = ""
         if self.built_with is not None:
             built_with = f' "built_with": {_dump(self.built_with)},\n'
         return (
-            "{\n" + built_with + finders + f' "fingerprint": {_dump(self.fingerprint)},\n'
-            f' "location": {_dump(location)},\n'
+            "{\n"
+            + built_with
+            + finders
+            + f' "fingerprint": {_dump(self.fingerprint)},\n'
+            + incremental
+            + f' "location": {_dump(location)},\n'
             f' "objects": {table(objects)},\n'
             f' "paths": {table(paths)},\n'
             f' "version": {FORMAT_VERSION}\n'
@@ -240,6 +251,12 @@ def parse(document: object) -> StaticCache:
         except finders_record.RecordError as exc:
             raise CacheError(str(exc)) from None
     built_with = _check_built_with(document.get("built_with"))
+    incremental = None
+    if "incremental" in document:
+        try:
+            incremental = incremental_record.check(document["incremental"])
+        except incremental_record.RecordError as exc:
+            raise CacheError(str(exc)) from None
     endpoint = location.get("endpoint")
     if endpoint is not None and (not isinstance(endpoint, str) or len(endpoint) > 2048):
         raise CacheError("the static cache's endpoint is not a URL")
@@ -252,6 +269,7 @@ def parse(document: object) -> StaticCache:
         recorded,
         built_with,
         endpoint,
+        incremental=incremental,
     )
 
 

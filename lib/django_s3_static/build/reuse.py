@@ -1,0 +1,78 @@
+"""The build's side of an incremental collect: whether the committed cache's objects can be kept,
+and the new static cache made of them and of what the change reached.
+
+The app's process collected only what changed (``incremental``) and named the committed objects a
+full collect would no longer write. Every other object keeps the committed cache's entry, whole
+(its stored form, digests and all), and is not copied, hashed or uploaded again: that holds only
+if the bucket has each of them as recorded, which the listing shows. Otherwise, or when the app's
+process gave a reason instead, the build collects everything and says why in one line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from ..config import Config
+from ..format import location
+from ..format.static_cache import StaticCache, StaticObject
+from ..s3.compare import describe, differences
+from ..s3.types import RemoteObject
+from . import output
+
+
+def incremental_cache(
+    config: Config,
+    report: Mapping,
+    committed: StaticCache | None,
+    cache_file: str,
+    app_dir: str,
+    inventory: Mapping[str, RemoteObject],
+    reason: str,
+) -> StaticCache | None:
+    """The new static cache from the app's process's incremental collect, or None (then the
+    build collects everything; the log says why unless ``reason`` already did)."""
+    done = report.get("incremental")
+    if not done:
+        return None
+    refused = done.get("refused")
+    if refused is None and (committed is None or done.get("cache_file") != cache_file):
+        refused = "the settings name another static cache than the one checked"
+    if refused is not None:
+        if refused != reason:  # a stale context is the reason already printed
+            output.info(f"Collecting everything: {refused}")
+        return None
+    collected = done["collected"]
+    produced = {name: StaticObject(**obj) for name, obj in collected["objects"].items()}
+    dropped = set(collected["dropped"])
+    kept = {
+        name: entry
+        for name, entry in committed.objects.items()
+        if name not in dropped and name not in produced
+    }
+    lacking = differences(kept, inventory, config.key)
+    if lacking:
+        output.info(
+            f"Collecting everything: the committed cache's objects are not all in the bucket "
+            f"({describe(lacking)})"
+        )
+        return None
+    cache = StaticCache(
+        fingerprint=report["fingerprint"],
+        bucket=config.bucket,
+        prefix=config.location,
+        endpoint=location.configured(config).endpoint,
+        paths=collected["paths"],
+        objects={**kept, **produced},
+        finders=report.get("finders"),
+        built_with=report.get("context"),
+        incremental=collected["incremental"],
+    )
+    reached, removed = done["reached"], done["removed"]
+    gone = f", {removed} removed" if removed else ""
+    output.info(
+        f"Collected {len(produced):,} of {len(cache.objects):,} files (the change reaches "
+        f"{reached:,} source{'s' * (reached != 1)}{gone}); {len(kept):,} reused from "
+        f"{os.path.relpath(cache_file, app_dir)}"
+    )
+    return cache

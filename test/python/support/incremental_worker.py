@@ -1,0 +1,216 @@
+"""Run inside a Django project's process: random trees, each edited round after round, collected
+incrementally from the last cache and in full, and compared.
+
+    python -m support.incremental_worker RESULT_FILE FIRST_SEED SEEDS ROUNDS [--pipeline]
+
+The project (``DJANGO_SETTINGS_MODULE``, ``RANDOM_TREE_ROOT``) is made by the test. Each build
+calls the build's own app-side code (``collect.run``) as the build's child process does, in this
+one process for speed: what a fresh process would start without (the storages, the hashes of
+the sources) is reset between builds. The incremental build starts from the cache the previous
+round left (its own result when it could be incremental), so chains of incremental builds are
+checked, not only single steps.
+
+For every round it writes whether the incremental collect ran or why not, and every difference
+from the full collect: the manifest, every object's size and MD5 (and, for the files it wrote,
+their bytes), the missing references, and the incremental record itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import traceback
+
+from django.utils.functional import empty
+
+from django_s3_static.build import collect, sources
+from django_s3_static.errors import BuildError
+from django_s3_static.format import static_cache
+from django_s3_static.format.static_cache import StaticCache, StaticObject
+from support.random_tree import RandomTree
+
+
+def reset() -> None:
+    """What a new process would start without."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.core.files.storage import storages
+
+    sources._HASHES.clear()
+    storages.__dict__.pop("backends", None)
+    storages._backends = None
+    storages._storages = {}
+    staticfiles_storage._wrapped = empty
+
+
+def full(work: str, label: str) -> tuple[StaticCache | None, str, str | None]:
+    """A full collect (collectstatic) of the tree as it is; the cache a build would write."""
+    reset()
+    root = os.path.join(work, f"full-{label}")
+    try:
+        report = collect.run(root)
+    except BuildError as exc:
+        return None, root, exc.title
+    found = report["collected"]
+    cache = StaticCache(
+        report["fingerprint"],
+        "bucket",
+        "",
+        found["paths"],
+        {name: StaticObject(**obj) for name, obj in found["objects"].items()},
+        built_with=report["context"],
+        incremental=found["incremental"],
+    )
+    cache.missing = sorted((r["file"], r["url"]) for r in found["missing_references"])
+    return cache, root, None
+
+
+def vanilla(work: str, label: str) -> tuple[dict[str, str], dict[str, tuple[int, str]]]:
+    """Django's own ``collectstatic`` with ``ManifestStaticFilesStorage``, nothing of this
+    project in between: its manifest and the size and MD5 of every file it wrote."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    root = os.path.join(work, f"django-{label}")
+    settings.STATIC_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    reset()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    with open(os.path.join(root, "staticfiles.json")) as handle:
+        paths = json.load(handle)["paths"]
+    objects = {name: (obj["size"], obj["md5"]) for name, obj in collect._walk(root).items()}
+    shutil.rmtree(root)
+    return paths, objects
+
+
+def incremental(work: str, label: str, committed: StaticCache) -> tuple[dict, str]:
+    """The build's inspection with an incremental collect, from the committed cache."""
+    reset()
+    root = os.path.join(work, f"inc-{label}")
+    report = collect.run(None, None, root)
+    done = report.get("incremental")
+    if done is None:
+        return {"refused": "no incremental collect was tried"}, root
+    if "refused" in done:
+        return {"refused": done["refused"]}, root
+    found = done["collected"]
+    produced = {name: StaticObject(**obj) for name, obj in found["objects"].items()}
+    kept = {
+        name: entry
+        for name, entry in committed.objects.items()
+        if name not in set(found["dropped"]) and name not in produced
+    }
+    return {
+        "paths": found["paths"],
+        "objects": {**kept, **produced},
+        "produced": sorted(produced),
+        "incremental": found["incremental"],
+        "missing": sorted((r["file"], r["url"]) for r in found["missing_references"]),
+        "fingerprint": report["fingerprint"],
+        "context": report["context"],
+        "reached": done["reached"],
+    }, root
+
+
+def differences(got: dict, inc_root: str, want: StaticCache, full_root: str) -> list[str]:
+    found = []
+    if got["paths"] != want.paths:
+        names = sorted(set(got["paths"].items()) ^ set(want.paths.items()))
+        found.append(f"manifest differs: {names[:6]}")
+    objects = {name: (o.size, o.md5) for name, o in got["objects"].items()}
+    wanted = {name: (o.size, o.md5) for name, o in want.objects.items()}
+    if objects != wanted:
+        names = sorted(set(objects.items()) ^ set(wanted.items()))
+        found.append(f"objects differ: {names[:6]}")
+    for name in got["produced"]:
+        with open(os.path.join(inc_root, name), "rb") as mine:
+            data = mine.read()
+        path = os.path.join(full_root, name)
+        if not os.path.exists(path) or _read(path) != data:
+            found.append(f"bytes of {name} differ")
+    if got["missing"] != want.missing:
+        found.append(f"missing references differ: {got['missing']} != {want.missing}")
+    if got["incremental"] != want.incremental:
+        parts = [k for k in want.incremental if got["incremental"].get(k) != want.incremental[k]]
+        found.append(f"incremental record differs in {parts}")
+    return found
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def run_seed(seed: int, rounds: int, pipeline: bool, work: str) -> list[dict]:
+    assets = os.environ["RANDOM_TREE_ROOT"]
+    cache_folder = os.path.join(os.getcwd(), "static_cache")
+    for folder in (assets, cache_folder, work):
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder)
+    tree = RandomTree(assets, seed, pipeline)
+    tree.populate()
+    committed, _root, error = full(work, "0")
+    results = []
+    if committed is None:
+        return [{"seed": seed, "round": 0, "error": error, "edits": []}]
+    static_cache.write(committed, cache_folder)
+    for number in range(1, rounds + 1):
+        edits = tree.edit()
+        got, inc_root = incremental(work, str(number), committed)
+        want, full_root, error = full(work, str(number))
+        row = {"seed": seed, "round": number, "edits": edits}
+        if want is None:
+            row["full_failed"] = error
+            row["incremental"] = "refused" not in got
+            results.append(row)
+            break  # nothing to build on
+        if not want.missing and not pipeline:
+            paths, objects = vanilla(work, str(number))
+            row["django"] = paths == want.paths and objects == {
+                name: (o.size, o.md5) for name, o in want.objects.items()
+            }
+        if "refused" in got:
+            row["refused"] = got["refused"]
+            committed = want
+        else:
+            row["reached"] = got["reached"]
+            row["differences"] = differences(got, inc_root, want, full_root)
+            committed = StaticCache(
+                got["fingerprint"],
+                "bucket",
+                "",
+                got["paths"],
+                got["objects"],
+                built_with=got["context"],
+                incremental=got["incremental"],
+            )
+        static_cache.write(committed, cache_folder)
+        results.append(row)
+        for folder in (inc_root, full_root):
+            shutil.rmtree(folder, ignore_errors=True)
+    return results
+
+
+def main() -> int:
+    result_file, first, count, rounds = sys.argv[1], *map(int, sys.argv[2:5])
+    pipeline = "--pipeline" in sys.argv
+    import django
+
+    django.setup()
+    rows = []
+    for seed in range(first, first + count):
+        try:
+            rows += run_seed(seed, rounds, pipeline, os.path.join(os.getcwd(), "work"))
+        except Exception:
+            rows.append({"seed": seed, "crash": traceback.format_exc()})
+    with open(result_file, "w") as handle:
+        json.dump(rows, handle)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

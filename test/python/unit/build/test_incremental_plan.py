@@ -1,0 +1,73 @@
+"""The bookkeeping of an incremental collect: changes, carried records, the new objects."""
+
+import pytest
+
+from django_s3_static.build.incremental_plan import (
+    Unvouched,
+    carried_references,
+    changes,
+    new_objects,
+)
+from django_s3_static.format.static_cache import StaticObject
+
+
+def test_changes_by_digest():
+    found = changes(
+        {"a.css": "1" * 16, "b.png": "2" * 16, "gone.js": "3" * 16},
+        {"a.css": "9" * 16, "b.png": "2" * 16, "new.png": "4" * 16},
+    )
+    assert (found.changed, found.added, found.removed) == (["a.css"], ["new.png"], ["gone.js"])
+    assert found.names == {"a.css", "new.png", "gone.js"}
+    assert found.describe() == "1 changed (a.css), 1 added (new.png), 1 removed (gone.js)"
+    assert changes({"a": "1" * 16}, {"a": "1" * 16}).describe() == "nothing"
+
+
+def test_describe_names_the_first_few():
+    many = changes({}, {f"img/{i}.png": "0" * 16 for i in range(5)})
+    assert many.describe(limit=2) == "5 added (img/0.png, img/1.png and 3 more)"
+
+
+def test_carried_references_keep_unprocessed_present_files_and_take_fresh_ones():
+    recorded = {"a.css": ["x.png"], "b.css": ["old.png"], "gone.css": ["x.png"]}
+    fresh = {"b.css": ["new.png"], "c.css": [], "d.css": ["x.png"]}
+    merged = carried_references(recorded, fresh, {"b.css", "c.css", "d.css"}, {"a.css", "b.css"})
+    assert merged == {"a.css": ["x.png"], "b.css": ["new.png"], "d.css": ["x.png"]}
+
+
+def committed():
+    return {
+        "a.css": StaticObject(1, "a" * 32),
+        "a.111111111111.css": StaticObject(1, "a" * 32),
+        "b.png": StaticObject(2, "b" * 32, None, None),
+        "b.222222222222.png": StaticObject(2, "b" * 32),
+        "old.png": StaticObject(3, "c" * 32),
+        "old.333333333333.png": StaticObject(3, "c" * 32),
+    }
+
+
+def test_new_objects_carry_committed_entries_whole_and_take_what_was_written():
+    gzipped = StaticObject(9, "f" * 32, "gzip", "sha384-" + "A" * 64)
+    before = {**committed(), "a.111111111111.css": gzipped}
+    manifest = {"a.css": "a.111111111111.css", "b.png": "b.999999999999.png"}
+    produced = {"b.png": {"size": 5, "md5": "e" * 32}, "b.999999999999.png": {"size": 5}}
+    objects, dropped = new_objects({"a.css", "b.png"}, manifest, produced, before)
+    assert objects["a.111111111111.css"] is gzipped  # carried over whole
+    assert objects["b.png"] == produced["b.png"]
+    assert set(objects) == {"a.css", "a.111111111111.css", "b.png", "b.999999999999.png"}
+    assert dropped == ["b.222222222222.png", "old.333333333333.png", "old.png"]
+
+
+def test_a_name_nobody_can_vouch_for_stops_it():
+    with pytest.raises(Unvouched, match="the committed cache has no object c.css"):
+        new_objects({"c.css"}, {}, {}, committed())
+
+
+def test_a_file_a_full_collect_would_not_keep_stops_it():
+    with pytest.raises(Unvouched, match="post-processing wrote x.12.css, which a full collect"):
+        new_objects({"a.css"}, {}, {"x.12.css": {}, "a.css": {}}, committed())
+
+
+def test_a_source_named_like_a_hashed_copy_stops_it():
+    manifest = {"a.css": "a.111111111111.css", "a.111111111111.css": "a.111111111111.2.css"}
+    with pytest.raises(Unvouched, match=r"named like another's hashed copy \(a.111111111111"):
+        new_objects({"a.css", "a.111111111111.css"}, manifest, {}, committed())
