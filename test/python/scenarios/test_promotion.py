@@ -252,3 +252,24 @@ def test_the_build_says_the_release_phase_promotes(make_slug, s3server):
     assert "The release phase runs promote_static" in result.stdout
     with open(os.path.join(slug.build_dir, ".profile.d", "django-s3-static.sh")) as handle:
         assert "DJANGO_S3_STATIC_RELEASE_PROMOTES=1" in handle.read()
+
+
+def test_settings_that_depend_on_the_dyno_never_link_to_missing_objects(make_slug, s3server):
+    """``DYNO`` is set on dynos, not during the build: settings that branch on it name another
+    place on the web dyno than the one the build published to."""
+    slug = make_slug()
+    with open(os.path.join(slug.build_dir, "exampleapp", "settings.py"), "a") as handle:
+        handle.write(
+            "\nAWS_LOCATION = 'static-web' if os.environ.get('DYNO', '').startswith('web') "
+            "else 'static'\n"
+        )
+    bucket = s3server.bucket()
+    slug.set_config(**deploy_config(s3server, bucket))
+    result = slug.compile()
+    assert result.returncode == 0, result.output
+    checks = page_assets(slug)  # the web dyno: its settings say static-web/
+    assert checks and all(c.status == 200 for c in checks), checks
+    assert all(c.url.startswith(f"{s3server.endpoint}/{bucket}/static/") for c in checks)
+    check = slug.run("python manage.py check", dyno="web.2")
+    assert "django_s3_static.W001" in check.output
+    assert "the settings name s3://" in check.output and "/static-web/" in check.output
