@@ -13,6 +13,8 @@ it is sent to. Playwright gives each launch a fresh temporary ``--user-data-dir`
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -75,6 +77,11 @@ class Fetched:
     resource_type: str  # Playwright's: document, stylesheet, script, image, font, fetch, ...
     status: int | None = None  # None: no response (blocked, refused, aborted)
     failure: str | None = None
+    # With ``visit(measure=True)``, for each answered request:
+    encoding: str | None = None  # the response's Content-Encoding
+    body_bytes: int | None = None  # the body as transferred (encoded), from the DevTools protocol
+    decoded_bytes: int | None = None  # the body after content decoding
+    digest: str | None = None  # SHA-384 of the decoded body, as an integrity value
 
 
 @dataclass
@@ -87,6 +94,7 @@ class PageVisit:
     font_faces: dict[str, str] = field(default_factory=dict)  # family -> FontFace.status
     font_checks: dict[str, bool] = field(default_factory=dict)  # family -> document.fonts.check
     dataset: dict[str, str] = field(default_factory=dict)  # <html data-*> set by the scripts
+    evaluated: list[object] = field(default_factory=list)  # the ``evaluate`` expressions' values
     screenshot: str | None = None
 
     @property
@@ -157,13 +165,24 @@ class Chromium:
         fonts: tuple[str, ...] = (),
         dataset: tuple[str, ...] = (),
         timeout: float = 30.0,
+        headers: dict[str, str] | None = None,
+        evaluate: tuple[str, ...] = (),
+        measure: bool = False,
     ) -> PageVisit:
-        """Load ``url`` as a first-time visitor; record what the browser fetched and saw."""
-        context = self._browser.new_context(viewport={"width": 1024, "height": 640})
+        """Load ``url`` as a first-time visitor; record what the browser fetched and saw.
+
+        ``headers``: extra request headers (``Accept-Encoding`` to ask for gzip only);
+        ``evaluate``: JavaScript expressions whose values are kept once the page settled;
+        ``measure``: each response's encoding, transferred and decoded sizes and digest.
+        """
+        context = self._browser.new_context(
+            viewport={"width": 1024, "height": 640}, extra_http_headers=headers
+        )
         context.set_default_timeout(timeout * 1000)
         page = context.new_page()
         visit = PageVisit(url, None)
         by_request: dict[object, Fetched] = {}
+        responses: list[tuple[Fetched, object]] = []
 
         def on_request(request) -> None:
             by_request[request] = Fetched(request.url, request.resource_type)
@@ -173,6 +192,7 @@ class Chromium:
             fetched = by_request.get(response.request)
             if fetched is not None:
                 fetched.status = response.status
+                responses.append((fetched, response))
 
         def on_failed(request) -> None:
             fetched = by_request.get(request)
@@ -202,6 +222,10 @@ class Chromium:
                 name: page.evaluate("(n) => document.documentElement.dataset[n] || ''", name)
                 for name in dataset
             }
+            visit.evaluated = [page.evaluate(expression) for expression in evaluate]
+            if measure:
+                for fetched, response in responses:
+                    _measure(fetched, response)
             if screenshot:
                 os.makedirs(os.path.dirname(screenshot), exist_ok=True)
                 page.screenshot(path=screenshot, full_page=True)
@@ -209,6 +233,18 @@ class Chromium:
         finally:
             context.close()
         return visit
+
+
+def _measure(fetched: Fetched, response) -> None:
+    """Sizes and digest of one response: Playwright reads the transferred (encoded) body size
+    from Chromium's DevTools protocol (Network.loadingFinished), and the body, decoded."""
+    if fetched.failure or fetched.status is None or not 200 <= fetched.status < 300:
+        return
+    fetched.encoding = response.headers.get("content-encoding")
+    fetched.body_bytes = response.request.sizes()["responseBodySize"]
+    body = response.body()
+    fetched.decoded_bytes = len(body)
+    fetched.digest = "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode()
 
 
 def screenshot_path(name: str) -> str:
