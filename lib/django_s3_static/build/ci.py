@@ -60,6 +60,7 @@ def ci_compile(build_dir: str, build_cache: str, env_dir: str) -> int:
     committed = static_cache.path_in(app.app_dir, cache_dir(env))
     with tempfile.TemporaryDirectory(prefix="django-s3-static-ci-") as workdir:
         report = app.run(os.path.join(workdir, "ci.json"), committed=committed)
+    Config.check_values({**env, **report["settings"]})  # what would fail the deploy fails here
     cache_file = report["cache_file"]
     shown = os.path.relpath(cache_file, build_dir)
     folder = os.path.dirname(shown) or "."

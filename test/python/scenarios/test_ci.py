@@ -203,6 +203,16 @@ def test_an_unusable_bucket_setting_is_an_error(make_slug, s3server, bucket):
     )
 
 
+def test_an_unknown_setting_value_is_an_error_as_in_a_deploy(make_slug):
+    slug = make_slug("example_app")
+    slug.set_config(SECRET_KEY="ci-only-secret-key", DJANGO_S3_STATIC_COMPRESS="zstd")
+    result = run_test_compile(slug)
+    assert result.returncode == 1
+    assert " !     Error: DJANGO_S3_STATIC_COMPRESS='zstd' is not one of auto, gzip, off." in (
+        result.stdout
+    )
+
+
 def test_no_committed_cache_is_not_a_failure(make_slug):
     slug = make_slug("example_app")
     slug.set_config(SECRET_KEY="ci-only-secret-key")
