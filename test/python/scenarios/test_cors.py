@@ -190,3 +190,43 @@ def test_the_server_answers_cors_as_allows_predicts(s3server, bucket):
     cors.add_rule(config, ["*"])
     assert _font_get(url, ELSEWHERE) == ELSEWHERE
     assert cors.allows(cors.read_rules(config), ELSEWHERE)
+
+
+def test_with_integrity_scripts_and_stylesheets_are_checked_and_pipeline_makes_it_an_error(
+    s3server, bucket, capsys
+):
+    """Scripts and stylesheets rendered with integrity are CORS reads: a warning when only this
+    package's tags may render them, an error when django-pipeline's do (every page then does)."""
+    s3server.client().put_bucket_cors(
+        Bucket=bucket, CORSConfiguration={"CORSRules": [rule(ELSEWHERE)]}
+    )
+    config = config_of(s3server, bucket)
+    what = cors.readers(["css/site.0123456789ab.css", "js/app.0123456789ab.js"], config)
+    assert cors.check_bucket(config, (SITE,), what=what) == "missing"
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[:4] == [
+        " !     Warning: Browsers will refuse the scripts and stylesheets rendered with integrity: "
+        f"the CORS configuration of bucket '{bucket}' does not let {SITE} read them.",
+        " !     A script or stylesheet with an integrity digest is rendered "
+        'crossorigin="anonymous":',
+        " !     browsers read it in CORS mode and refuse it without "
+        "Access-Control-Allow-Origin, so",
+        " !     the page loses its scripts and styles. Apply this rule "
+        "(the bucket's 1 other rule(s) are kept):",
+    ]
+    assert printed[-1] == (
+        " !     (or render the tags without integrity: heroku config:set "
+        "DJANGO_S3_STATIC_INTEGRITY=off)"
+    )
+    pipeline = Config.from_values(
+        deploy_config(s3server, bucket, DJANGO_S3_STATIC_PIPELINE_INTEGRITY="on")
+    )
+    with pytest.raises(BuildError) as raised:
+        cors.check_bucket(pipeline, (SITE,), what=what)
+    assert raised.value.title == printed[0].removeprefix(" !     Warning: ")
+    assert raised.value.details[-1] == (
+        "(or render the tags without integrity: heroku config:set "
+        "DJANGO_S3_STATIC_PIPELINE_INTEGRITY=off)"
+    )
+    cors.add_rule(pipeline, [SITE])
+    assert cors.check_bucket(pipeline, (SITE,), what=what) == "allowed"

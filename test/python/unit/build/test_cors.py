@@ -168,3 +168,18 @@ def test_put_command():
         "aws s3api put-bucket-cors --bucket my-app-static --cors-configuration "
         f"'{cors.rule_json(['*'])}'"
     )
+
+
+def test_readers_fonts_and_with_integrity_scripts_and_stylesheets():
+    from django_s3_static.config import Config
+
+    on, off = Config(bucket="bkt"), Config(bucket="bkt", integrity="off")
+    assert cors.readers(["img/a.png", "fonts/x.woff2"], off) == "the fonts"
+    assert cors.readers(["img/a.png", "css/site.css"], off) is None
+    assert (
+        cors.readers(["css/site.css"], on) == "the scripts and stylesheets rendered with integrity"
+    )
+    assert cors.readers(iter(["js/app.js", "fonts/x.ttf"]), on) == (
+        "the fonts, and the scripts and stylesheets rendered with integrity"
+    )
+    assert cors.readers(["img/a.png"], on) is None
