@@ -598,8 +598,9 @@ class Bench:
         print(f"\n=== {app.label}: {app.description}")
         if self.buildpack_only:
             self.buildpack(app, results)
-            for key, _label, _compare in ROWS[4:]:
-                results.scenarios[key].note = "not run (--buildpack-only)"
+            for key, _label, _compare in ROWS:
+                if not key.startswith("bp_"):
+                    results.scenarios[key].note = "not run (--buildpack-only)"
             results.elapsed = time.monotonic() - started
             return results
 

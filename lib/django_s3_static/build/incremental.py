@@ -62,7 +62,7 @@ def collect_changes(
 
 
 def _collect(settings, sources, digests, context, committed_file, root, walk) -> dict:
-    committed, record = _committed(committed_file, context)
+    paths, objects, record = _committed(committed_file, context)
     unknown = sorted(set(settings.STATICFILES_FINDERS) - KNOWN_FINDERS)
     if unknown:
         raise Refused(f"STATICFILES_FINDERS has {unknown[0]}, whose files it cannot follow")
@@ -86,10 +86,10 @@ def _collect(settings, sources, digests, context, committed_file, root, walk) ->
     for output in (process & packages.outputs) - rebuilt:
         storage.on_demand.pop(output)()
     unchanged = present - process
-    absent = sorted(name for name in unchanged if name not in committed.paths)
+    absent = sorted(name for name in unchanged if not isinstance(paths.get(name), str))
     if absent:
         raise Refused(f"the committed cache has no hashed name for {absent[0]}")
-    storage.preloaded = {name: committed.paths[name] for name in unchanged}
+    storage.preloaded = {name: paths[name] for name in unchanged}
     buildstorage.reset_records()
     failure = _post_process(storage, sources, process, packages.outputs)
     fresh = buildstorage.records(packages.enabled)
@@ -99,34 +99,25 @@ def _collect(settings, sources, digests, context, committed_file, root, walk) ->
     problem = settling_problem(references, storage.max_post_process_passes)
     if problem or failure:
         raise Refused(problem or failure)
-    missing = incremental_plan.carried_references(
-        record["missing"], fresh["missing"], process, present
-    )
     manifest = dict(storage.hashed_files)
     produced = walk(root)
     try:
         _objects, dropped = incremental_plan.new_objects(
-            set(sources) | packages.outputs | packages.compiled,
-            manifest,
-            produced,
-            committed.objects,
+            set(sources) | packages.outputs | packages.compiled, manifest, produced, objects
         )
     except incremental_plan.Unvouched as exc:
         raise Refused(str(exc)) from None
-    return {
+    return {  # what differs from the committed cache (``incremental_plan.merge``)
         "collected": {
-            "paths": manifest,
+            "paths": {name: manifest[name] for name in sorted(process)},
+            "removed": sorted(set(changes.removed) - packages.outputs),
             "objects": produced,
             "dropped": dropped,
-            "missing_references": [
-                {"file": name, "url": url} for name in sorted(missing) for url in missing[name]
-            ],
-            "incremental": {
-                "digests": current,
-                "missing": missing,
-                "packages": packages.record(),
-                "references": references,
-            },
+            "digests": {name: current[name] for name in changes.changed + changes.added},
+            "removed_sources": changes.removed,
+            "references": fresh["references"],
+            "missing": fresh["missing"],
+            "packages": packages.record(),
         },
         "changes": changes.describe(),
         "reached": len(process),
@@ -134,20 +125,37 @@ def _collect(settings, sources, digests, context, committed_file, root, walk) ->
     }
 
 
-def _committed(path: str, context: dict) -> tuple[static_cache.StaticCache, dict]:
-    """The committed cache and its incremental record, if they describe this build's output."""
+def _committed(path: str, context: dict) -> tuple[dict, dict, dict]:
+    """The committed cache's manifest, objects and incremental record, if they describe this
+    build's output.
+
+    Its names are not checked one by one here: that costs a second on a large app, and the
+    build checks the same file strictly (``static_cache.load``) before it uses anything this
+    process reports. Only what this process relies on is checked: the shape of the tables.
+    """
     try:
-        committed = static_cache.load(path)
+        document = static_cache.read_document(path)
     except static_cache.CacheError as exc:
         raise Refused(str(exc)) from None
-    if committed.incremental is None:
+    tables = [document.get(key) if isinstance(document, dict) else None for key in TABLES]
+    if not all(isinstance(table, dict) for table in tables[:2]):
+        raise Refused("the committed cache has no 'paths' or 'objects' table")
+    paths, objects, section, built_with = tables
+    if section is None:
         raise Refused(
             "the committed cache does not record what each file refers to "
             "(publish_static writes it)"
         )
-    if committed.built_with != context:
-        raise Refused(why_stale(committed.built_with, context))
-    return committed, committed.incremental
+    try:
+        record = incremental_record.check(section, names=False)
+    except incremental_record.RecordError as exc:
+        raise Refused(str(exc)) from None
+    if built_with != context:
+        raise Refused(why_stale(built_with, context))
+    return paths, objects, record
+
+
+TABLES = ("paths", "objects", "incremental", "built_with")
 
 
 def _copy(source: tuple[Any, str], target: str) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -106,3 +107,55 @@ def new_objects(
             raise Unvouched(f"the committed cache has no object {name}")
     dropped = sorted(name for name in committed if name not in expected)
     return objects, dropped
+
+
+@dataclass
+class Merged:
+    """The new static cache's tables: the committed ones with what the change reached."""
+
+    paths: dict[str, str]
+    objects: dict[str, Any]
+    incremental: dict
+    missing_references: list[dict[str, str]]
+    kept: int  # objects carried over from the committed cache
+
+
+def merge(
+    paths: Mapping[str, str],
+    objects: Mapping[str, Any],
+    record: Mapping[str, Any],
+    collected: Mapping[str, Any],
+    produced: Mapping[str, Any],
+) -> Merged:
+    """The committed cache's ``paths``, ``objects`` and incremental ``record`` with what the
+    app's process collected (``collected``: only the names it processed, what it removed and
+    dropped; ``produced``: the objects it wrote, as the cache records them).
+
+    The app's process sends only these differences: the tables of a large app would cost more
+    to write and read back than collecting the change did.
+    """
+    removed, processed = set(collected["removed"]), set(collected["paths"])
+    new_paths = {name: hashed for name, hashed in paths.items() if name not in removed}
+    new_paths.update(collected["paths"])
+    present = set(new_paths)
+    gone = set(collected["removed_sources"])
+    digests = {name: d for name, d in record["digests"].items() if name not in gone}
+    digests.update(collected["digests"])
+    missing = carried_references(record["missing"], collected["missing"], processed, present)
+    dropped = set(collected["dropped"])
+    kept = {name: obj for name, obj in objects.items() if name not in dropped}
+    kept = {name: obj for name, obj in kept.items() if name not in produced}
+    return Merged(
+        new_paths,
+        {**kept, **produced},
+        {
+            "digests": digests,
+            "missing": missing,
+            "packages": collected["packages"],
+            "references": carried_references(
+                record["references"], collected["references"], processed, present
+            ),
+        },
+        [{"file": name, "url": url} for name in sorted(missing) for url in missing[name]],
+        len(kept),
+    )

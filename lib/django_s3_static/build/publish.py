@@ -206,7 +206,7 @@ def collect_and_upload(
     what the bucket lacks, and only then write the cache."""
     config = found.config
     output.info(f"Collecting: {found.reason}")
-    cache = incremental_cache(
+    reused = incremental_cache(
         config,
         found.report,
         found.committed,
@@ -215,16 +215,10 @@ def collect_and_upload(
         found.inventory,
         found.reason,
     )
-    if cache is not None:
+    if reused is not None:
         timings.lap("merge")
-        return upload_and_write(
-            found,
-            cache,
-            timings,
-            os.path.join(workdir, "incremental"),
-            progress,
-            found.report["incremental"]["collected"]["missing_references"],
-        )
+        root = os.path.join(workdir, "incremental")
+        return upload_and_write(found, reused[0], timings, root, progress, reused[1])
     root = os.path.join(workdir, "collected")
     report = app.run(os.path.join(workdir, "collect.json"), root)
     collected = report["collected"]

@@ -19,6 +19,7 @@ from ..format.static_cache import StaticCache, StaticObject
 from ..s3.compare import describe, differences
 from ..s3.types import RemoteObject
 from . import output
+from .incremental_plan import merge
 
 
 def incremental_cache(
@@ -29,27 +30,26 @@ def incremental_cache(
     app_dir: str,
     inventory: Mapping[str, RemoteObject],
     reason: str,
-) -> StaticCache | None:
-    """The new static cache from the app's process's incremental collect, or None (then the
-    build collects everything; the log says why unless ``reason`` already did)."""
+) -> tuple[StaticCache, list[dict[str, str]]] | None:
+    """The new static cache from the app's process's incremental collect and its missing
+    references, or None: then the build collects everything, and the log says why unless
+    ``reason`` already did."""
     done = report.get("incremental")
     if not done:
         return None
+    if committed is None:
+        return None  # the build could not load it: ``reason`` says why
     refused = done.get("refused")
-    if refused is None and (committed is None or done.get("cache_file") != cache_file):
-        refused = "the settings name another static cache than the one checked"
+    if refused is None and (committed.incremental is None or done["cache_file"] != cache_file):
+        refused = "the app's process read another static cache than the build"
     if refused is not None:
         if refused != reason:  # a stale context is the reason already printed
             output.info(f"Collecting everything: {refused}")
         return None
     collected = done["collected"]
     produced = {name: StaticObject(**obj) for name, obj in collected["objects"].items()}
-    dropped = set(collected["dropped"])
-    kept = {
-        name: entry
-        for name, entry in committed.objects.items()
-        if name not in dropped and name not in produced
-    }
+    merged = merge(committed.paths, committed.objects, committed.incremental, collected, produced)
+    kept = {name: obj for name, obj in merged.objects.items() if name not in produced}
     lacking = differences(kept, inventory, config.key)
     if lacking:
         output.info(
@@ -62,11 +62,11 @@ def incremental_cache(
         bucket=config.bucket,
         prefix=config.location,
         endpoint=location.configured(config).endpoint,
-        paths=collected["paths"],
-        objects={**kept, **produced},
+        paths=merged.paths,
+        objects=merged.objects,
         finders=report.get("finders"),
         built_with=report.get("context"),
-        incremental=collected["incremental"],
+        incremental=merged.incremental,
     )
     reached, removed = done["reached"], done["removed"]
     gone = f", {removed} removed" if removed else ""
@@ -75,4 +75,4 @@ def incremental_cache(
         f"{reached:,} source{'s' * (reached != 1)}{gone}); {len(kept):,} reused from "
         f"{os.path.relpath(cache_file, app_dir)}"
     )
-    return cache
+    return cache, merged.missing_references

@@ -30,11 +30,15 @@ def fingerprint_sources(listing: Iterable[tuple[str, Any]]) -> list[tuple[str, s
         name = f"{prefix}/{path}" if prefix else path
         if name in seen:
             continue
-        problem = source_problem(storage, path, name, roots)
-        if problem:
-            refused.append(problem)
-            continue
-        seen[name] = _content_hash(storage, path)
+        full = storage.path(path) if getattr(storage, "location", None) else None
+        if full is None or (name, full) not in _PASSED:
+            problem = source_problem(storage, path, name, roots, full)
+            if problem:
+                refused.append(problem)
+                continue
+            if full is not None:
+                _PASSED.add((name, full))
+        seen[name] = _content_hash(storage, path, full)
     if refused:
         raise BuildError(
             f"{len(refused)} static file{'s' * (len(refused) != 1)} cannot be published:",
@@ -50,10 +54,12 @@ def fingerprint_sources(listing: Iterable[tuple[str, Any]]) -> list[tuple[str, s
 #: changed, Django's finders list the same files again, and hashing them twice cost a second and
 #: a half on a 10,000-file project.
 _HASHES: dict[str, str] = {}
+#: (name, file) of the sources checked and found publishable in this process, for the same
+#: reason: the second listing checks nothing twice.
+_PASSED: set[tuple[str, str]] = set()
 
 
-def _content_hash(storage, path: str) -> str:
-    location = storage.path(path) if getattr(storage, "location", None) else None
+def _content_hash(storage, path: str, location: str | None) -> str:
     digest = _HASHES.get(location) if location else None
     if digest is None:
         with storage.open(path) as handle:
@@ -148,7 +154,9 @@ class _Roots:
         return os.path.join(real_parent, name)
 
 
-def source_problem(storage, path: str, name: str, roots: _Roots) -> str | None:
+def source_problem(
+    storage, path: str, name: str, roots: _Roots, full: str | None = None
+) -> str | None:
     """Why a source file a finder returned must not be published, or None.
 
     Its name must be a safe S3 key (valid UTF-8, no control character, ...), and the file must
@@ -162,7 +170,7 @@ def source_problem(storage, path: str, name: str, roots: _Roots) -> str | None:
         return f"  {shown}: the name {problem}"
     location = getattr(storage, "location", None)
     if location:
-        real = roots.real(storage.path(path))
+        real = roots.real(full or storage.path(path))
         if not roots.allow(location, real):
             return f"  {shown}: a link to {real}, outside {location} and the app"
     return None

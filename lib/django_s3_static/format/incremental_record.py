@@ -38,31 +38,40 @@ def digest(sha256_hex: str) -> str:
     return sha256_hex[:DIGEST_CHARS]
 
 
-def check(document: object) -> dict:
-    """Validate an ``incremental`` section read from a committed cache (pure; fuzzed)."""
+def check(document: object, names: bool = True) -> dict:
+    """Validate an ``incremental`` section read from a committed cache (pure; fuzzed).
+
+    ``names=False`` checks the shape only, not each name (what costs time on a large app): for
+    a reader whose caller checks the same file in full (``static_cache.load``).
+    """
+    safe = name_problem if names else _any_string
     if not isinstance(document, dict) or set(document) != set(TABLES):
         raise RecordError("the static cache's 'incremental' section is not as written")
     digests, packages = document["digests"], document["packages"]
     if not isinstance(digests, dict) or len(digests) > MAX_ENTRIES:
         raise RecordError("the static cache's 'incremental' digests are malformed")
     for name, value in digests.items():
-        if name_problem(name) or not isinstance(value, str) or not _DIGEST.match(value):
+        if safe(name) or not isinstance(value, str) or not _DIGEST.match(value):
             raise RecordError(
                 f"the static cache's 'incremental' digest of {_shown(name)} is malformed"
             )
     for table in ("missing", "references"):
-        _check_lists(document[table], table)
+        _check_lists(document[table], table, safe)
     if packages is not None:
-        _check_lists(packages, "packages")
+        _check_lists(packages, "packages", safe)
     return {table: document[table] for table in TABLES}
 
 
-def _check_lists(table: object, label: str) -> None:
+def _any_string(name: object) -> str | None:
+    return None if isinstance(name, str) else "is not a string"
+
+
+def _check_lists(table: object, label: str, safe) -> None:
     """A table of safe names, each to a list of strings (targets, URLs or package members)."""
     if not isinstance(table, dict) or len(table) > MAX_ENTRIES:
         raise RecordError(f"the static cache's 'incremental' {label} are malformed")
     for name, values in table.items():
-        if name_problem(name) or not isinstance(values, list) or len(values) > MAX_LIST:
+        if safe(name) or not isinstance(values, list) or len(values) > MAX_LIST:
             raise RecordError(
                 f"the static cache's 'incremental' {label} of {_shown(name)} are malformed"
             )

@@ -157,6 +157,12 @@ def load(path: str) -> StaticCache:
     return parse(_read(path))
 
 
+def read_document(path: str) -> object:
+    """The decoded file, its structure unchecked: for a reader (the app's process, collecting a
+    change) whose caller checks the same file with ``load`` before using what it reports."""
+    return _read(path)
+
+
 def load_sources_record(path: str) -> tuple[str, dict | None]:
     """Only the fingerprint and the finders record of a cache file, both checked.
 

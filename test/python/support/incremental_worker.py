@@ -4,7 +4,8 @@ incrementally from the last cache and in full, and compared.
     python -m support.incremental_worker RESULT_FILE FIRST_SEED SEEDS ROUNDS [--pipeline]
 
 The project (``DJANGO_SETTINGS_MODULE``, ``RANDOM_TREE_ROOT``) is made by the test. Each build
-calls the build's own app-side code (``collect.run``) as the build's child process does, in this
+calls the build's own app-side code (``collect.run``) as the build's child process does, and
+merges an incremental report with the committed cache as the build does (``merge``), in this
 one process for speed: what a fresh process would start without (the storages, the hashes of
 the sources) is reset between builds. The incremental build starts from the cache the previous
 round left (its own result when it could be incremental), so chains of incremental builds are
@@ -26,6 +27,7 @@ import traceback
 from django.utils.functional import empty
 
 from django_s3_static.build import collect, sources
+from django_s3_static.build.incremental_plan import merge
 from django_s3_static.errors import BuildError
 from django_s3_static.format import static_cache
 from django_s3_static.format.static_cache import StaticCache, StaticObject
@@ -38,6 +40,7 @@ def reset() -> None:
     from django.core.files.storage import storages
 
     sources._HASHES.clear()
+    sources._PASSED.clear()
     storages.__dict__.pop("backends", None)
     storages._backends = None
     storages._storages = {}
@@ -99,17 +102,13 @@ def incremental(work: str, label: str, committed: StaticCache) -> tuple[dict, st
         return {"refused": done["refused"]}, root
     found = done["collected"]
     produced = {name: StaticObject(**obj) for name, obj in found["objects"].items()}
-    kept = {
-        name: entry
-        for name, entry in committed.objects.items()
-        if name not in set(found["dropped"]) and name not in produced
-    }
+    merged = merge(committed.paths, committed.objects, committed.incremental, found, produced)
     return {
-        "paths": found["paths"],
-        "objects": {**kept, **produced},
+        "paths": merged.paths,
+        "objects": merged.objects,
         "produced": sorted(produced),
-        "incremental": found["incremental"],
-        "missing": sorted((r["file"], r["url"]) for r in found["missing_references"]),
+        "incremental": merged.incremental,
+        "missing": sorted((r["file"], r["url"]) for r in merged.missing_references),
         "fingerprint": report["fingerprint"],
         "context": report["context"],
         "reached": done["reached"],

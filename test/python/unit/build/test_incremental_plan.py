@@ -6,6 +6,7 @@ from django_s3_static.build.incremental_plan import (
     Unvouched,
     carried_references,
     changes,
+    merge,
     new_objects,
 )
 from django_s3_static.format.static_cache import StaticObject
@@ -71,3 +72,36 @@ def test_a_source_named_like_a_hashed_copy_stops_it():
     manifest = {"a.css": "a.111111111111.css", "a.111111111111.css": "a.111111111111.2.css"}
     with pytest.raises(Unvouched, match=r"named like another's hashed copy \(a.111111111111"):
         new_objects({"a.css", "a.111111111111.css"}, manifest, {}, committed())
+
+
+def test_merge_applies_what_the_app_process_sent_to_the_committed_tables():
+    paths = {"a.css": "a.1.css", "b.png": "b.2.png", "old.png": "old.3.png"}
+    objects = {name: StaticObject(1, "a" * 32) for name in [*paths, *paths.values()]}
+    record = {
+        "digests": {"a.css": "1" * 16, "b.png": "2" * 16, "old.png": "3" * 16},
+        "missing": {"a.css": ["gone.png"]},
+        "packages": None,
+        "references": {"a.css": ["b.png", "gone.png"]},
+    }
+    collected = {  # b.png changed, old.png removed; a.css refers to b.png and is reached
+        "paths": {"a.css": "a.9.css", "b.png": "b.8.png"},
+        "removed": ["old.png"],
+        "dropped": ["a.1.css", "b.2.png", "old.png", "old.3.png"],
+        "digests": {"b.png": "9" * 16},
+        "removed_sources": ["old.png"],
+        "references": {"a.css": ["b.png"]},
+        "missing": {},
+        "packages": None,
+    }
+    produced = {name: StaticObject(2, "b" * 32) for name in ("a.9.css", "b.png", "b.8.png")}
+    merged = merge(paths, objects, record, collected, produced)
+    assert merged.paths == {"a.css": "a.9.css", "b.png": "b.8.png"}
+    assert set(merged.objects) == {"a.css", "a.9.css", "b.png", "b.8.png"}
+    assert merged.objects["a.css"] is objects["a.css"] and merged.kept == 1
+    assert merged.incremental == {
+        "digests": {"a.css": "1" * 16, "b.png": "9" * 16},
+        "missing": {},
+        "packages": None,
+        "references": {"a.css": ["b.png"]},
+    }
+    assert merged.missing_references == []

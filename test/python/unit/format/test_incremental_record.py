@@ -46,6 +46,13 @@ def test_a_malformed_section_says_how(section, message):
         check(section)
 
 
+def test_the_shape_alone_when_the_caller_checks_the_names():
+    section = {**SECTION, "digests": {"../x.png": "0" * 16}}
+    assert check(section, names=False) == section
+    with pytest.raises(RecordError):
+        check({**SECTION, "digests": {"x.png": "nothex"}}, names=False)
+
+
 def cache(section) -> StaticCache:
     objects = {
         "css/site.css": StaticObject(3, "a" * 32),
