@@ -68,7 +68,8 @@ def _collect(settings, sources, digests, context, committed_file, root, walk) ->
         raise Refused(f"STATICFILES_FINDERS has {unknown[0]}, whose files it cannot follow")
     current = {name: incremental_record.digest(sha) for name, sha in digests.items()}
     changes = incremental_plan.changes(record["digests"], current)
-    os.makedirs(root, exist_ok=True)
+    shutil.rmtree(root, ignore_errors=True)  # the build's own folder: only this build's files
+    os.makedirs(root)
     from .incremental_storage import install  # lazy: a storage class, after django.setup()
 
     storage = install(root)
@@ -199,8 +200,6 @@ class _Packages:
         self.outputs = set(self.by_output)
 
     def _read(self, storage, record: Mapping, sources: Mapping) -> None:
-        if record.get("packages") is None:
-            raise Refused("the committed cache does not record django-pipeline's packages")
         from pipeline.conf import settings as pipeline_settings  # lazy: pipeline apps only
         from pipeline.packager import Packager  # lazy: as above
 
@@ -224,6 +223,8 @@ class _Packages:
                     if compiler is not None:
                         self.compiled.add(compiler.output_path(member, compiler.output_extension))
                         self.compiling.add(output)
+        if record.get("packages") is None:
+            raise Refused("the committed cache does not record django-pipeline's packages")
         for output, members in self.members.items():
             for member in members:
                 if member not in sources:
