@@ -12,8 +12,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import subprocess
+import sys
 
 from conftest import delta, deploy_config
+from support.dyno import FIXTURES, ROOT
 
 STATIC = os.path.join("exampleapp", "static")
 
@@ -133,3 +137,39 @@ def test_a_changed_setting_is_said_once(make_slug, s3server, bucket):
     assert "Collecting: stale: DJANGO_S3_STATIC_STRICT_REFERENCES changed" in result.stdout
     assert "Collecting everything" not in result.stdout
     assert "reused from" not in result.stdout
+
+
+def test_publish_static_collects_only_the_change_too(tmp_path, make_slug, s3server, bucket):
+    """The developer's command shares the build's publish: the same incremental collect."""
+    app = tmp_path / "app"
+    shutil.copytree(os.path.join(FIXTURES, "example_app"), app)
+    settings = app / "exampleapp" / "settings.py"
+    settings.write_text(
+        settings.read_text() + '\nINSTALLED_APPS = [*INSTALLED_APPS, "django_s3_static"]\n'
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DJANGO_"))},
+        **deploy_config(s3server, bucket, AWS_LOCATION="static"),
+        "PYTHONPATH": os.path.join(ROOT, "lib"),
+    }
+
+    def publish():
+        done = subprocess.run(
+            [sys.executable, "manage.py", "publish_static"],
+            cwd=app,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    assert "Collecting: no committed static cache" in publish()
+    css = app / "exampleapp" / "static" / "css" / "site.css"
+    css.write_text(css.read_text() + "\n.more { color: red; }\n")
+    second = publish()
+    assert "(the change reaches 1 source); " in second and "reused from static_cache" in second
+    assert "Wrote static_cache/manifest.json" in second
+    assert "Nothing to publish" in publish()
