@@ -123,7 +123,7 @@ def _with_files(problem: str, cache: StaticCache, report: dict) -> str:
     """A staleness reason with the files that changed, when the app's process listed them."""
     if not problem.startswith("stale:") or "digests" not in report:
         return problem
-    diff = source_diff(cache, report["digests"], report.get("generated"))
+    diff = source_diff(cache, report["digests"], report.get("generated"), report.get("integrities"))
     if problem == SOURCES_CHANGED:  # the fingerprint alone: the files say what
         return f"stale: {describe(diff)}"
     return f"{problem}; {describe(diff)}" if diff else problem

@@ -16,6 +16,8 @@ import sys
 from ..config import SECRET_SETTINGS, cache_dir
 from ..errors import BuildError
 from ..format import static_cache
+from ..s3.content_types import compressible
+from ..s3.encoding import integrity_value
 from . import collect, output
 
 USAGE = "usage: python -m django_s3_static.build.ci_app --result FILE --committed FILE"
@@ -58,30 +60,38 @@ def check(committed: str) -> dict:
     if recorded != report["fingerprint"]:
         if report.get("settings_only"):  # the cache the config vars named matched, not this one
             collect.start_django()
-        report["digests"], report["generated"] = source_digests()
+        report["digests"], report["generated"], report["integrities"] = source_digests()
     return report
 
 
-def source_digests() -> tuple[dict[str, str], list[str] | None]:
-    """Every source's MD5 by name, the first finder winning as collectstatic does; and, with
+def source_digests() -> tuple[dict[str, str], list[str] | None, dict[str, str]]:
+    """Every source's MD5 by name, the first finder winning as collectstatic does; with
     django-pipeline, the names its packages are written to (``generated``), which no finder
-    lists and which may be a source's own name."""
+    lists and which may be a source's own name; and the integrity digest of each source of a
+    compressible type (the cache records those of gzip objects, whose MD5 is of gzip bytes)."""
     from django.apps import apps  # lazy: Django, set up by collect.run
     from django.contrib.staticfiles.finders import get_finders  # lazy: as above
 
     ignore = apps.get_app_config("staticfiles").ignore_patterns
     digests: dict[str, str] = {}
+    integrities: dict[str, str] = {}
     for finder in get_finders():
         for path, storage in finder.list(ignore):
             prefix = getattr(storage, "prefix", None)
             name = f"{prefix}/{path}" if prefix else path
             if name not in digests:
-                digest = hashlib.md5(usedforsecurity=False)
+                found = [hashlib.md5(usedforsecurity=False)]
+                if compressible(name):
+                    found.append(hashlib.sha384())
                 with storage.open(path) as handle:
                     for chunk in iter(lambda h=handle: h.read(1024 * 1024), b""):
-                        digest.update(chunk)
-                digests[name] = digest.hexdigest()
-    return digests, pipeline_outputs() if apps.is_installed("pipeline") else None
+                        for digest in found:
+                            digest.update(chunk)
+                digests[name] = found[0].hexdigest()
+                if len(found) > 1:
+                    integrities[name] = integrity_value(found[1].digest())
+    generated = pipeline_outputs() if apps.is_installed("pipeline") else None
+    return digests, generated, integrities
 
 
 def pipeline_outputs() -> list[str]:

@@ -4,7 +4,9 @@ The fingerprint says only that something changed. The cache says what: every sou
 under its own name as well as its hashed one, and the cache records that unhashed object's MD5,
 which is the source file's own (collectstatic copies it unchanged; only the hashed copies of CSS
 files have their ``url()``s rewritten). So the MD5s of today's sources, by name, against the cache
-show each file changed, added or removed.
+show each file changed, added or removed. An object stored gzip-compressed has the MD5 of its
+gzip bytes; its integrity digest (SHA-384 of the decoded bytes, the source file's own) is compared
+instead.
 
 django-pipeline writes its packages under names of their own (``generated``), sometimes a source's
 name: those are left out. It may also collect files no finder lists, which would look removed: with
@@ -33,11 +35,15 @@ class SourceDiff:
 
 
 def source_diff(
-    cache: StaticCache, digests: Mapping[str, str], generated: Collection[str] | None = None
+    cache: StaticCache,
+    digests: Mapping[str, str],
+    generated: Collection[str] | None = None,
+    integrities: Mapping[str, str] | None = None,
 ) -> SourceDiff:
     """Today's sources (name → MD5 of the file) against the cache's unhashed objects.
 
-    ``generated``: the names django-pipeline writes its packages to (None without it).
+    ``generated``: the names django-pipeline writes its packages to (None without it);
+    ``integrities``: the integrity digests of the sources of a compressible type.
     """
     skip = set(generated or ())
     changed, added = [], []
@@ -46,12 +52,20 @@ def source_diff(
             continue
         if name not in cache.paths:
             added.append(name)
-        elif name in cache.objects and cache.objects[name].md5 != digests[name]:
+        elif name in cache.objects and _differs(cache.objects[name], name, digests, integrities):
             changed.append(name)
     if generated is not None:
         return SourceDiff(changed, added, [], removals_known=False)
     removed = sorted(name for name in cache.paths if name not in digests)
     return SourceDiff(changed, added, removed)
+
+
+def _differs(
+    recorded, name: str, digests: Mapping[str, str], integrities: Mapping[str, str] | None
+) -> bool:
+    if recorded.encoding is None:
+        return recorded.md5 != digests[name]
+    return recorded.integrity != (integrities or {}).get(name)
 
 
 def describe(diff: SourceDiff, limit: int = 3) -> str:

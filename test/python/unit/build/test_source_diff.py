@@ -57,3 +57,18 @@ def test_describe_without_a_changed_file_names_what_else_the_fingerprint_covers(
     assert "DJANGO_S3_STATIC_STRICT_REFERENCES" in text
     unknown = describe(SourceDiff([], [], [], removals_known=False))
     assert unknown.startswith("no static file changed or was added: one was removed, or Django's")
+
+
+def test_a_gzip_object_is_compared_by_the_integrity_of_its_decoded_bytes():
+    """A compressed object's MD5 is of its gzip bytes: the digest of the decoded bytes, the
+    source file's own, tells whether it changed."""
+    same, other = "sha384-" + "A" * 64, "sha384-" + "B" * 64
+    published = cache(**{"css/site.css": MD5_A, "js/app.js": MD5_A})
+    for name in ("css/site.css", "js/app.js"):
+        published.objects[name] = StaticObject(8, MD5_B, "gzip", same)
+    found = source_diff(
+        published,
+        {"css/site.css": MD5_A, "js/app.js": MD5_A},
+        integrities={"css/site.css": same, "js/app.js": other},
+    )
+    assert found == SourceDiff(changed=["js/app.js"], added=[], removed=[])
