@@ -286,20 +286,24 @@ def _walk(root: str) -> dict[str, dict]:
         for filename in files:
             full = os.path.join(folder, filename)
             name = os.path.relpath(full, root).replace(os.sep, "/")
-            if name == MANIFEST_NAME:
-                continue
-            digests = [hashlib.md5(usedforsecurity=False)]
-            if compressible(name):
-                digests.append(hashlib.sha384())
-            with open(full, "rb") as handle:
-                for chunk in iter(lambda h=handle: h.read(1024 * 1024), b""):
-                    for digest in digests:
-                        digest.update(chunk)
-            found = {"size": os.path.getsize(full), "md5": digests[0].hexdigest()}
-            if len(digests) > 1:
-                found["integrity"] = integrity_value(digests[1].digest())
-            objects[name] = found
+            if name != MANIFEST_NAME:
+                objects[name] = file_record(full, name)
     return objects
+
+
+def file_record(full: str, name: str) -> dict:
+    """One collected file as ``_walk`` describes it."""
+    digests = [hashlib.md5(usedforsecurity=False)]
+    if compressible(name):
+        digests.append(hashlib.sha384())
+    with open(full, "rb") as handle:
+        for chunk in iter(lambda h=handle: h.read(1024 * 1024), b""):
+            for digest in digests:
+                digest.update(chunk)
+    found = {"size": os.path.getsize(full), "md5": digests[0].hexdigest()}
+    if len(digests) > 1:
+        found["integrity"] = integrity_value(digests[1].digest())
+    return found
 
 
 def _print_traceback() -> None:

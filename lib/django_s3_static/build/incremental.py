@@ -76,9 +76,9 @@ def _collect(settings, sources, digests, context, committed_file, root, walk) ->
     storage.attach(sources)
     packages = _Packages(storage, record, sources)  # django-pipeline globs through the storage
     storage.add_folders(packages.outputs | packages.compiled)
-    for name in changes.changed + changes.added:
-        if name not in packages.outputs:  # a package writes over it: its copy is never kept
-            _copy(sources[name], os.path.join(root, name))
+    copied = {name for name in changes.changed + changes.added if name not in packages.outputs}
+    for name in copied:  # (a package's output written over a source's copy is the package's)
+        _copy(sources[name], os.path.join(root, name))
     rebuilt = packages.build(changes.names)
     present = set(sources) | packages.outputs
     start = (changes.names - packages.outputs) | rebuilt | packages.compiled
@@ -119,6 +119,8 @@ def _collect(settings, sources, digests, context, committed_file, root, walk) ->
             "references": fresh["references"],
             "missing": fresh["missing"],
             "packages": packages.record(),
+            # Where the unchanged sources are, should the bucket's copy of one differ.
+            "sources": _files(sources, set(sources) - packages.outputs - copied),
         },
         "changes": changes.describe(),
         "reached": len(process),
@@ -157,6 +159,16 @@ def _committed(path: str, context: dict) -> tuple[dict, dict, dict]:
 
 
 TABLES = ("paths", "objects", "incremental", "built_with")
+
+
+def _files(sources: Mapping[str, tuple[Any, str]], names: set[str]) -> dict[str, str]:
+    """The file of each of these sources, for those a file system storage holds."""
+    found = {}
+    for name in names:
+        storage, path = sources[name]
+        if getattr(storage, "location", None):
+            found[name] = storage.path(path)
+    return found
 
 
 def _copy(source: tuple[Any, str], target: str) -> None:

@@ -206,6 +206,7 @@ def collect_and_upload(
     what the bucket lacks, and only then write the cache."""
     config = found.config
     output.info(f"Collecting: {found.reason}")
+    root = os.path.join(workdir, "incremental")
     reused = incremental_cache(
         config,
         found.report,
@@ -214,10 +215,10 @@ def collect_and_upload(
         app.app_dir,
         found.inventory,
         found.reason,
+        root,
     )
     if reused is not None:
         timings.lap("merge")
-        root = os.path.join(workdir, "incremental")
         return upload_and_write(found, reused[0], timings, root, progress, reused[1])
     root = os.path.join(workdir, "collected")
     report = app.run(os.path.join(workdir, "collect.json"), root)

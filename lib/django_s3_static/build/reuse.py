@@ -11,6 +11,7 @@ process gave a reason instead, the build collects everything and says why in one
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping
 
 from ..config import Config
@@ -19,6 +20,7 @@ from ..format.static_cache import StaticCache, StaticObject
 from ..s3.compare import describe, differences
 from ..s3.types import RemoteObject
 from . import output
+from .collect import file_record
 from .incremental_plan import merge
 
 
@@ -30,6 +32,7 @@ def incremental_cache(
     app_dir: str,
     inventory: Mapping[str, RemoteObject],
     reason: str,
+    root: str,
 ) -> tuple[StaticCache, list[dict[str, str]]] | None:
     """The new static cache from the app's process's incremental collect and its missing
     references, or None: then the build collects everything, and the log says why unless
@@ -51,12 +54,16 @@ def incremental_cache(
     merged = merge(committed.paths, committed.objects, committed.incremental, collected, produced)
     kept = {name: obj for name, obj in merged.objects.items() if name not in produced}
     lacking = differences(kept, inventory, config.key)
+    restored = [d.name for d in lacking if d.name in collected["sources"]]
+    lacking = [d for d in lacking if d.name not in collected["sources"]]
     if lacking:
         output.info(
             f"Collecting everything: the committed cache's objects are not all in the bucket "
             f"({describe(lacking)})"
         )
         return None
+    if restored:
+        restore(restored, collected["sources"], root, produced, kept, merged.objects)
     cache = StaticCache(
         fingerprint=report["fingerprint"],
         bucket=config.bucket,
@@ -75,4 +82,30 @@ def incremental_cache(
         f"{reached:,} source{'s' * (reached != 1)}{gone}); {len(kept):,} reused from "
         f"{os.path.relpath(cache_file, app_dir)}"
     )
+    if restored:
+        more = f" and {len(restored) - 3} more" if len(restored) > 3 else ""
+        output.info(
+            f"Collected again: the copy of {len(restored)} unchanged "
+            f"source{'s' * (len(restored) != 1)}, which another build replaced in the bucket "
+            f"({', '.join(restored[:3])}{more})"
+        )
     return cache, merged.missing_references
+
+
+def restore(
+    names: list[str],
+    files: Mapping[str, str],
+    root: str,
+    produced: dict[str, StaticObject],
+    kept: dict[str, StaticObject],
+    objects: dict[str, StaticObject],
+) -> None:
+    """Copy unchanged sources into ``root`` whose copy in the bucket differs from the committed
+    cache's (another build wrote that name since): a full collect would upload them again, and
+    so does this build."""
+    for name in names:
+        target = os.path.join(root, name)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(files[name], target)
+        produced[name] = objects[name] = StaticObject(**file_record(target, name))
+        del kept[name]

@@ -9,6 +9,7 @@ it cannot reason about the change, it collects everything and says why in one li
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -109,6 +110,29 @@ def test_objects_missing_from_the_bucket_mean_collecting_everything(make_slug, s
     assert f"static/{hashed}" in {
         item["Key"] for item in s3server.client().list_objects_v2(Bucket=bucket)["Contents"]
     }
+
+
+def test_an_unchanged_copy_another_build_replaced_is_uploaded_again(make_slug, s3server, bucket):
+    """Another release (another branch) wrote its own css/base.css: the unhashed copy of a
+    source this build did not change. A full collect would upload this build's copy; so does
+    the incremental one, and keeps the rest."""
+    slug, _ = build(make_slug, s3server, bucket)
+    client = s3server.client()
+    client.put_object(Bucket=bucket, Key="static/css/base.css", Body=b"/* another branch */")
+    edit(slug, "js/app.js", b"\n// changed\n")
+    result = slug.compile()
+    assert result.returncode == 0, result.output
+    assert "reused from static_cache/manifest.json" in result.stdout
+    assert (
+        "Collected again: the copy of 1 unchanged source, which another build replaced in the "
+        "bucket (css/base.css)"
+    ) in result.stdout
+    with open(os.path.join(slug.build_dir, STATIC, "css", "base.css"), "rb") as handle:
+        source = handle.read()
+    body = client.get_object(Bucket=bucket, Key="static/css/base.css")["Body"].read()
+    assert (gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body) == source
+    again = slug.compile()
+    assert "Static files unchanged" in again.stdout, again.output
 
 
 def test_a_cache_without_the_record_means_collecting_everything(make_slug, s3server, bucket):

@@ -11,6 +11,7 @@ file the incremental collect wrote, the missing references and the incremental r
 build reads. Where the tree has no missing reference, the full collect is also compared with
 Django's own ``collectstatic`` and ``ManifestStaticFilesStorage``, nothing of this project in
 between. The incremental collect may decline (it says why); it must never give another answer.
+It runs on Django 5.2 and 6.1 (whose post-processing skips references in comments and strings).
 """
 
 from __future__ import annotations
@@ -26,12 +27,21 @@ import pytest
 from support.dyno import ROOT
 from support.random_tree import settings_text
 
-SEEDS = {"plain": 60, "pipeline": 24}
+SEEDS = {
+    ("plain", "5.2"): 40,
+    ("pipeline", "5.2"): 16,
+    ("plain", "6.1"): 16,
+    ("pipeline", "6.1"): 8,
+}
 ROUNDS = 4
 
 
-@pytest.mark.parametrize("kind", ["plain", "pipeline"])
-def test_incremental_collect_equals_the_full_collect(kind, tmp_path):
+@pytest.mark.parametrize("kind, django", list(SEEDS))
+def test_incremental_collect_equals_the_full_collect(kind, django, tmp_path, request):
+    python = sys.executable
+    if django == "6.1":
+        python = os.path.join(request.getfixturevalue("django61_python_home"), "bin", "python")
+    seeds = SEEDS[kind, django]
     project = tmp_path / "project"
     (project / "proj").mkdir(parents=True)
     (project / "proj" / "__init__.py").write_text("")
@@ -46,8 +56,8 @@ def test_incremental_collect_equals_the_full_collect(kind, tmp_path):
         "RANDOM_TREE_ROOT": assets,
     }
     result = tmp_path / "result.json"
-    command = [sys.executable, "-m", "support.incremental_worker", str(result), "1"]
-    command += [str(SEEDS[kind]), str(ROUNDS)] + (["--pipeline"] if kind == "pipeline" else [])
+    command = [python, "-m", "support.incremental_worker", str(result), "1"]
+    command += [str(seeds), str(ROUNDS)] + (["--pipeline"] if kind == "pipeline" else [])
     done = subprocess.run(
         command, cwd=project, env=env, capture_output=True, text=True, timeout=840
     )
@@ -64,13 +74,14 @@ def test_incremental_collect_equals_the_full_collect(kind, tmp_path):
 
     incremental = [row for row in rows if "reached" in row]
     declined = Counter(row["refused"].split(" (")[0][:60] for row in rows if "refused" in row)
-    assert len(incremental) >= 0.85 * len(rows), declined
+    assert len(incremental) >= 0.8 * len(rows), declined
     assert sum(row["reached"] for row in incremental) > len(incremental)  # chains were reached
     if kind == "plain":
         compared = [row["django"] for row in rows if "django" in row]
-        assert len(compared) >= SEEDS[kind] and all(compared)
+        assert len(compared) >= seeds and all(compared)
     print(
-        f"{kind}: {SEEDS[kind]} seeds, {len(rows)} edited trees: {len(incremental)} collected "
-        f"incrementally and identical, declined {dict(declined)}, full collect failed "
+        f"{kind}, Django {django}: {seeds} seeds, {len(rows)} edited trees: "
+        f"{len(incremental)} collected incrementally and identical, declined {dict(declined)}, "
+        "full collect failed "
         f"{len(failed)} (declined too)"
     )
