@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     descriptor = os.open(options["--result"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(report, handle)
+        handle.write(json.dumps(report))  # one call to the C encoder: json.dump streams slowly
     return 0
 
 

@@ -166,8 +166,9 @@ def _files(sources: Mapping[str, tuple[Any, str]], names: set[str]) -> dict[str,
     found = {}
     for name in names:
         storage, path = sources[name]
-        if getattr(storage, "location", None):
-            found[name] = storage.path(path)
+        location = getattr(storage, "location", None)
+        if location:  # a checked name below its folder (``sources.source_problem``)
+            found[name] = os.path.join(location, path)
     return found
 
 

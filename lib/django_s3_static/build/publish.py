@@ -264,8 +264,9 @@ def upload_and_write(
         origins = cors.parse_origins(config.cors_origins_value)
         cors.check_bucket(config, origins, config.set_cors, readers)
         timings.lap("cors check")
-    record(config, cache, found.inventory, found.release)
-    static_cache.write(cache, os.path.dirname(found.cache_file))
+    text = cache.to_json()  # once, for the record and the file
+    record(config, cache, found.inventory, found.release, text)
+    static_cache.write(cache, os.path.dirname(found.cache_file), text)
     return Outcome(
         config,
         cache,

@@ -30,13 +30,20 @@ from . import output, storing
 from .release import Release
 
 
-def record(config: Config, cache: StaticCache, inventory: Mapping, release: Release | None) -> None:
+def record(
+    config: Config,
+    cache: StaticCache,
+    inventory: Mapping,
+    release: Release | None,
+    text: str | None = None,
+) -> None:
     """Keep this publish's manifest in the bucket, for prune_static, before the build may succeed.
 
     A build (``release``) is a release: it always records, even a cache recorded before (a
     revert, or a fast path), so that prune_static counts it among the last N and a concurrent
     prune sees what it uses. publish_static (``release`` None) releases nothing: it records a
     cache only when the listing shows no record of it, which costs no request at all.
+    ``text``: the cache's ``to_json()``, when the caller has it already.
     """
     if release is None:
         if is_recorded(cache, [key[len(config.key_prefix) :] for key in inventory]):
@@ -48,7 +55,7 @@ def record(config: Config, cache: StaticCache, inventory: Mapping, release: Rele
     name = record_name(cache, time.time(), release.commit, release.app)
     try:
         with Bucket(config) as bucket:
-            body = cache.to_json().encode()
+            body = (cache.to_json() if text is None else text).encode()
             bucket.put_small(config.key(name), body, "application/json", RECORD_CACHE_CONTROL)
     except Exception as exc:
         raise explain(exc, config, "upload") from None

@@ -141,13 +141,14 @@ def path_in(app_dir: str, cache_dir: str) -> str:
     return os.path.join(app_dir, cache_dir, FILE_NAME)
 
 
-def write(cache: StaticCache, folder: str) -> str:
-    """Write atomically, so a crash never leaves half a manifest in the slug."""
+def write(cache: StaticCache, folder: str, text: str | None = None) -> str:
+    """Write atomically, so a crash never leaves half a manifest in the slug. ``text``: the
+    cache's ``to_json()``, when the caller has it already (a large app's takes a while)."""
     os.makedirs(folder, exist_ok=True)
     target = os.path.join(folder, FILE_NAME)
     temporary = target + ".tmp"
     with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(cache.to_json())
+        handle.write(cache.to_json() if text is None else text)
     os.replace(temporary, target)
     return target
 
