@@ -101,6 +101,7 @@ def _collect(settings, sources, digests, context, committed_file, root, walk) ->
     if problem or failure:
         raise Refused(problem or failure)
     manifest = dict(storage.hashed_files)
+    _refuse_hashed_targets(references, set(manifest.values()) | set(paths.values()))
     produced = walk(root)
     try:
         _objects, dropped = incremental_plan.new_objects(
@@ -159,6 +160,15 @@ def _committed(path: str, context: dict) -> tuple[dict, dict, dict]:
 
 
 TABLES = ("paths", "objects", "incremental", "built_with")
+
+
+def _refuse_hashed_targets(references: Mapping[str, list[str]], hashed: set[str]) -> None:
+    """A reference to a hashed copy itself resolves only if collectstatic happened to write that
+    copy before (it depends on the order of the files), and only a full collect has them all."""
+    for name in sorted(references):
+        found = sorted(hashed.intersection(references[name]))
+        if found:
+            raise Refused(f"{name} refers to {found[0]}, a hashed copy, not a source")
 
 
 def _files(sources: Mapping[str, tuple[Any, str]], names: set[str]) -> dict[str, str]:

@@ -175,6 +175,13 @@ def test_a_missing_reference_with_strict_references(tmp_path):
     assert declined(project) == "post-processing css/a.css failed (ValueError)"
 
 
+def test_a_reference_to_a_hashed_copy(tmp_path):
+    project = Project(tmp_path, PLAIN)
+    hashed = project.publish().paths["img/a.png"]
+    project.write("assets/css/c.css", f'.c {{ background: url("../{hashed}"); }}\n')
+    assert declined(project) == f"css/c.css refers to {hashed}, a hashed copy, not a source"
+
+
 def test_a_committed_cache_without_a_hashed_name(tmp_path):
     project = Project(tmp_path, PLAIN)
     project.publish()
