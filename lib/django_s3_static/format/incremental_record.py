@@ -76,10 +76,22 @@ def _check_lists(table: object, label: str, safe) -> None:
                 f"the static cache's 'incremental' {label} of {_shown(name)} are malformed"
             )
         for value in values:
-            if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
+            if not _text(value):
                 raise RecordError(
                     f"the static cache's 'incremental' {label} of {_shown(name)} are malformed"
                 )
+
+
+def _text(value: object) -> bool:
+    """A target, URL or member as a build writes it: a short string that is valid UTF-8 (the
+    file is written as UTF-8; a lone surrogate would fail that)."""
+    if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _shown(name: object) -> str:

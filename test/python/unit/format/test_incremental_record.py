@@ -39,6 +39,7 @@ def test_a_valid_section_checks_out():
         ({**SECTION, "missing": {"/abs.css": ["x"]}}, "missing of '/abs.css'"),
         ({**SECTION, "packages": {"a.css": "b.css"}}, "packages of 'a.css'"),
         ({**SECTION, "references": {"a.css": ["x" * 3000]}}, "references of 'a.css'"),
+        ({**SECTION, "missing": {"a.css": ["\ud800"]}}, "missing of 'a.css'"),
     ],
 )
 def test_a_malformed_section_says_how(section, message):
