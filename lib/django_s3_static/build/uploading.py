@@ -52,10 +52,11 @@ def record(
         what = "publish"
     else:
         what = "release"
-    name = record_name(cache, time.time(), release.commit, release.app)
+    text = cache.to_json() if text is None else text  # once, for the name and the body
+    name = record_name(cache, time.time(), release.commit, release.app, text)
     try:
         with Bucket(config) as bucket:
-            body = (cache.to_json() if text is None else text).encode()
+            body = text.encode()
             bucket.put_small(config.key(name), body, "application/json", RECORD_CACHE_CONTROL)
     except Exception as exc:
         raise explain(exc, config, "upload") from None

@@ -34,6 +34,8 @@ def test_a_build_names_its_app_after_the_digest_and_older_names_still_parse():
         "my-app-staging",
     )
     assert parts.digest == parse(record_name(cache("a"), 0, None)).digest
+    text = cache("a").to_json()  # the serialised cache, when the caller has it: the same name
+    assert record_name(cache("a"), 1_800_000_000, "3f9c2a1b7d4e", "my-app-staging", text) == named
     old = ".manifests/20261127T221503Z-3f9c2a1b7d4e-9a1c0e55b2f3.json"
     assert parse(old).app is None and parse(old).digest == "9a1c0e55b2f3"
     assert records([named, old]) == [old, named]
