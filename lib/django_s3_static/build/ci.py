@@ -104,7 +104,7 @@ def _location(env: Mapping[str, str], settings: Mapping[str, str], cache: Static
     values = {**env, **settings}
     if (values.get("AWS_STORAGE_BUCKET_NAME") or "").strip():
         return Config.from_values(values)
-    return Config(bucket=cache.bucket, location=cache.prefix)
+    return Config(bucket=cache.bucket, location=cache.prefix, endpoint_url=cache.endpoint or None)
 
 
 def _warn_stale(

@@ -110,7 +110,11 @@ def post_processing_static_url(settings) -> str | None:
     Read from the settings as written, with the script prefix ``django.setup()`` would set
     (``FORCE_SCRIPT_NAME``): the settings-only check runs without it, and must agree.
     """
-    value = getattr(getattr(settings, "_wrapped", settings), "STATIC_URL", None)
+    wrapped = getattr(settings, "_wrapped", settings)
+    # The value before the dyno's snippet replaced it (``runtime.snippet``), if it did.
+    value = getattr(
+        wrapped, "DJANGO_S3_STATIC_APP_STATIC_URL", getattr(wrapped, "STATIC_URL", None)
+    )
     if value is None:
         return None
     value = str(value)

@@ -20,6 +20,7 @@ STORAGE_BACKEND = "django_s3_static.storage.S3ManifestStorage"
 CACHE_ALIAS = "staticfiles"
 MEMORY_ALIAS = "staticfiles-memory"
 SLUG_ALIAS = "staticfiles-slug"
+APP_STATIC_URL = "DJANGO_S3_STATIC_APP_STATIC_URL"
 WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
 #: Set in the namespace by ``install``: a settings module that calls it itself (the explicit
 #: one-line way) is not installed into a second time by the dyno's settings hook.
@@ -75,6 +76,9 @@ def install(namespace: MutableMapping[str, Any]) -> None:
         **(namespace.get("CACHES") or _DEFAULT_CACHES),
         **static_caches(runtime_cache_file(values)),
     }
+    # The app's own STATIC_URL is what the build's post-processing saw: the fingerprint reads it
+    # from here, so a command run on a dyno (verify_static) agrees with the build.
+    namespace.setdefault(APP_STATIC_URL, namespace.get("STATIC_URL"))
     with contextlib.suppress(BuildError):  # else left as it is; the system check names it
         namespace["STATIC_URL"] = Config.from_values(values).public_base_url
     _no_static_root_for_whitenoise(namespace)

@@ -161,8 +161,11 @@ class Slug:
         return self.run(self.procfile()["release"], env, timeout, dyno="release.1")
 
     def local(self, command: str, env: dict[str, str] | None = None, timeout: float = 60) -> Result:
-        """A command in the app's checkout (BUILD_DIR), as on a developer's machine or in CI."""
-        return self._bash(command, self.build_dir, self._dyno_env(env, self.build_dir), timeout)
+        """A command in the app's checkout (BUILD_DIR), as on a developer's machine or in CI:
+        the app's Python first on PATH, as an activated virtualenv has it."""
+        local = self._dyno_env(env, self.build_dir)
+        local["PATH"] = f"{self.build_dir}/.heroku/python/bin:{local['PATH']}"
+        return self._bash(command, self.build_dir, local, timeout)
 
     def start(self, process_type: str = "web", env: dict[str, str] | None = None) -> Dyno:
         return Dyno.start(self, process_type, env)
