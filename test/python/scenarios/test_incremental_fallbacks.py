@@ -330,7 +330,7 @@ def test_the_build_refuses_a_report_about_another_cache(capsys):
     report = {"incremental": {"cache_file": "/elsewhere/manifest.json", "collected": {}}}
     config = Config.from_values({"AWS_STORAGE_BUCKET_NAME": "bucket"})
     got = incremental_cache(
-        config, report, committed, "/app/static_cache/manifest.json", "/app", {}, "stale"
+        config, report, committed, "/app/static_cache/manifest.json", "/app", {}, "stale", "/tmp"
     )
     assert got is None
     assert (
