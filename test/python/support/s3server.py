@@ -135,6 +135,9 @@ class S3Server:
             "-webdav=false",
             "-admin.ui=false",
             "-master.telemetry=false",
+            # Each bucket takes volumes of its own; the default cap (free disk / volume size) runs
+            # out over a whole test run's buckets and writes then fail. Volumes are sparse files.
+            "-volume.max=20000",
             # Like AWS: no CORS headers for a bucket without a CORS configuration.
             "-s3.allowedOrigins=https://no-cors.invalid",
         ] + [f"-{flag}={port}" for flag, port in ports.items()]
