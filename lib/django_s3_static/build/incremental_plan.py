@@ -15,6 +15,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import output
+
 
 @dataclass(frozen=True)
 class Changes:
@@ -30,16 +32,8 @@ class Changes:
 
     def describe(self, limit: int = 3) -> str:
         """``2 changed (css/a.css, js/b.js), 1 added (img/c.png)``; "nothing" when empty."""
-        parts = []
-        for label, names in (
-            ("changed", self.changed),
-            ("added", self.added),
-            ("removed", self.removed),
-        ):
-            if names:
-                more = f" and {len(names) - limit} more" if len(names) > limit else ""
-                parts.append(f"{len(names)} {label} ({', '.join(names[:limit])}{more})")
-        return ", ".join(parts) or "nothing"
+        groups = (("changed", self.changed), ("added", self.added), ("removed", self.removed))
+        return output.named_counts(groups, limit) or "nothing"
 
 
 def changes(recorded: Mapping[str, str], current: Mapping[str, str]) -> Changes:

@@ -78,6 +78,17 @@ def unexpected() -> None:
     )
 
 
+def named_counts(groups: Iterable[tuple[str, list[str]]], limit: int = 3) -> str:
+    """``2 changed (css/a.css, js/b.js), 1 added (img/c.png)``: each group that has names, counted,
+    with its first ``limit`` names; "" when none has any."""
+    parts = []
+    for label, names in groups:
+        if names:
+            more = f" and {len(names) - limit} more" if len(names) > limit else ""
+            parts.append(f"{len(names)} {label} ({', '.join(names[:limit])}{more})")
+    return ", ".join(parts)
+
+
 def human_bytes(size: int) -> str:
     value = float(size)
     for unit in ("B", "KiB", "MiB", "GiB"):

@@ -19,6 +19,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from ..format.static_cache import StaticCache
+from . import output
 
 
 @dataclass(frozen=True)
@@ -71,17 +72,10 @@ def _differs(
 def describe(diff: SourceDiff, limit: int = 3) -> str:
     """What changed, for one line of the log: ``2 changed (css/site.css, js/app.js), 1 added
     (img/new.png)``; or, when no file did, what else the fingerprint covers."""
-    parts = []
-    for label, names in (
-        ("changed", diff.changed),
-        ("added", diff.added),
-        ("removed", diff.removed),
-    ):
-        if names:
-            more = f" and {len(names) - limit} more" if len(names) > limit else ""
-            parts.append(f"{len(names)} {label} ({', '.join(names[:limit])}{more})")
-    if parts:
-        return ", ".join(parts)
+    groups = (("changed", diff.changed), ("added", diff.added), ("removed", diff.removed))
+    counted = output.named_counts(groups, limit)
+    if counted:
+        return counted
     settings = (
         "Django's version, django-pipeline's version or PIPELINE settings, or "
         "DJANGO_S3_STATIC_STRICT_REFERENCES changed"

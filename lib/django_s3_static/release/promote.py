@@ -40,11 +40,22 @@ class Outcome:
 def promote(
     cache: StaticCache, config: Config, workdir: str, say: Callable[[str], None]
 ) -> Outcome:
+    """One connection to the configured bucket for the listing and the record."""
+    try:
+        bucket = Bucket(config)
+    except Exception as exc:  # no credentials, for one
+        raise explain(exc, config, "list") from None
+    with bucket:
+        return _promote(bucket, cache, config, workdir, say)
+
+
+def _promote(
+    bucket: Bucket, cache: StaticCache, config: Config, workdir: str, say: Callable[[str], None]
+) -> Outcome:
     source, target = location.recorded(cache), location.configured(config)
     total = len(cache.objects)
     try:
-        with Bucket(config) as bucket:
-            inventory, _ = bucket.list()
+        inventory, _ = bucket.list()
     except Exception as exc:
         raise explain(exc, config, "list") from None
     diffs = differences(cache.objects, inventory, config.key)
@@ -83,7 +94,7 @@ def promote(
                 "The release was stopped: no dyno runs it. Once fixed, release again",
                 "(heroku releases:retry): what was copied stays, the rest is copied then.",
             ) from None
-    name = _record(config, cache)
+    name = _record(bucket, config, cache)
     return Outcome(source, target, total - len(missing), len(missing), how, name)
 
 
@@ -109,15 +120,14 @@ def _copy(
     return "download and upload"
 
 
-def _record(config: Config, cache: StaticCache) -> str:
+def _record(bucket: Bucket, config: Config, cache: StaticCache) -> str:
     """This release's record in the configured place, for prune_static (one small PUT)."""
     commit = os.environ.get("HEROKU_SLUG_COMMIT") or os.environ.get("SOURCE_VERSION")
     app = app_label(os.environ.get("HEROKU_APP_NAME") or "")
     name = record_name(cache, time.time(), commit, app)
+    body = cache.to_json().encode()
     try:
-        with Bucket(config) as bucket:
-            body = cache.to_json().encode()
-            bucket.put_small(config.key(name), body, "application/json", RECORD_CACHE_CONTROL)
+        bucket.put_small(config.key(name), body, "application/json", RECORD_CACHE_CONTROL)
     except Exception as exc:
         raise explain(exc, config, "upload") from None
     return config.key(name)

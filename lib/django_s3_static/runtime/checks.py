@@ -10,7 +10,7 @@ from django.core.checks import Warning as CheckWarning
 
 from ..config import CHOICES, Config, choice_problem, runtime_values
 from ..errors import BuildError
-from ..format import static_cache
+from ..format import location, static_cache
 from .snippet import CACHE_ALIAS, SLUG_ALIAS, STORAGE_BACKEND
 from .storage import serving
 
@@ -65,7 +65,7 @@ def check_static_storage(app_configs=None, **kwargs):
         )
         return problems
     try:
-        static_cache.load(slug_level["LOCATION"])
+        cache = static_cache.load(slug_level["LOCATION"])
     except static_cache.CacheError as exc:
         problems.append(
             Error(
@@ -77,7 +77,8 @@ def check_static_storage(app_configs=None, **kwargs):
             )
         )
     else:
-        decision = serving(config, values) if config is not None else None
+        published = location.recorded(cache)
+        decision = serving(config, values, published) if config is not None else None
         if decision is not None and decision.problem:
             problems.append(CheckWarning(decision.problem, id="django_s3_static.W001"))
     return problems

@@ -50,10 +50,15 @@ def public_base_url(options: dict | None = None) -> str:
     return location.public_config(config, decision.location).public_base_url
 
 
-def serving(config: Config, values: dict[str, str]) -> location.Serving:
-    """Which place the pages link to (shared with the system check)."""
+def serving(
+    config: Config, values: dict[str, str], published: location.Location | None = None
+) -> location.Serving:
+    """Which place the pages link to (shared with the system check, which passes the place it
+    has just read; else it is read through the slug's cache level)."""
     return location.serving(
-        published_location(), location.configured(config), flag(values, "release_promotes")
+        published or published_location(),
+        location.configured(config),
+        flag(values, "release_promotes"),
     )
 
 

@@ -16,7 +16,8 @@ import subprocess
 import pytest
 
 from conftest import delta, deploy_config
-from support.dyno import ROOT, Slug
+from support.checkout import command_env, manage
+from support.dyno import Slug
 
 NOT_A_FAILURE = "Not a test failure: the deploy build will collect and upload the static files."
 
@@ -69,21 +70,9 @@ def tree(root: str) -> dict[str, tuple[int, float]]:
 
 
 def verify_sources_only(slug: Slug, bucket: str, s3server) -> subprocess.CompletedProcess:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DJANGO_"))},
-        **deploy_config(s3server, bucket),
-        "PYTHONPATH": os.path.join(ROOT, "lib"),
-    }
-    return subprocess.run(
-        [os.path.join(slug.build_dir, ".heroku", "python", "bin", "python"), "manage.py"]
-        + ["verify_static", "--sources-only"],
-        cwd=slug.build_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
+    python = os.path.join(slug.build_dir, ".heroku", "python", "bin", "python")
+    env = command_env(deploy_config(s3server, bucket))
+    return manage(slug.build_dir, env, "verify_static", "--sources-only", python=python)
 
 
 def test_shared_credentials_reach_no_s3_and_nothing_is_written(make_slug, s3server, bucket):
@@ -187,8 +176,8 @@ def test_another_bucket_in_the_test_environment_is_said_not_failed(make_slug, s3
     result = run_test_compile(slug)
     assert result.returncode == 0, result.output
     assert (
-        f"static_cache/manifest.json: other location: the cache was published to {bucket}/, "
-        "the app uses my-ci-bucket/." in result.stdout
+        f"static_cache/manifest.json: other location: the cache was published to "
+        f"s3://{bucket}/ at {s3server.endpoint}, the app uses s3://my-ci-bucket/." in result.stdout
     )
 
 

@@ -11,42 +11,22 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 from conftest import delta, deploy_config
-from support.dyno import FIXTURES, ROOT
+from support.checkout import command_env, example_checkout
+from support.checkout import manage as checkout_manage
 
 
 @pytest.fixture
 def checkout(tmp_path, anys3, bucket):
-    """The example app as a developer has it, with django_s3_static in INSTALLED_APPS."""
-    app = tmp_path / "app"
-    shutil.copytree(os.path.join(FIXTURES, "example_app"), app)
-    settings = app / "exampleapp" / "settings.py"
-    settings.write_text(
-        settings.read_text() + '\nINSTALLED_APPS = [*INSTALLED_APPS, "django_s3_static"]\n'
-    )
-    return app
+    return example_checkout(tmp_path)
 
 
 def manage(app, server, bucket, *args, **extra):
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DJANGO_"))},
-        **deploy_config(server, bucket, **{"AWS_LOCATION": "static", **extra}),
-        "PYTHONPATH": os.path.join(ROOT, "lib"),
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=app,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
+    config = deploy_config(server, bucket, **{"AWS_LOCATION": "static", **extra})
+    return checkout_manage(app, command_env(config), *args)
 
 
 def deploy(checkout, make_slug, server, bucket):

@@ -15,14 +15,14 @@ import json
 import os
 import random
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 from conftest import delta, deploy_config
 from django_s3_static.s3.encoding import integrity
-from support.dyno import FIXTURES, ROOT
+from support.checkout import command_env, example_checkout
+from support.checkout import manage as checkout_manage
+from support.dyno import FIXTURES
 
 STATIC = os.path.join(FIXTURES, "example_app", "exampleapp", "static")
 
@@ -184,27 +184,12 @@ def test_an_unknown_setting_value_fails_the_build_before_any_upload(
 
 
 def manage(app, server, bucket, *args):
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DJANGO_"))},
-        **deploy_config(server, bucket, AWS_LOCATION="static"),
-        "PYTHONPATH": os.path.join(ROOT, "lib"),
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=app,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
+    env = command_env(deploy_config(server, bucket, AWS_LOCATION="static"))
+    return checkout_manage(app, env, *args)
 
 
 def test_verify_static_reports_an_object_replaced_behind_the_builds_back(tmp_path, anys3, bucket):
-    app = tmp_path / "app"
-    shutil.copytree(os.path.join(FIXTURES, "example_app"), app)
-    settings = app / "exampleapp" / "settings.py"
-    settings.write_text(settings.read_text() + '\nINSTALLED_APPS += ["django_s3_static"]\n')
+    app = example_checkout(tmp_path)
     published = manage(app, anys3, bucket, "publish_static")
     assert published.returncode == 0, published.stdout + published.stderr
     fresh = manage(app, anys3, bucket, "verify_static")

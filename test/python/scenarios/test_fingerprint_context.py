@@ -11,14 +11,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 import django_s3_static
 from conftest import deploy_config
-from support.dyno import FIXTURES, ROOT
+from support.checkout import command_env, example_checkout, manage
 
 VERSION = django_s3_static.__version__
 INSTALL_LINE = "\nfrom django_s3_static.snippet import install; install(globals())  # noqa: E702\n"
@@ -26,23 +24,12 @@ INSTALL_LINE = "\nfrom django_s3_static.snippet import install; install(globals(
 
 @pytest.fixture
 def checkout(tmp_path):
-    """The example app as a developer has it, with django_s3_static in INSTALLED_APPS."""
-    app = tmp_path / "app"
-    shutil.copytree(os.path.join(FIXTURES, "example_app"), app)
-    settings = app / "exampleapp" / "settings.py"
-    settings.write_text(
-        settings.read_text() + '\nINSTALLED_APPS = [*INSTALLED_APPS, "django_s3_static"]\n'
-    )
-    return app
+    return example_checkout(tmp_path)
 
 
 def publish(app, server, bucket, *args: str, version: str | None = None, **extra) -> None:
     """publish_static in the checkout; ``version``: as that release of this package would."""
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DJANGO_"))},
-        **deploy_config(server, bucket, **{"AWS_LOCATION": "static", **extra}),
-        "PYTHONPATH": os.path.join(ROOT, "lib"),
-    }
+    env = command_env(deploy_config(server, bucket, **{"AWS_LOCATION": "static", **extra}))
     if version:  # every Python process of the publish (the app's too) sees that version
         other = app.parent / "other-version"
         other.mkdir(exist_ok=True)
@@ -50,15 +37,7 @@ def publish(app, server, bucket, *args: str, version: str | None = None, **extra
             f"import django_s3_static\ndjango_s3_static.__version__ = {version!r}\n"
         )
         env["PYTHONPATH"] += os.pathsep + str(other)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "publish_static", *args],
-        cwd=app,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
+    result = manage(app, env, "publish_static", *args)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -13,12 +13,9 @@ import gzip
 import json
 import os
 import re
-import shutil
-import subprocess
-import sys
 
 from conftest import delta, deploy_config
-from support.dyno import FIXTURES, ROOT
+from support.checkout import command_env, example_checkout, manage
 
 STATIC = os.path.join("exampleapp", "static")
 
@@ -165,28 +162,11 @@ def test_a_changed_setting_is_said_once(make_slug, s3server, bucket):
 
 def test_publish_static_collects_only_the_change_too(tmp_path, make_slug, s3server, bucket):
     """The developer's command shares the build's publish: the same incremental collect."""
-    app = tmp_path / "app"
-    shutil.copytree(os.path.join(FIXTURES, "example_app"), app)
-    settings = app / "exampleapp" / "settings.py"
-    settings.write_text(
-        settings.read_text() + '\nINSTALLED_APPS = [*INSTALLED_APPS, "django_s3_static"]\n'
-    )
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DJANGO_"))},
-        **deploy_config(s3server, bucket, AWS_LOCATION="static"),
-        "PYTHONPATH": os.path.join(ROOT, "lib"),
-    }
+    app = example_checkout(tmp_path)
+    env = command_env(deploy_config(s3server, bucket, AWS_LOCATION="static"))
 
     def publish():
-        done = subprocess.run(
-            [sys.executable, "manage.py", "publish_static"],
-            cwd=app,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            stdin=subprocess.DEVNULL,
-        )
+        done = manage(app, env, "publish_static")
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 

@@ -258,17 +258,7 @@ class Dyno:
         dyno = cls(process, f"http://127.0.0.1:{port}", log_path, home)
         if process_type != "web":
             return dyno
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"the web dyno exited:\n{dyno.log()}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    return dyno
-            except OSError:
-                time.sleep(0.1)
-        dyno.stop()
-        raise RuntimeError(f"the web dyno did not listen in {timeout} s:\n{dyno.log()}")
+        return wait_listening(dyno, port, timeout, "the web dyno")
 
     def get(self, path: str) -> tuple[int, str]:
         status, _headers, body = http_get(self.url + path)
@@ -286,6 +276,22 @@ class Dyno:
             pass  # it had already exited
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def wait_listening(server, port: int, timeout: float, what: str):
+    """``server`` (a ``process``, ``log()`` and ``stop()``) once it accepts connections on
+    ``port``; raises with its log when it exits or does not listen in time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{what} exited:\n{server.log()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"{what} did not listen in {timeout} s:\n{server.log()}")
 
 
 def http_get(url: str) -> tuple[int, dict[str, str], str]:

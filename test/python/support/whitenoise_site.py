@@ -13,13 +13,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 
-from .dyno import FIXTURES, free_port
+from .dyno import FIXTURES, free_port, wait_listening
 
 SETTINGS = '''"""{app}'s settings served by WhiteNoise (written by the tests)."""
 from {app}.settings import *  # noqa: F403
@@ -108,17 +106,7 @@ class WhiteNoiseSite:
                 start_new_session=True,
             )
         site = cls(process, f"http://127.0.0.1:{port}", log_path)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{site.log()}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    return site
-            except OSError:
-                time.sleep(0.1)
-        site.stop()
-        raise RuntimeError(f"gunicorn did not listen in {timeout} s:\n{site.log()}")
+        return wait_listening(site, port, timeout, "gunicorn")
 
     def log(self) -> str:
         with open(self.log_path, errors="replace") as handle:
