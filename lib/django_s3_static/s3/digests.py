@@ -46,5 +46,9 @@ def mismatched(config: Config, objects: Mapping[str, Recorded]) -> tuple[list[st
             with concurrent.futures.ThreadPoolExecutor(workers) as pool:
                 found = list(pool.map(differs, names))
         except Exception as exc:
-            raise explain(exc, config, "read") from None
+            error = explain(exc, config, "read")
+            error.details.append(
+                "Or check sizes and MD5s only: python manage.py verify_static --no-digests"
+            )
+            raise error from None
     return [name for name, bad in zip(names, found, strict=True) if bad], len(names)

@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from ..config import Config
 from ..errors import BuildError
@@ -87,6 +88,38 @@ class UploadResult:
 
 
 Progress = Callable[[int, int, int, float], None]
+
+
+class UnreadableFile(BuildError):
+    """A file to upload cannot be read, or no longer holds what was planned: not S3's doing, and
+    never worth another try (a changed file would store other bytes under a content hash)."""
+
+    def __init__(self, job: UploadJob, problem: str) -> None:
+        super().__init__(
+            f"Cannot upload {job.name}: {job.path} {problem}.",
+            "It was there when the upload was planned: something removed or changed it since",
+            "(another process writing to the same folder, or a full or failing disk).",
+            "Run the build again.",
+        )
+
+
+def _open(job: UploadJob) -> BinaryIO:
+    try:
+        return open(job.path, "rb")  # noqa: SIM115 (the caller closes it)
+    except OSError as exc:
+        raise UnreadableFile(job, f"cannot be read ({exc.strerror or exc})") from None
+
+
+def _read(job: UploadJob, handle: BinaryIO) -> tuple[bytes, str | None]:
+    """The file's stored form (``s3.encoding``), read whole to compress it, once its bytes are
+    known to be the ones planned (the streamed path gets the same check from Content-MD5)."""
+    try:
+        data = handle.read()
+    except OSError as exc:
+        raise UnreadableFile(job, f"cannot be read ({exc.strerror or exc})") from None
+    if len(data) != job.size or hashlib.md5(data, usedforsecurity=False).hexdigest() != job.md5:
+        raise UnreadableFile(job, f"changed after it was collected ({len(data)} bytes now)")
+    return stored_form(data)
 
 
 def oversized(jobs: list[UploadJob]) -> list[UploadJob]:
@@ -168,7 +201,11 @@ class Uploader:
 
     def _refusal(self) -> BuildError | None:
         with self._lock:
-            refused = [exc for _, exc in self._failures if not is_passing(exc)]
+            refused = [
+                exc
+                for _, exc in self._failures
+                if not is_passing(exc) and not isinstance(exc, UnreadableFile)
+            ]
         return explain(refused[0], self.config, "upload") if refused else None
 
     def _headers(self, job: UploadJob, stored: Stored, conditional: bool) -> dict[str, str]:
@@ -189,8 +226,8 @@ class Uploader:
         """The bytes to send (None: stream the file) and what they store."""
         if not job.compress:
             return None, Stored(job.size, job.md5, job.content_encoding)
-        with open(job.path, "rb") as handle:
-            body, encoding = stored_form(handle.read())
+        with _open(job) as handle:
+            body, encoding = _read(job, handle)
         if encoding is None:
             return body, Stored(job.size, job.md5, None)
         return body, Stored(
@@ -201,7 +238,7 @@ class Uploader:
         key = self.config.key(job.name)
         try:
             body, stored = self._body(job)
-        except OSError as exc:
+        except UnreadableFile as exc:
             with self._lock:
                 self._failures.append((job, exc))
             return
@@ -211,7 +248,7 @@ class Uploader:
             if body is not None:
                 with self.limiter:
                     return bucket.put(key, body, headers)
-            with self.limiter, open(job.path, "rb") as stream:
+            with self.limiter, _open(job) as stream:
                 return bucket.put(key, stream, headers)
 
         def send() -> int:

@@ -20,9 +20,11 @@ import pytest
 
 from conftest import delta, deploy_config
 from django_s3_static.s3.encoding import integrity
+from support.awsproxy import AwsProxy
 from support.checkout import command_env, example_checkout
 from support.checkout import manage as checkout_manage
 from support.dyno import FIXTURES
+from support.s3server import SECRET_KEY
 
 STATIC = os.path.join(FIXTURES, "example_app", "exampleapp", "static")
 
@@ -183,8 +185,8 @@ def test_an_unknown_setting_value_fails_the_build_before_any_upload(
     assert not os.path.exists(os.path.join(slug.build_dir, ".profile.d"))
 
 
-def manage(app, server, bucket, *args):
-    env = command_env(deploy_config(server, bucket, AWS_LOCATION="static"))
+def manage(app, server, bucket, *args, **config):
+    env = command_env(deploy_config(server, bucket, AWS_LOCATION="static", **config))
     return checkout_manage(app, env, *args)
 
 
@@ -217,3 +219,31 @@ def test_verify_static_reports_an_object_replaced_behind_the_builds_back(tmp_pat
     ) in found.stderr
     skipped = manage(app, anys3, bucket, "verify_static", "--no-digests")
     assert "integrity digest" not in skipped.stderr
+
+
+def test_verify_static_refused_the_objects_names_the_permission_and_the_way_around_it(
+    tmp_path, s3server, bucket
+):
+    """Keys that may list but not read (``s3:GetObject`` missing), as AWS answers them: 403."""
+    app = example_checkout(tmp_path)
+    with AwsProxy(s3server.endpoint) as proxy:
+        published = manage(app, s3server, bucket, "publish_static", AWS_S3_ENDPOINT_URL=proxy.url)
+        assert published.returncode == 0, published.stdout + published.stderr
+        proxy.behave(deny_get_object=True)
+        refused = manage(app, s3server, bucket, "verify_static", AWS_S3_ENDPOINT_URL=proxy.url)
+        denied = proxy.behaved["access_denied_403"]
+        skipped = manage(
+            app, s3server, bucket, "verify_static", "--no-digests", AWS_S3_ENDPOINT_URL=proxy.url
+        )
+    assert refused.returncode == 1, refused.stdout
+    assert denied >= 1
+    assert f"Access denied: these credentials may not read from bucket {bucket!r}" in refused.stderr
+    assert f"Grant the IAM user the s3:GetObject permission on arn:aws:s3:::{bucket}/*" in (
+        refused.stderr
+    )
+    assert "python manage.py verify_static --no-digests" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert SECRET_KEY not in refused.stdout + refused.stderr
+    assert skipped.returncode == 0, skipped.stderr
+    assert "is fresh: sources and" in skipped.stdout
+    assert "integrity digests" not in skipped.stdout

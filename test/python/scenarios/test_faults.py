@@ -352,6 +352,59 @@ def test_server_down_mid_upload_fails_cleanly_and_the_next_build_uploads_only_wh
     TABLE.append(Row("server down after 40 PUTs, back up", faults, 2, 1, len(lost), len(leaked)))
 
 
+def test_a_collected_file_removed_before_its_upload_thread_compresses_it_fails_by_name(
+    make_slug, s3server, bucket, proxy, tmp_path, monkeypatch
+):
+    """One upload thread, its first PUT held at the proxy: a stylesheet still queued behind it is
+    removed from the build's collected folder, as another process or a failing disk might."""
+    slug = make_slug()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))  # where bin/compile collects
+    (tmp_path / "tmp").mkdir()
+    config = configure(
+        slug,
+        s3server,
+        bucket,
+        proxy.url,
+        DJANGO_S3_STATIC_CONCURRENCY="1",
+        DJANGO_S3_STATIC_COMPRESS="gzip",
+    )
+    proxy.hold("PUT")
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        building = pool.submit(slug.compile)
+        deadline = time.monotonic() + 120
+        while proxy.count("PUT") < 1 and not building.done() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proxy.count("PUT") == 1, building.result().output if building.done() else "no PUT"
+        [collected] = (tmp_path / "tmp").glob("django-s3-static-*/collected")
+        first = proxy.records[-1].target.split("?")[0]
+        name = next(
+            str(path.relative_to(collected))
+            for path in sorted(collected.rglob("*.css"))
+            if not first.endswith("/" + str(path.relative_to(collected)))
+        )
+        (collected / name).unlink()
+        proxy.release()
+        result = building.result()
+    assert result.returncode == 1, result.output
+    assert (
+        f"Cannot upload {name}: {collected / name} cannot be read (No such file or directory)."
+    ) in result.stdout
+    assert "something removed or changed it since" in result.stdout
+    assert "Nothing was released" in result.stdout
+    assert "Traceback" not in result.stdout
+    assert nothing_released(slug)
+    assert f"{PREFIX}/{name}" not in stored_objects(s3server.client(), bucket)
+
+    proxy.wait_idle()
+    again = slug.compile()
+    assert again.returncode == 0, again.output
+    lost = lost_objects(s3server, bucket, manifest(slug))
+    assert lost == []
+    leaked = leaks(slug, result, config) + leaks(slug, again, config)
+    assert leaked == []
+    TABLE.append(Row("collected file removed mid-upload", 1, 2, 1, len(lost), len(leaked)))
+
+
 def test_resets_and_stalls_on_a_tenth_of_requests_do_not_fail_the_build(
     make_slug, anys3, bucket, proxy
 ):

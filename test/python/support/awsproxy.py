@@ -21,7 +21,10 @@ the answer. Each behaviour is switched per test (``AwsProxy(url, kms_etags=True)
   ``Authorization`` header or a presigned URL's ``X-Amz-Credential``) for another region is
   answered ``301 PermanentRedirect`` with ``x-amz-bucket-region``; unsigned requests pass;
 - ``require_md5_on_delete``: ``DeleteObjects`` (``POST ?delete``) without ``Content-MD5`` is
-  answered ``400 MissingContentMD5``, as MinIO does.
+  answered ``400 MissingContentMD5``, as MinIO does;
+- ``deny_get_object``: every signed GET or HEAD of an object is answered ``403 AccessDenied``, as
+  for keys whose policy grants ``s3:ListBucket`` and ``s3:PutObject`` but not ``s3:GetObject``
+  (listings pass).
 
 Path-style requests only (``/bucket/key``), which is what a custom endpoint gets. Seeded: the
 ETags are derived from ``(seed, key, MD5)``, so the same content under the same key always shows
@@ -81,6 +84,11 @@ REGION = "region"
 #: (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html); MinIO enforces it
 #: with ``MissingContentMD5`` (https://github.com/minio/minio/issues/4383).
 DELETE_MD5 = "require_md5_on_delete"
+#: "Access denied (HTTP 403 Forbidden) errors appear when AWS explicitly or implicitly denies an
+#: authorization request" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html);
+#: "You must have READ access to the object" / "the s3:GetObject permission" to read it
+#: (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, Permissions).
+DENY_GET = "deny_get_object"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,6 +99,7 @@ class Behaviours:
     no_conditional: bool = False
     region: str | None = None
     require_md5_on_delete: bool = False
+    deny_get_object: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,7 +119,13 @@ ERROR_BODY = (
     "<Error><Code>{code}</Code><Message>{message}</Message>{extra}"
     "<RequestId>{request_id}</RequestId><HostId>{host_id}</HostId></Error>"
 )
-_REASONS = {301: "Moved Permanently", 400: "Bad Request", 409: "Conflict", 501: "Not Implemented"}
+_REASONS = {
+    301: "Moved Permanently",
+    400: "Bad Request",
+    403: "Forbidden",
+    409: "Conflict",
+    501: "Not Implemented",
+}
 _SCOPE = re.compile(r"^[^/]+/\d{8}/([^/]+)/s3/aws4_request$")
 _CREDENTIAL = re.compile(r"Credential=([^,\s]+)")
 #: Subresources of a PUT that are not object writes (no ``If-None-Match`` there).
@@ -283,6 +298,9 @@ class AwsProxy(FaultProxy):
             if signed_for is not None:
                 with self._lock:
                     self.behaved["signed_for_region"] += 1
+        signed = request.header("Authorization") is not None or "X-Amz-Signature" in query
+        if rules.deny_get_object and method in ("GET", "HEAD") and key and signed:
+            return Refusal("access_denied_403", 403, "AccessDenied", "Access Denied")
         if method == "POST" and "delete" in query and not key:
             has_md5 = request.header("Content-MD5") is not None
             with self._lock:

@@ -1,9 +1,18 @@
-"""Upload limits and the transport's proxy choice (pure)."""
+"""Upload limits, files that cannot be uploaded, and the transport's proxy choice (no server)."""
+
+import hashlib
 
 import pytest
 
+from django_s3_static.config import Config
 from django_s3_static.s3.transport import proxy_for
-from django_s3_static.s3.upload import MAX_PUT_BYTES, UploadJob, oversized
+from django_s3_static.s3.upload import (
+    MAX_PUT_BYTES,
+    UnreadableFile,
+    Uploader,
+    UploadJob,
+    oversized,
+)
 
 
 def test_files_one_put_cannot_store_are_found_before_uploading():
@@ -33,3 +42,37 @@ def test_the_environment_names_the_proxy(monkeypatch, environ, origin, proxy):
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     assert proxy_for(origin) == proxy
+
+
+def test_a_file_gone_or_changed_before_its_upload_fails_alone_and_names_the_file(tmp_path):
+    """No request is sent (the endpoint is a closed port): each file is checked before its PUT,
+    and a missing one is not taken for a refusal that holds for every object."""
+    kept = tmp_path / "kept.css"
+    kept.write_bytes(b"body { color: red }\n" * 20)
+    planned = hashlib.md5(kept.read_bytes()).hexdigest()
+    kept.write_bytes(b"body { color: blue }\n" * 20)  # changed after planning
+    jobs = [
+        UploadJob("gone.css", str(tmp_path / "gone.css"), 10, "0" * 32, True, "x", compress=True),
+        UploadJob("kept.css", str(kept), 400, planned, True, "x", compress=True),
+        UploadJob("gone.png", str(tmp_path / "gone.png"), 10, "0" * 32, True, "x"),
+    ]
+    config = Config(
+        bucket="b",
+        endpoint_url="http://127.0.0.1:9",
+        access_key="AKIAEXAMPLE",
+        secret_key="not-a-secret",
+        max_attempts=1,
+    )
+    result = Uploader(config).run(jobs)
+    assert result.uploaded == [] and result.not_sent == 0
+    failed = {name: error for name, error in result.failed}
+    assert sorted(failed) == ["gone.css", "gone.png", "kept.css"]
+    for name in ("gone.css", "gone.png"):
+        assert isinstance(failed[name], UnreadableFile)
+        assert failed[name].title == (
+            f"Cannot upload {name}: {tmp_path / name} cannot be read (No such file or directory)."
+        )
+    assert failed["kept.css"].title == (
+        f"Cannot upload kept.css: {kept} changed after it was collected (420 bytes now)."
+    )
+    assert failed["kept.css"].details[-1] == "Run the build again."
