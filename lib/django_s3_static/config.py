@@ -105,6 +105,10 @@ DEFAULTS = {
 
 #: The static cache's file, inside the cache folder.
 CACHE_FILE_NAME = "manifest.json"
+#: The app's own ``STORAGES["staticfiles"]["BACKEND"]``, kept by the dyno's settings snippet
+#: when it replaces it: the build honours what that class asks of Django's hashing, and a
+#: command run on a dyno must see the same (``build.app_storage``).
+APP_STATICFILES_BACKEND = "DJANGO_S3_STATIC_APP_STATICFILES_BACKEND"
 
 _BUCKET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-_]{1,253}[A-Za-z0-9]$")
 _ADDRESSING_STYLES = ("auto", "path", "virtual")

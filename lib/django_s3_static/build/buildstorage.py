@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 
 from ..config import flag, runtime_values
+from .app_storage import app_hashing
 
 _missing: list[dict[str, str]] = []
 #: The names each post-processed file's references resolved to (``_stored_name``), by file.
@@ -71,6 +72,10 @@ class TolerantManifestStorage(ManifestStaticFilesStorage):
     """ManifestStaticFilesStorage that records missing url() targets instead of raising."""
 
     def __init__(self, *args, **kwargs) -> None:
+        # What the app's own storage class asks of the hashing (set before Django's __init__,
+        # which reads them).
+        for name, value in app_hashing(settings).options.items():
+            setattr(self, name, value)
         super().__init__(*args, **kwargs)
         # Read once: url_converter runs for every pattern of every file in every pass.
         self.strict = flag(runtime_values(settings, os.environ), "strict_references")

@@ -29,6 +29,7 @@ from ..format.static_cache import CacheError, load_sources_record
 from ..s3.content_types import compressible
 from ..s3.encoding import integrity_value
 from . import finders, output
+from .app_storage import app_hashing, keep_app_backend, warn_about
 from .fingerprint import fingerprint
 from .heroku_collectstatic import settings_facts
 from .sources import fingerprint_context, fingerprint_sources
@@ -123,6 +124,7 @@ def run(
         context=found.context,
     )
     if collect_to:
+        warn_about(app_hashing(settings))
         report["collected"] = _collect(collect_to, found)
     elif incremental_to:
         changed = _changed_since(settings, report)
@@ -189,6 +191,7 @@ def _load_settings(collect_to: str | None):
         settings.INSTALLED_APPS  # noqa: B018 - imports the settings module now, to report errors
         if collect_to:
             settings.STATIC_ROOT = collect_to
+            keep_app_backend(settings)
             storages = dict(settings.STORAGES)
             storages["staticfiles"] = {"BACKEND": BUILD_STORAGE}
             settings.STORAGES = storages

@@ -58,7 +58,15 @@ def why_stale(published: Mapping[str, Any] | None, current: Mapping[str, Any] | 
     return SOURCES_CHANGED
 
 
-_ORDER = ("django-s3-static", "django", "pipeline", "PIPELINE", "STATIC_URL", "strict_references")
+_ORDER = (
+    "django-s3-static",
+    "django",
+    "pipeline",
+    "PIPELINE",
+    "STATIC_URL",
+    "strict_references",
+    "hashing",
+)
 
 
 def _change(key: str, old: Any, new: Any) -> str:
@@ -78,7 +86,18 @@ def _change(key: str, old: Any, new: Any) -> str:
         )
     if key == "PIPELINE":
         return "the PIPELINE settings changed since the cache was published"
+    if key == "hashing":
+        return (
+            "what STORAGES['staticfiles'] asks of Django's hashing changed since the cache was "
+            f"published ({_hashing(old)} then, {_hashing(new)} now)"
+        )
     return "DJANGO_S3_STATIC_STRICT_REFERENCES changed since the cache was published"
+
+
+def _hashing(value: Any) -> str:
+    if not value:
+        return "Django's defaults"
+    return ", ".join(f"{name}={item!r}" for name, item in sorted(value.items()))
 
 
 def _url(value: Any) -> str:

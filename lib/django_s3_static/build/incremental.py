@@ -10,9 +10,10 @@ own choosing, such as SCSS imports). The result is the manifest and objects a fu
 give; the build merges it with the committed cache and uploads what is new.
 
 Anything it cannot reason about gives a one-line reason instead, and the build collects
-everything: a finder it does not know, a committed cache without the record, references Django
-might not settle, a package setting it does not follow, or any error while processing (the full
-collect then reports it as collectstatic does).
+everything: a finder it does not know, an app storage class that overrides Django's hashing, a
+committed cache without the record, references Django might not settle, a package setting it
+does not follow, or any error while processing (the full collect then reports it as
+collectstatic does).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 from ..format import incremental_record, static_cache
 from ..format.finders_record import APP_DIRECTORIES_FINDER, FILE_SYSTEM_FINDER
 from . import buildstorage, incremental_plan
+from .app_storage import app_hashing
 from .fingerprint import why_stale
 from .reference_graph import reached, settling_problem
 
@@ -66,6 +68,12 @@ def _collect(settings, sources, digests, context, committed_file, root, walk) ->
     unknown = sorted(set(settings.STATICFILES_FINDERS) - KNOWN_FINDERS)
     if unknown:
         raise Refused(f"STATICFILES_FINDERS has {unknown[0]}, whose files it cannot follow")
+    hashing = app_hashing(settings)
+    if hashing.overrides or hashing.problem:
+        raise Refused(
+            f"STORAGES['staticfiles'] ({hashing.backend}) "
+            + (f"overrides {hashing.overrides[0]}" if hashing.overrides else "cannot be imported")
+        )
     current = {name: incremental_record.digest(sha) for name, sha in digests.items()}
     changes = incremental_plan.changes(record["digests"], current)
     shutil.rmtree(root, ignore_errors=True)  # the build's own folder: only this build's files

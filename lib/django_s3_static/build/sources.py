@@ -16,6 +16,7 @@ from .. import __version__
 from ..config import flag, runtime_values
 from ..errors import BuildError
 from ..format.names import name_problem
+from .app_storage import app_hashing
 from .fingerprint import file_sha256
 
 
@@ -79,7 +80,7 @@ def fingerprint_context(settings, app_names: set[str]) -> dict:
     import django  # lazy: Django is imported by the app's settings first
 
     pipeline = "pipeline" in app_names
-    return {
+    context = {
         "django": django.get_version(),
         # An update of this package may change the post-processing (BuildStorage).
         "django-s3-static": __version__,
@@ -88,6 +89,10 @@ def fingerprint_context(settings, app_names: set[str]) -> dict:
         "STATIC_URL": post_processing_static_url(settings),
         "strict_references": flag(runtime_values(settings, os.environ), "strict_references"),
     }
+    hashing = app_hashing(settings).context()
+    if hashing is not None:  # only then: a cache published before it was recorded stays valid
+        context["hashing"] = hashing
+    return context
 
 
 def settings_digest(value: object) -> str | None:

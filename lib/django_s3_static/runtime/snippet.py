@@ -13,7 +13,13 @@ import os
 from collections.abc import MutableMapping
 from typing import Any
 
-from ..config import STORAGE_OPTIONS, Config, runtime_cache_file, runtime_values
+from ..config import (
+    APP_STATICFILES_BACKEND,
+    STORAGE_OPTIONS,
+    Config,
+    runtime_cache_file,
+    runtime_values,
+)
 from ..errors import BuildError
 
 STORAGE_BACKEND = "django_s3_static.storage.S3ManifestStorage"
@@ -63,6 +69,9 @@ def install(namespace: MutableMapping[str, Any]) -> None:
     namespace[INSTALLED_MARKER] = True
     values = runtime_values(_Namespace(namespace), os.environ)
     storages = dict(namespace.get("STORAGES") or _DEFAULT_STORAGES)
+    app_entry = storages.get("staticfiles")
+    if isinstance(app_entry, dict) and app_entry.get("BACKEND"):
+        namespace.setdefault(APP_STATICFILES_BACKEND, app_entry["BACKEND"])
     storages["staticfiles"] = {
         "BACKEND": STORAGE_BACKEND,
         "OPTIONS": _s3_options(storages.get("staticfiles")),

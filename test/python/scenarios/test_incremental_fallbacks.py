@@ -72,6 +72,7 @@ class Project:
             timeout=120,
         )
         assert done.returncode == 0, done.stdout + done.stderr
+        self.output = done.stdout  # what the build's log shows of the app's process
         with open(result) as handle:
             return json.load(handle)
 
@@ -158,6 +159,52 @@ def test_references_nested_deeper_than_the_passes_settle(tmp_path):
     assert declined(project) == (
         "references nest 7 files deep (css/c0.css -> css/c1.css -> css/c2.css -> ... -> "
         "css/c6.css), more than Django's 5 post-processing passes are sure to settle"
+    )
+
+
+STORAGE = """
+from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
+
+
+class MorePasses(ManifestStaticFilesStorage):
+    max_post_process_passes = 8
+
+
+class ShortHashes(ManifestStaticFilesStorage):
+    def file_hash(self, name, content=None):
+        return super().file_hash(name, content)[:8]
+"""
+
+
+def test_the_app_storage_s_own_passes_are_the_ones_that_count(tmp_path):
+    """The same 7-deep chain as above, with the app's storage class allowing 8 passes: the
+    build's storage hashes with 8 (``build.app_storage``), so the change is collected."""
+    chain = {f"css/c{i}.css": f'@import "c{i + 1}.css";\n.c{i} {{}}\n' for i in range(6)}
+    storages = {"staticfiles": {"BACKEND": "proj.storage.MorePasses"}}
+    project = Project(tmp_path, {**PLAIN, **chain, "css/c6.css": ".end {}\n"}, STORAGES=storages)
+    project.write("proj/storage.py", STORAGE)
+    cache = project.publish()
+    assert cache.built_with["hashing"] == {"max_post_process_passes": 8}
+    project.write("assets/css/c6.css", '.end { background: url("../img/a.png"); }\n')
+    found = project.inspect()
+    assert "refused" not in found, found["refused"]
+    assert found["reached"] == 7
+
+
+def test_an_app_storage_that_overrides_the_hashing(tmp_path):
+    storages = {"staticfiles": {"BACKEND": "proj.storage.ShortHashes"}}
+    project = Project(tmp_path, PLAIN, STORAGES=storages)
+    project.write("proj/storage.py", STORAGE)
+    cache = project.publish()
+    assert cache.built_with["hashing"] == {"overrides": ["ShortHashes.file_hash"]}
+    assert len(cache.paths["img/a.png"].split(".")[-2]) == 12  # Django's hashing, not the app's
+    assert (
+        " !     Warning: STORAGES['staticfiles'] (proj.storage.ShortHashes) overrides "
+        "ShortHashes.file_hash, which the build does not run."
+    ) in project.output
+    project.write("assets/img/a.png", b"changed")
+    assert declined(project) == (
+        "STORAGES['staticfiles'] (proj.storage.ShortHashes) overrides ShortHashes.file_hash"
     )
 
 

@@ -1,7 +1,7 @@
 """Run inside a Django project's process: random trees, each edited round after round, collected
 incrementally from the last cache and in full, and compared.
 
-    python -m support.incremental_worker RESULT_FILE FIRST_SEED SEEDS ROUNDS [--pipeline]
+    python -m support.incremental_worker RESULT_FILE FIRST_SEED SEEDS ROUNDS [--pipeline|--modules]
 
 The project (``DJANGO_SETTINGS_MODULE``, ``RANDOM_TREE_ROOT``) is made by the test. Each build
 calls the build's own app-side code (``collect.run``) as the build's child process does, and
@@ -31,7 +31,9 @@ from django_s3_static.build.incremental_plan import merge
 from django_s3_static.errors import BuildError
 from django_s3_static.format import static_cache
 from django_s3_static.format.static_cache import StaticCache, StaticObject
-from support.random_tree import RandomTree
+from support.random_tree import MODULE_STORAGE, RandomTree
+
+MANIFEST_STORAGE = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 
 
 def reset() -> None:
@@ -69,9 +71,12 @@ def full(work: str, label: str) -> tuple[StaticCache | None, str, str | None]:
     return cache, root, None
 
 
-def vanilla(work: str, label: str) -> tuple[dict[str, str], dict[str, tuple[int, str]]]:
-    """Django's own ``collectstatic`` with ``ManifestStaticFilesStorage``, nothing of this
-    project in between: its manifest and the size and MD5 of every file it wrote."""
+def vanilla(
+    work: str, label: str, backend: str = MANIFEST_STORAGE
+) -> tuple[dict[str, str], dict[str, tuple[int, str]]]:
+    """Django's own ``collectstatic`` with ``ManifestStaticFilesStorage`` (or the app's subclass
+    of it), nothing of this project in between: its manifest and the size and MD5 of every file
+    it wrote."""
     from django.conf import settings
     from django.core.management import call_command
 
@@ -79,7 +84,7 @@ def vanilla(work: str, label: str) -> tuple[dict[str, str], dict[str, tuple[int,
     settings.STATIC_ROOT = root
     settings.STORAGES = {
         **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+        "staticfiles": {"BACKEND": backend},
     }
     reset()
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -144,13 +149,15 @@ def _read(path: str) -> bytes:
         return handle.read()
 
 
-def run_seed(seed: int, rounds: int, pipeline: bool, work: str) -> list[dict]:
+def run_seed(
+    seed: int, rounds: int, pipeline: bool, work: str, modules: bool = False
+) -> list[dict]:
     assets = os.environ["RANDOM_TREE_ROOT"]
     cache_folder = os.path.join(os.getcwd(), "static_cache")
     for folder in (assets, cache_folder, work):
         shutil.rmtree(folder, ignore_errors=True)
         os.makedirs(folder)
-    tree = RandomTree(assets, seed, pipeline)
+    tree = RandomTree(assets, seed, pipeline, modules)
     tree.populate()
     committed, _root, error = full(work, "0")
     results = []
@@ -168,7 +175,9 @@ def run_seed(seed: int, rounds: int, pipeline: bool, work: str) -> list[dict]:
             results.append(row)
             break  # nothing to build on
         if not want.missing and not pipeline:
-            paths, objects = vanilla(work, str(number))
+            paths, objects = vanilla(
+                work, str(number), MODULE_STORAGE if modules else MANIFEST_STORAGE
+            )
             row["django"] = paths == want.paths and objects == {
                 name: (o.size, o.md5) for name, o in want.objects.items()
             }
@@ -196,14 +205,15 @@ def run_seed(seed: int, rounds: int, pipeline: bool, work: str) -> list[dict]:
 
 def main() -> int:
     result_file, first, count, rounds = sys.argv[1], *map(int, sys.argv[2:5])
-    pipeline = "--pipeline" in sys.argv
+    pipeline, modules = "--pipeline" in sys.argv, "--modules" in sys.argv
     import django
 
     django.setup()
     rows = []
     for seed in range(first, first + count):
         try:
-            rows += run_seed(seed, rounds, pipeline, os.path.join(os.getcwd(), "work"))
+            work = os.path.join(os.getcwd(), "work")
+            rows += run_seed(seed, rounds, pipeline, work, modules)
         except Exception:
             rows.append({"seed": seed, "crash": traceback.format_exc()})
     with open(result_file, "w") as handle:

@@ -6,8 +6,11 @@ URLs; stylesheets importing stylesheets (chains, sometimes deep); scripts with s
 may be missing; references to files that do not exist (left as written by the tolerant default)
 and that a later edit may add; names with spaces and non-ASCII letters. With django-pipeline: a
 glob-matched stylesheet package, a package whose output has its own source's name, a compiled
-SCSS source importing a partial, and a script package. The same seed always writes the same
-tree and makes the same edits.
+SCSS source importing a partial, and a script package. With JavaScript modules (an app storage
+class with Django's ``support_js_module_import_aggregation``): scripts that import, re-export and
+dynamically import one another in every form Django rewrites, across folders, and with the
+tolerant default scripts that are not there yet. The same seed always writes the same tree and
+makes the same edits.
 """
 
 from __future__ import annotations
@@ -35,7 +38,16 @@ PIPELINE = {
 }
 
 
-def settings_text(assets: str, pipeline: bool) -> str:
+#: The app storage class of a tree of JavaScript modules (written by the test as proj/storage.py).
+MODULE_STORAGE = "proj.storage.ModuleStorage"
+MODULE_STORAGE_SOURCE = (
+    "from django.contrib.staticfiles.storage import ManifestStaticFilesStorage\n\n\n"
+    "class ModuleStorage(ManifestStaticFilesStorage):\n"
+    "    support_js_module_import_aggregation = True\n"
+)
+
+
+def settings_text(assets: str, pipeline: bool, modules: bool = False) -> str:
     apps = ["django.contrib.staticfiles"] + (["pipeline"] if pipeline else [])
     finders = [
         "django.contrib.staticfiles.finders.FileSystemFinder",
@@ -51,6 +63,7 @@ def settings_text(assets: str, pipeline: bool) -> str:
             f"STATICFILES_DIRS = [{assets!r}]",
             f"STATICFILES_FINDERS = {finders!r}",
             f"PIPELINE = {PIPELINE!r}" if pipeline else "",
+            f"STORAGES = {{'staticfiles': {{'BACKEND': {MODULE_STORAGE!r}}}}}" if modules else "",
             "",
         ]
     )
@@ -59,10 +72,11 @@ def settings_text(assets: str, pipeline: bool) -> str:
 class RandomTree:
     """A tree of static sources in ``root`` (the STATICFILES_DIRS folder), edited at random."""
 
-    def __init__(self, root: str, seed: int, pipeline: bool = False) -> None:
+    def __init__(self, root: str, seed: int, pipeline: bool = False, modules: bool = False) -> None:
         self.root = root
         self.rng = random.Random(seed)
         self.pipeline = pipeline
+        self.modules = modules
         #: Every other seed writes no reference to a missing file and never removes one, so
         #: Django's own ManifestStaticFilesStorage (which refuses those) can collect it too.
         self.missing = pipeline or seed % 2 == 1
@@ -103,7 +117,7 @@ class RandomTree:
         if kind == "css":
             return f"{self.rng.choice(['css', 'css/sub', 'css/sub/deeper'])}/s{n}.css"
         if kind == "js":
-            return f"js/m{n}.js"
+            return f"{self.rng.choice(['js', 'js/lib'])}/m{n}.js" if self.modules else f"js/m{n}.js"
         if kind == "font":
             return f"fonts/f{n}.woff"
         return f"pcss/p{n}.css"
@@ -157,9 +171,40 @@ class RandomTree:
 
     def script(self, name: str) -> str:
         text = f"window.x{self.rng.getrandbits(24)} = {self.rng.randint(0, 99)};\n"
+        if self.modules:
+            text = self.imports(name) + text
         if self.rng.random() < 0.5:
             text += f"//# sourceMappingURL={posixpath.basename(name)}.map\n"
         return text
+
+    def imports(self, name: str) -> str:
+        """Module imports of scripts made before this one (so they never form a cycle), or,
+        with the tolerant default, of one that is not there yet."""
+        number = _number(name)
+        earlier = [js for js in self.names("js/", ".js") if _number(js) < number]
+        lines = []
+        for index in range(self.rng.choice([0, 1, 1, 2])):
+            if self.missing and self.rng.random() < 0.1:
+                target = f"js/late{self.rng.randint(1, 3)}.js"
+            elif earlier:
+                target = self.rng.choice(earlier)
+            else:
+                continue
+            path = posixpath.relpath(target, posixpath.dirname(name))
+            path = path if path.startswith(".") else "./" + path
+            quote = self.rng.choice(['"', "'"])
+            lines.append(
+                self.rng.choice(
+                    [
+                        f"import {{ x{index} }} from {quote}{path}{quote};",
+                        f"import * as m{index} from {quote}{path}{quote};",
+                        f"export {{ y{index} }} from {quote}{path}{quote};",
+                        f"import {quote}{path}{quote};",
+                        f"const lazy{index} = import({quote}{path}{quote});",
+                    ]
+                )
+            )
+        return "".join(line + "\n" for line in lines)
 
     # --- the tree ----------------------------------------------------------------------------
 
@@ -170,7 +215,7 @@ class RandomTree:
         for _ in range(self.rng.randint(4, 9)):
             name = self.fresh("css")
             self.write(name, self.stylesheet(name))
-        for _ in range(self.rng.randint(1, 3)):
+        for _ in range(self.rng.randint(3, 6) if self.modules else self.rng.randint(1, 3)):
             name = self.fresh("js")
             self.write(name, self.script(name))
             if self.rng.random() < 0.6 or not self.missing:
@@ -206,6 +251,8 @@ class RandomTree:
         ops += ["cycle" if rare < 0.1 else "deep" if rare < 0.25 else "css"]
         if self.pipeline:
             ops += ["member", "member", "add_member", "partial", "print", "pjs"]
+        if self.modules:
+            ops += ["js", "js", "add_js"] + (["late_js"] if self.missing else [])
         op = self.rng.choice(ops)
         images = self.names("img/")
         stylesheets = [c for c in self.names("css/", ".css") if c != "css/print.css"]
@@ -219,6 +266,12 @@ class RandomTree:
             self.write(name, self.stylesheet(name))
         elif op == "js" and self.names("js/", ".js"):
             name = self.rng.choice(self.names("js/", ".js"))
+            self.write(name, self.script(name))
+        elif op == "add_js":
+            name = self.fresh("js")
+            self.write(name, self.script(name))
+        elif op == "late_js":
+            name = f"js/late{self.rng.randint(1, 3)}.js"
             self.write(name, self.script(name))
         elif op == "add_image":
             name = self.fresh("img")
@@ -277,3 +330,9 @@ class RandomTree:
         else:
             return "nothing"
         return f"{op} {name}"
+
+
+def _number(name: str) -> int:
+    """The counter in a made-up script's name (``js/lib/m12.js``: 12; a late one: 0)."""
+    stem = posixpath.basename(name).removesuffix(".js").removesuffix(".map")
+    return int(stem[1:]) if stem.startswith("m") and stem[1:].isdigit() else 0

@@ -88,6 +88,12 @@ def changed(**values):
             changed(strict_references=True),
             "stale: DJANGO_S3_STATIC_STRICT_REFERENCES changed since the cache was published",
         ),
+        (
+            changed(hashing={"support_js_module_import_aggregation": True}),
+            "stale: what STORAGES['staticfiles'] asks of Django's hashing changed since the "
+            "cache was published (support_js_module_import_aggregation=True then, Django's "
+            "defaults now)",
+        ),
     ],
 )
 def test_why_a_fingerprint_differs_is_told_in_one_line(published, reason):
