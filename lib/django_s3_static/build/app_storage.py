@@ -111,8 +111,7 @@ def hashing_of(backend: str, storage_class: type) -> AppHashing:
     options = {
         name: getattr(storage_class, name)
         for name in CARRIED
-        if getattr(storage_class, name) is not getattr(HashedFilesMixin, name)
-        and getattr(storage_class, name) != getattr(HashedFilesMixin, name)
+        if getattr(storage_class, name) != getattr(HashedFilesMixin, name)
     }
     overrides = []
     for name in HASHING_METHODS:

@@ -195,7 +195,30 @@ def _load_settings(collect_to: str | None):
             storages = dict(settings.STORAGES)
             storages["staticfiles"] = {"BACKEND": BUILD_STORAGE}
             settings.STORAGES = storages
+            _without_uploading_collectstatic(settings)
     return settings
+
+
+#: Apps that replace ``collectstatic`` with one that uploads to S3 itself, and the switch each
+#: documents to turn that off ("You can disable Collectfasta by ... setting
+#: COLLECTFASTA_ENABLED = False": https://github.com/jasongi/collectfasta#usage; collectfast,
+#: which it forked, reads COLLECTFAST_ENABLED). The build collects into a folder and uploads
+#: afterwards; with one left in INSTALLED_APPS, its strategy would expect an S3 storage there.
+UPLOADING_COLLECTSTATIC = {
+    "collectfasta": "COLLECTFASTA_ENABLED",
+    "collectfast": "COLLECTFAST_ENABLED",
+}
+
+
+def _without_uploading_collectstatic(settings) -> None:
+    installed = {str(app).split(".")[0] for app in settings.INSTALLED_APPS}
+    for app, switch in UPLOADING_COLLECTSTATIC.items():
+        if app in installed:
+            setattr(settings, switch, False)
+            output.info(
+                f"{app} is in INSTALLED_APPS: the build's collectstatic runs with {switch}=False "
+                "(it uploads afterwards, only what the bucket lacks); you can remove it"
+            )
 
 
 def start_django() -> None:
