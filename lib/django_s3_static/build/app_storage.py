@@ -3,28 +3,31 @@
 The build collects with its own storage (``buildstorage``), whatever ``STORAGES["staticfiles"]``
 names, so that nothing is uploaded file by file. But an app may have subclassed Django's
 ``ManifestStaticFilesStorage`` (or django-storages' ``S3ManifestStaticStorage``) to change what
-the hashing does through the class attributes Django documents: ``support_js_module_import_
-aggregation`` (rewrite JavaScript module imports to hashed names), ``max_post_process_passes``, or
-its own ``patterns``. Those are carried over to the build's storage, and are part of the
-fingerprint, so changing one makes the committed cache stale.
+the hashing does through the class attributes Django documents:
+``support_js_module_import_aggregation`` (rewrite JavaScript module imports to hashed names),
+``max_post_process_passes``, or its own ``patterns``. Those are carried over to the build's
+storage, and are part of the fingerprint, so changing one makes the committed cache stale.
 https://docs.djangoproject.com/en/stable/ref/contrib/staticfiles/#manifeststaticfilesstorage
 
 Methods that shape the hashed names or bytes (``file_hash``, ``hashed_name``, ``post_process``
 ...) overridden in the app's own code cannot be carried over: the build names them in a warning,
 hashes as Django does, and never collects incrementally for such a storage.
 
-The class is imported only when it is not one of the well-known storages, whose hashing is
-Django's own: the settings-only check runs before Django starts, and importing django-storages'
-backend (and boto3 with it) there would cost the fast path for nothing.
+The well-known storages, whose hashing is Django's own, are not looked at, and the app's own
+class is read from its source when that tells (``storage_source``): the settings-only check runs
+before Django starts, and importing a subclass of django-storages' backend (and boto3 with it)
+there would cost the fast path for nothing. Otherwise the class is imported.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import APP_STATICFILES_BACKEND
+from . import storage_source
 
 #: Class attributes Django's hashing reads, carried over to the build's storage.
 CARRIED = ("support_js_module_import_aggregation", "max_post_process_passes", "patterns")
@@ -89,10 +92,14 @@ def keep_app_backend(settings: Any) -> None:
 
 
 def app_hashing(settings: Any) -> AppHashing:
-    """What the app's staticfiles storage asks of the hashing (importing it if it is its own)."""
+    """What the app's staticfiles storage asks of the hashing: read from its source where that
+    tells (``storage_source``), else by importing the class."""
     backend = app_backend(settings)
     if not backend or backend.startswith(_KNOWN_PREFIXES):
         return AppHashing(backend)
+    from_source = _from_source(backend)
+    if from_source is not None:
+        return from_source
     from django.utils.module_loading import import_string  # lazy: only for the app's own class
 
     try:
@@ -100,6 +107,24 @@ def app_hashing(settings: Any) -> AppHashing:
     except Exception as exc:  # the app's module: anything may fail while importing it
         return AppHashing(backend, problem=f"{type(exc).__name__}: {exc}")
     return hashing_of(backend, storage_class)
+
+
+def _from_source(backend: str) -> AppHashing | None:
+    from django.contrib.staticfiles.storage import HashedFilesMixin  # lazy: see app_hashing
+
+    module, _, class_name = backend.rpartition(".")
+    try:
+        spec = importlib.util.find_spec(module)  # imports the parent packages only
+        path = spec.origin if spec is not None else None
+        if not path or not path.endswith(".py"):
+            return None
+        with open(path, encoding="utf-8") as handle:
+            source = handle.read()
+    except Exception:  # the app's package: anything may fail while importing it
+        return None  # and the import says what
+    defaults = {name: getattr(HashedFilesMixin, name) for name in CARRIED}
+    found = storage_source.read(class_name, source, defaults, HASHING_METHODS)
+    return AppHashing(backend, *found) if found is not None else None
 
 
 def hashing_of(backend: str, storage_class: type) -> AppHashing:
