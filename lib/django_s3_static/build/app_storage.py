@@ -97,9 +97,20 @@ def app_hashing(settings: Any) -> AppHashing:
     backend = app_backend(settings)
     if not backend or backend.startswith(_KNOWN_PREFIXES):
         return AppHashing(backend)
-    from_source = _from_source(backend)
-    if from_source is not None:
-        return from_source
+    found = _FOUND.get(backend)
+    if found is None:
+        found = _from_source(backend) or _imported(backend)
+        if found.problem is None:  # an import that failed before django.setup() may not after
+            _FOUND[backend] = found
+    return found
+
+
+#: What each app class asks, once per process: the fingerprint, the build's storage and the
+#: incremental collect all ask.
+_FOUND: dict[str, AppHashing] = {}
+
+
+def _imported(backend: str) -> AppHashing:
     from django.utils.module_loading import import_string  # lazy: only for the app's own class
 
     try:

@@ -14,6 +14,7 @@ import os
 import re
 import reprlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..config import CACHE_FILE_NAME
 from . import finders_record, incremental_record
@@ -176,11 +177,17 @@ def load_sources_record(path: str) -> tuple[str, dict | None]:
     fingerprint = document.get("fingerprint")
     if not isinstance(fingerprint, str) or not fingerprint:
         raise CacheError("the static cache has no fingerprint")
-    if "finders" not in document:
-        return fingerprint, None
+    return fingerprint, _section(document, "finders", finders_record)
+
+
+def _section(document: dict, key: str, record: Any) -> Any:
+    """A section its own module checks (``record.check``), or None when the cache has none; the
+    module's ``RecordError`` is the cache's error."""
+    if key not in document:
+        return None
     try:
-        return fingerprint, finders_record.check(document["finders"])
-    except finders_record.RecordError as exc:
+        return record.check(document[key])
+    except record.RecordError as exc:
         raise CacheError(str(exc)) from None
 
 
@@ -251,19 +258,9 @@ def parse(document: object) -> StaticCache:
         _check_name(hashed)
         if hashed not in checked_objects:
             raise CacheError(f"{original!r} maps to {hashed!r}, which is not among the objects")
-    recorded = None
-    if "finders" in document:
-        try:
-            recorded = finders_record.check(document["finders"])
-        except finders_record.RecordError as exc:
-            raise CacheError(str(exc)) from None
+    recorded = _section(document, "finders", finders_record)
     built_with = _check_built_with(document.get("built_with"))
-    incremental = None
-    if "incremental" in document:
-        try:
-            incremental = incremental_record.check(document["incremental"])
-        except incremental_record.RecordError as exc:
-            raise CacheError(str(exc)) from None
+    incremental = _section(document, "incremental", incremental_record)
     endpoint = location.get("endpoint")
     if endpoint is not None and (not isinstance(endpoint, str) or len(endpoint) > 2048):
         raise CacheError("the static cache's endpoint is not a URL")

@@ -222,10 +222,29 @@ def free_port() -> int:
 
 
 @dataclass
-class Dyno:
+class ServedProcess:
+    """A server started in its own session, logging to ``log_path``: a dyno, a WhiteNoise site."""
+
     process: subprocess.Popen
     url: str
     log_path: str
+
+    def log(self) -> str:
+        with open(self.log_path, errors="replace") as handle:
+            return handle.read()
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=10)
+        except ProcessLookupError:
+            pass  # it had already exited
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+@dataclass
+class Dyno(ServedProcess):
     home: str
 
     @classmethod
@@ -263,19 +282,6 @@ class Dyno:
     def get(self, path: str) -> tuple[int, str]:
         status, _headers, body = http_get(self.url + path)
         return status, body
-
-    def log(self) -> str:
-        with open(self.log_path, errors="replace") as handle:
-            return handle.read()
-
-    def stop(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=10)
-        except ProcessLookupError:
-            pass  # it had already exited
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
 
 
 def wait_listening(server, port: int, timeout: float, what: str):

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
-from dataclasses import dataclass
 
-from .dyno import FIXTURES, free_port, wait_listening
+from .dyno import FIXTURES, ServedProcess, free_port, wait_listening
 
 SETTINGS = '''"""{app}'s settings served by WhiteNoise (written by the tests)."""
 from {app}.settings import *  # noqa: F403
@@ -41,12 +39,7 @@ class PipelineWhiteNoiseStorage(PipelineMixin, CompressedManifestStaticFilesStor
 '''
 
 
-@dataclass
-class WhiteNoiseSite:
-    process: subprocess.Popen
-    url: str
-    log_path: str
-
+class WhiteNoiseSite(ServedProcess):
     @classmethod
     def start(cls, root: str, fixture: str, app: str, timeout: float = 30) -> WhiteNoiseSite:
         source = os.path.join(root, "app")
@@ -107,16 +100,3 @@ class WhiteNoiseSite:
             )
         site = cls(process, f"http://127.0.0.1:{port}", log_path)
         return wait_listening(site, port, timeout, "gunicorn")
-
-    def log(self) -> str:
-        with open(self.log_path, errors="replace") as handle:
-            return handle.read()
-
-    def stop(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
