@@ -280,7 +280,9 @@ def add_static(slug, name: str, content: bytes) -> None:
         handle.write(content)
 
 
-def test_names_with_spaces_and_plus_signs_in_aws_encoded_listings(make_slug, s3server, bucket, aws):
+def test_names_with_spaces_and_plus_signs_in_aws_encoded_listings(
+    make_slug, s3server, bucket, aws, monkeypatch
+):
     aws.behave(plus_spaces=True)
     slug = make_slug()
     with open(os.path.join(slug.build_dir, "exampleapp", "static", "img", "logo.png"), "rb") as f:
@@ -289,6 +291,8 @@ def test_names_with_spaces_and_plus_signs_in_aws_encoded_listings(make_slug, s3s
     add_static(slug, "img/a+b.png", png + b"\0")  # another content: another hash
     add_static(slug, "img/two words/c d.png", png + b"\0\0")
     configure(slug, s3server, bucket, aws.url)
+    # Two pushes, two commits: builds of one commit within one second share one record's name.
+    monkeypatch.setenv("SOURCE_VERSION", "1111111111111111")
     first = slug.compile()
     assert first.returncode == 0, first.output
     cache = manifest(slug)
@@ -297,6 +301,7 @@ def test_names_with_spaces_and_plus_signs_in_aws_encoded_listings(make_slug, s3s
     assert not_stored(s3server, bucket, cache) == []
 
     aws.reset_counters()
+    monkeypatch.setenv("SOURCE_VERSION", "2222222222222222")
     second = slug.compile()
     assert second.returncode == 0, second.output
     assert "Static files unchanged" in second.stdout
