@@ -995,6 +995,8 @@ class Bench:
     def _progress(what: str, run: Run) -> None:
         extra = f", upload phase {run.phases['upload']:.2f} s" if "upload" in run.phases else ""
         extra += f" (stopped: at least {run.seconds:.0f} s)" if run.capped else ""
+        phases = ", ".join(f"{name} {seconds:.2f}" for name, seconds in run.phases.items())
+        extra += f" [Timings: {phases}]" if phases else ""
         print(f"  {what}: {run.seconds:.2f} s{extra}, {requests_text(run.requests)}", flush=True)
 
 

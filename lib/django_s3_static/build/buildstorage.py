@@ -176,4 +176,11 @@ def _storage_class() -> type:
     return TolerantManifestStorage
 
 
-BuildStorage = _storage_class()
+def __getattr__(name: str) -> type:
+    """``BuildStorage``, the class collectstatic is given, made when first asked for: it depends
+    on the installed apps, which only a full collect asks (after ``django.setup()``); an
+    incremental collect may run without the app registry and uses TolerantManifestStorage."""
+    if name != "BuildStorage":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    made = globals()["BuildStorage"] = _storage_class()
+    return made

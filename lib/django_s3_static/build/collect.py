@@ -4,8 +4,9 @@
 with the app's own settings, fingerprints every file the staticfiles finders return, and, when
 asked, runs ``collectstatic`` into a temporary folder with Django's manifest hashing. With
 ``--incremental-to DIR``, sources that no longer match the committed cache are collected there
-at once, only what the change reaches (``incremental``), while Django is set up and every source
-hashed; the build uses that unless it must collect everything. It reports
+at once, only what the change reaches (``incremental``), while every source is hashed; the build
+uses that unless it must collect everything. When the committed cache's finders record vouches
+for the folders, neither the check nor the incremental collect starts Django. It reports
 to the build through a private JSON file, never through its output, so secrets in settings are
 never printed. A child process keeps the app's imports, settings and crashes out of the build's
 own process.
@@ -14,27 +15,25 @@ own process.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
 import sys
 import traceback
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..config import SECRET_SETTINGS, cache_dir, values_from_settings
 from ..errors import BuildError
 from ..format import incremental_record, static_cache
+from ..format.finders_record import SETUP_KEEPS_SETTINGS
 from ..format.static_cache import CacheError, load_sources_record
-from ..s3.content_types import compressible
-from ..s3.encoding import integrity_value
 from . import finders, output
 from .app_storage import app_hashing, keep_app_backend, warn_about
+from .collected import manifest_paths, walk
 from .fingerprint import fingerprint
 from .heroku_collectstatic import settings_facts
 from .sources import fingerprint_context, fingerprint_sources
 
-MANIFEST_NAME = "staticfiles.json"
 BUILD_STORAGE = "django_s3_static.build.buildstorage.BuildStorage"
 
 
@@ -95,28 +94,22 @@ def run(
 
     With ``expected`` (the committed cache's fingerprint and finders record), first try with
     the settings alone: if the recorded folders still hold and their files give the committed
-    fingerprint, the sources are unchanged and no app is imported. Otherwise, or when that
-    cannot be vouched for, Django starts as usual and its finders decide; then, with
-    ``incremental_to``, sources that differ from the committed cache are collected there.
+    fingerprint, the sources are unchanged and no app is imported; with ``incremental_to``,
+    a change is collected there from the same listing when the record allows
+    (``_without_setup``). Otherwise, or when that cannot be vouched for, Django starts as usual
+    and its finders decide; then, with ``incremental_to``, sources that differ from the
+    committed cache are collected there.
     """
     settings = _load_settings(collect_to)
     report: dict = {"settings": values_from_settings(settings)}
     if not collect_to:  # the app's own STATIC_ROOT, which heroku/python's collectstatic fills
         report["heroku_python"] = settings_facts(settings)
-    if expected and expected.get("finders") and not collect_to:
-        listing = finders.listed_files(settings, expected["finders"])
-        if listing is not None:
-            names = {app["name"] for app in expected["finders"]["apps"]}
-            sources = fingerprint_sources(listing)
-            context = fingerprint_context(settings, names)
-            found = fingerprint(sources, context)
-            if found == expected.get("fingerprint"):
-                report.update(
-                    fingerprint=found, sources=len(sources), settings_only=True, context=context
-                )
-                return report
+    finders_recorded = expected and expected.get("finders") and not collect_to
+    if finders_recorded and _without_setup(settings, expected, report, incremental_to):
+        return report
+    before = finders.static_settings(settings)
     start_django()
-    found = registry_fingerprint(settings)
+    found = registry_fingerprint(settings, finders.static_settings(settings) == before)
     report.update(
         fingerprint=found.fingerprint,
         sources=found.sources,
@@ -129,13 +122,76 @@ def run(
     elif incremental_to:
         changed = _changed_since(settings, report)
         if changed:
+            from django.apps import apps  # lazy: Django, after django.setup()
+
             from .incremental import collect_changes  # lazy: a storage, after django.setup()
 
             digests = dict(found.digests)
             report["incremental"] = collect_changes(
-                settings, found.listing, digests, found.context, changed, incremental_to, _walk
+                settings,
+                found.listing,
+                digests,
+                found.context,
+                changed,
+                incremental_to,
+                apps.is_installed("pipeline"),
             )
     return report
+
+
+def _without_setup(settings, expected: dict, report: dict, incremental_to: str | None) -> bool:
+    """Whether the report is complete with the settings alone, the registry unasked.
+
+    The folders the finders record vouches for are listed and fingerprinted. The same
+    fingerprint as the committed cache's: the sources are unchanged. Another one, when the
+    record also says ``django.setup()`` changed none of the static settings, and nothing the
+    change needs asks the registry (django-pipeline does): those folders are what Django's
+    finders list, so the change is collected incrementally from that listing.
+    """
+    recorded = expected["finders"]
+    listing = finders.listed_files(settings, recorded)
+    if listing is None:
+        return False
+    listed = list(listing)
+    names = {app["name"] for app in recorded["apps"]}
+    sources = fingerprint_sources(listed)
+    context = fingerprint_context(settings, names)
+    found = fingerprint(sources, context)
+    if found == expected.get("fingerprint"):
+        report.update(fingerprint=found, sources=len(sources), settings_only=True, context=context)
+        return True
+    if not incremental_to or _needs_setup(settings, recorded, names):
+        return False
+    report.update(
+        fingerprint=found, sources=len(sources), finders=recorded, context=context, setup=False
+    )
+    changed = _changed_since(settings, report)
+    if changed:
+        from .incremental import collect_changes  # lazy: only when something changed
+
+        report["incremental"] = collect_changes(
+            settings,
+            _first_found(listed),
+            dict(sources),
+            context,
+            changed,
+            incremental_to,
+            False,
+        )
+    return True
+
+
+def _needs_setup(settings, recorded: dict, names: set[str]) -> bool:
+    """Whether an incremental collect of a change needs ``django.setup()`` after all."""
+    return (
+        not recorded.get(SETUP_KEEPS_SETTINGS)  # a record written before it was checked
+        or "pipeline" in names  # django-pipeline reads its packages through the registry
+        # django.setup() sets the script prefix a relative STATIC_URL is read with.
+        or getattr(settings, "FORCE_SCRIPT_NAME", None) is not None
+        # The app's storage class (read from its source, else imported) may import only
+        # after django.setup().
+        or app_hashing(settings).problem is not None
+    )
 
 
 def _changed_since(settings, report: dict) -> str | None:
@@ -161,10 +217,10 @@ class Fingerprinted(NamedTuple):
     listing: dict[str, tuple]  # name -> (storage, path), as collectstatic finds them
 
 
-def registry_fingerprint(settings) -> Fingerprinted:
+def registry_fingerprint(settings, setup_kept: bool = False) -> Fingerprinted:
     """The fingerprint as Django's finders see the sources (after ``django.setup()``), with the
     patterns collectstatic ignores, and the finders record that lets the next build check it with
-    the settings alone.
+    the settings alone (``setup_kept``: ``django.setup()`` left the static settings as they were).
     """
     from django.apps import apps  # lazy: Django, imported once the app's settings are read
     from django.contrib.staticfiles.finders import get_finders  # lazy: as above
@@ -172,15 +228,20 @@ def registry_fingerprint(settings) -> Fingerprinted:
     ignore = finders.collectstatic_ignore_patterns(apps.get_app_config("staticfiles"))
     listed = [(path, storage) for finder in get_finders() for path, storage in finder.list(ignore)]
     sources = fingerprint_sources(listed)
-    listing: dict[str, tuple] = {}
-    for path, storage in listed:  # the first finder wins, as in collectstatic
-        prefix = getattr(storage, "prefix", None)
-        listing.setdefault(f"{prefix}/{path}" if prefix else path, (storage, path))
     app_configs = list(apps.get_app_configs())
     context = fingerprint_context(settings, {app.name for app in app_configs})
-    recorded = finders.record(settings, app_configs, ignore)
+    recorded = finders.record(settings, app_configs, ignore, setup_kept)
     found = fingerprint(sources, context)
-    return Fingerprinted(found, len(sources), recorded, context, sources, listing)
+    return Fingerprinted(found, len(sources), recorded, context, sources, _first_found(listed))
+
+
+def _first_found(listed: list[tuple[str, Any]]) -> dict[str, tuple[Any, str]]:
+    """name -> (storage, path) of every source, the first finder winning as in collectstatic."""
+    listing: dict[str, tuple[Any, str]] = {}
+    for path, storage in listed:
+        prefix = getattr(storage, "prefix", None)
+        listing.setdefault(f"{prefix}/{path}" if prefix else path, (storage, path))
+    return listing
 
 
 def _load_settings(collect_to: str | None):
@@ -287,8 +348,8 @@ def _collect(root: str, found: Fingerprinted) -> dict:
     from .buildstorage import missing_references  # lazy: as above
 
     return {
-        "paths": _manifest_paths(root),
-        "objects": _walk(root),
+        "paths": manifest_paths(root),
+        "objects": walk(root),
         "missing_references": missing_references(),
         "summary": out.getvalue().strip(),
         "incremental": {
@@ -296,40 +357,6 @@ def _collect(root: str, found: Fingerprinted) -> dict:
             **records(apps.is_installed("pipeline")),
         },
     }
-
-
-def _manifest_paths(root: str) -> dict[str, str]:
-    with open(os.path.join(root, MANIFEST_NAME), encoding="utf-8") as handle:
-        return json.load(handle)["paths"]
-
-
-def _walk(root: str) -> dict[str, dict]:
-    """Size and MD5 of every collected file, and the SHA-384 integrity digest of those of a
-    compressible type (``StaticObject.integrity``), streamed (large files are never held in
-    memory)."""
-    objects = {}
-    for folder, _dirs, files in os.walk(root):
-        for filename in files:
-            full = os.path.join(folder, filename)
-            name = os.path.relpath(full, root).replace(os.sep, "/")
-            if name != MANIFEST_NAME:
-                objects[name] = file_record(full, name)
-    return objects
-
-
-def file_record(full: str, name: str) -> dict:
-    """One collected file as ``_walk`` describes it."""
-    digests = [hashlib.md5(usedforsecurity=False)]
-    if compressible(name):
-        digests.append(hashlib.sha384())
-    with open(full, "rb") as handle:
-        for chunk in iter(lambda h=handle: h.read(1024 * 1024), b""):
-            for digest in digests:
-                digest.update(chunk)
-    found = {"size": os.path.getsize(full), "md5": digests[0].hexdigest()}
-    if len(digests) > 1:
-        found["integrity"] = integrity_value(digests[1].digest())
-    return found
 
 
 def _print_traceback() -> None:

@@ -12,8 +12,13 @@ Django's own finder code, with the ignore patterns collectstatic would use (read
 staticfiles app's AppConfig, made as Django makes it), and fingerprints the files. Anything it
 cannot vouch for (another finder, an AppConfig with its own ``path``, a namespace package, a
 changed ``apps.py``, an ``apps`` module where the record has none) means the full
-``django.setup()``, as before; so does any difference in the fingerprint, since only the full
-start-up decides that sources changed.
+``django.setup()``, as before.
+
+When the fingerprint differs, the sources changed. If the publish also saw that
+``django.setup()`` left the static settings and Django's hashing classes as the settings module
+set them (``static_settings``: no ``ready()`` appended a folder or patched the hashing), the same
+folders are what Django's finders list, and the build collects the change from this listing
+(``collect``); otherwise the full start-up lists them.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from ..format.finders_record import (
     FILE_SYSTEM_FINDER,
     KNOWN_FINDERS,
     MAX_APPS,
+    SETUP_KEEPS_SETTINGS,
     consistent,
 )
 from . import fingerprint
@@ -140,10 +146,45 @@ def file_sha256(path: str) -> str:
         return fingerprint.file_sha256(handle)
 
 
-def record(settings: Any, app_configs: list, ignore_patterns: list[str]) -> dict | None:
+#: The settings the settings-only listing and Django's hashing read, which an app's ``ready()``
+#: could change (``static_settings``).
+STATIC_SETTINGS = (
+    "INSTALLED_APPS",
+    "STATICFILES_DIRS",
+    "STATICFILES_FINDERS",
+    "STORAGES",
+    "STATIC_URL",  # with the script prefix django.setup() sets from FORCE_SCRIPT_NAME
+    "FORCE_SCRIPT_NAME",
+)
+
+
+def static_settings(settings: Any) -> tuple:
+    """What the listing and the hashing depend on besides the files: the static settings as
+    their values read, and the attributes and methods of Django's hashing storage classes.
+
+    Taken before and after ``django.setup()`` by a process that records the finders: when they
+    differ (an app's ``ready()`` appended a folder, or patched the hashing), only the registry
+    gives Django's answer, and the record says nothing of it.
+    """
+    from django.contrib.staticfiles import storage  # lazy: Django, after the settings
+
+    values = tuple(repr(getattr(settings, name, None)) for name in STATIC_SETTINGS)
+    classes = (
+        storage.HashedFilesMixin,
+        storage.ManifestFilesMixin,
+        storage.ManifestStaticFilesStorage,
+        storage.StaticFilesStorage,
+    )
+    return values, tuple(dict(vars(cls)) for cls in classes)
+
+
+def record(
+    settings: Any, app_configs: list, ignore_patterns: list[str], setup_kept: bool = False
+) -> dict | None:
     """What the next build needs to find the same folders without the registry; None if it can't.
 
-    Called in a process where ``django.setup()`` has run, with the registry's app configs.
+    Called in a process where ``django.setup()`` has run, with the registry's app configs;
+    ``setup_kept``: whether it left ``static_settings`` as the settings module set them.
     """
     finders = list(settings.STATICFILES_FINDERS)
     installed = list(settings.INSTALLED_APPS)
@@ -169,13 +210,16 @@ def record(settings: Any, app_configs: list, ignore_patterns: list[str]) -> dict
             return None
     if live_ignore_patterns(installed, apps) != sorted(ignore_patterns):
         return None  # set in __init__ or ready(), or relabelled: only the registry knows them
-    return {
+    found = {
         "apps": apps,
         # Kept as the publish found them (the format has them); builds read the live ones.
         "ignore_patterns": sorted(ignore_patterns),
         "installed_apps": installed,
         "staticfiles_finders": finders,
     }
+    if setup_kept:
+        found[SETUP_KEEPS_SETTINGS] = True
+    return found
 
 
 def app_folders(settings: Any, recorded: Mapping) -> list[tuple[str, str]] | None:

@@ -1,13 +1,14 @@
 """The incremental collect, in the app's process: only what a change reaches, hashed by Django.
 
-When the sources no longer match the committed static cache, the app's process (Django set up,
-every source listed and hashed) compares each source's digest with the cache's, reads the cache's
-reference graph backwards from the changed names (``reference_graph``), and runs Django's own
-``post_process`` on those files alone, with every other name's hashed name given as the committed
-cache records it (``incremental_storage``). django-pipeline packages whose sources changed are
-built again first, and so is every package with a compiled source (a compiler reads files of its
-own choosing, such as SCSS imports). The result is the manifest and objects a full collect would
-give; the build merges it with the committed cache and uploads what is new.
+When the sources no longer match the committed static cache, the app's process (every source
+listed and hashed, by Django's finders or from the finders record) compares each source's digest
+with the cache's, reads the cache's reference graph backwards from the changed names
+(``reference_graph``), and runs Django's own ``post_process`` on those files alone, with every
+other name's hashed name given as the committed cache records it (``incremental_storage``).
+django-pipeline packages whose sources changed are built again first, and so is every package
+with a compiled source (a compiler reads files of its own choosing, such as SCSS imports). The
+result is the manifest and objects a full collect would give; the build merges it with the
+committed cache and uploads what is new.
 
 Anything it cannot reason about gives a one-line reason instead, and the build collects
 everything: a finder it does not know, an app storage class that overrides Django's hashing, a
@@ -27,6 +28,7 @@ from ..format import incremental_record, static_cache
 from ..format.finders_record import APP_DIRECTORIES_FINDER, FILE_SYSTEM_FINDER
 from . import buildstorage, incremental_plan
 from .app_storage import app_hashing
+from .collected import walk
 from .fingerprint import why_stale
 from .reference_graph import reached, settling_problem
 
@@ -47,23 +49,23 @@ def collect_changes(
     context: dict,
     committed_file: str,
     root: str,
-    walk: Callable[[str], dict[str, dict]],
+    pipeline: bool,
 ) -> dict:
     """Collect what changed since ``committed_file`` into ``root``; the report for the build.
 
     ``sources``: name -> (storage, path) as collectstatic finds them; ``digests``: their
     SHA-256s; ``context``: what else shapes the output (``sources.fingerprint_context``);
-    ``walk``: the objects written into a folder, as the full collect reports them.
+    ``pipeline``: whether django-pipeline is installed (its packages need the app registry).
     """
     report: dict = {"cache_file": committed_file}
     try:
-        report.update(_collect(settings, sources, digests, context, committed_file, root, walk))
+        report.update(_collect(settings, sources, digests, context, committed_file, root, pipeline))
     except Refused as exc:
         report["refused"] = str(exc)
     return report
 
 
-def _collect(settings, sources, digests, context, committed_file, root, walk) -> dict:
+def _collect(settings, sources, digests, context, committed_file, root, pipeline) -> dict:
     paths, objects, record = _committed(committed_file, context)
     unknown = sorted(set(settings.STATICFILES_FINDERS) - KNOWN_FINDERS)
     if unknown:
@@ -82,7 +84,7 @@ def _collect(settings, sources, digests, context, committed_file, root, walk) ->
 
     storage = install(root)
     storage.attach(sources)
-    packages = _Packages(storage, record, sources)  # django-pipeline globs through the storage
+    packages = _Packages(storage, record, sources, pipeline)  # globbing through the storage
     storage.add_folders(packages.outputs | packages.compiled)
     copied = {name for name in changes.changed + changes.added if name not in packages.outputs}
     for name in copied:  # (a package's output written over a source's copy is the package's)
@@ -217,10 +219,8 @@ def _post_process(storage, sources, process: set[str], outputs: set[str]) -> str
 class _Packages:
     """django-pipeline's packages, as the committed cache recorded them and as they are now."""
 
-    def __init__(self, storage, record: Mapping, sources: Mapping) -> None:
-        from django.apps import apps  # lazy: Django, after setup()
-
-        self.enabled = apps.is_installed("pipeline")
+    def __init__(self, storage, record: Mapping, sources: Mapping, enabled: bool) -> None:
+        self.enabled = enabled
         self.recorded: Mapping[str, list[str]] = record.get("packages") or {}
         self.by_output: dict[str, tuple[str, Any]] = {}
         self.members: dict[str, list[str]] = {}

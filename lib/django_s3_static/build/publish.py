@@ -131,7 +131,10 @@ def inspect(
         timings.lap("inspect (settings only)")
     else:
         incremental = "collected" in inspected.get("incremental", {})
-        timings.lap("inspect and incremental collect" if incremental else "inspect")
+        without_setup = " (settings only)" if inspected.get("setup") is False else ""
+        timings.lap(
+            ("inspect and incremental collect" if incremental else "inspect") + without_setup
+        )
     output.info(
         f"Bucket: {config.bucket}, prefix {config.key_prefix or '(none)'}, public URL "
         f"{config.public_base_url}"

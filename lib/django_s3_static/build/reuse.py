@@ -20,7 +20,7 @@ from ..format.static_cache import StaticCache, StaticObject
 from ..s3.compare import describe, differences
 from ..s3.types import RemoteObject
 from . import output
-from .collect import file_record
+from .collected import file_record
 from .incremental_plan import merge
 
 

@@ -14,6 +14,12 @@ FILE_SYSTEM_FINDER = "django.contrib.staticfiles.finders.FileSystemFinder"
 APP_DIRECTORIES_FINDER = "django.contrib.staticfiles.finders.AppDirectoriesFinder"
 KNOWN_FINDERS = frozenset({FILE_SYSTEM_FINDER, APP_DIRECTORIES_FINDER})
 MAX_APPS = 1000
+#: Present (and true) when ``django.setup()`` left the static settings as the settings module set
+#: them (``build.finders.static_settings``): then the record's folders, listed with the settings
+#: alone, are what Django's finders list, whatever the files hold, and a build may collect a
+#: change without starting Django. Records written before it was kept lack it.
+SETUP_KEEPS_SETTINGS = "setup_keeps_settings"
+_KEYS = frozenset({"apps", "ignore_patterns", "installed_apps", "staticfiles_finders"})
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -34,12 +40,9 @@ def consistent(entry: str, app: Mapping[str, str]) -> bool:
 
 def check(document: object) -> dict:
     """Validate a recorded finders section read from a committed cache (pure; fuzzed)."""
-    if not isinstance(document, dict) or set(document) != {
-        "apps",
-        "ignore_patterns",
-        "installed_apps",
-        "staticfiles_finders",
-    }:
+    if not isinstance(document, dict) or set(document) - {SETUP_KEEPS_SETTINGS} != _KEYS:
+        raise RecordError("the static cache's 'finders' section is not as written")
+    if document.get(SETUP_KEEPS_SETTINGS, True) is not True:
         raise RecordError("the static cache's 'finders' section is not as written")
     apps = document["apps"]
     installed = document["installed_apps"]

@@ -94,12 +94,13 @@ def project(tmp_path):
     return root
 
 
-def run_child(project, expect: dict | None = None) -> dict:
+def run_child(project, expect: dict | None = None, *options: str) -> dict:
     result = project.parent / f"result-{len(os.listdir(project.parent))}.json"
     command = [sys.executable, "-m", "django_s3_static.build.collect", "--result", str(result)]
     if expect is not None:  # the committed cache the build hands the child
         committed = StaticCache(expect["fingerprint"], "bucket", "", finders=expect["finders"])
         command += ["--committed", static_cache.write(committed, str(project.parent / "cache"))]
+    command += options
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(PYTHONPATH=os.pathsep.join([LIB, str(project)]))
     env["DJANGO_SETTINGS_MODULE"] = "proj.settings"
@@ -109,6 +110,36 @@ def run_child(project, expect: dict | None = None) -> dict:
     if process.returncode != 0:
         return {"error": process.stdout + process.stderr}
     return json.loads(result.read_text())
+
+
+def published_cache(project) -> str:
+    """A publish with its full collect, and the committed cache it writes where the build reads
+    it (``static_cache/manifest.json``); that file's path."""
+    report = run_child(project, None, "--collect-to", str(project.parent / "collected"))
+    assert "error" not in report, report
+    found = report["collected"]
+    cache = StaticCache(
+        report["fingerprint"],
+        "bucket",
+        "",
+        found["paths"],
+        {name: StaticObject(**obj) for name, obj in found["objects"].items()},
+        finders=report["finders"],
+        built_with=report["context"],
+        incremental=found["incremental"],
+    )
+    return static_cache.write(cache, str(project / "static_cache"))
+
+
+def incremental_both_ways(project, cache_file: str) -> tuple[dict, dict]:
+    """The build's inspection with an incremental collect: handed the committed cache's finders
+    record, as a build is (the registry unasked where it allows), and with django.setup()."""
+    recorded = run_child(
+        project, None, "--committed", cache_file, "--incremental-to", str(project.parent / "a")
+    )
+    registry = run_child(project, None, "--incremental-to", str(project.parent / "b"))
+    assert "error" not in recorded and "error" not in registry, (recorded, registry)
+    return recorded, registry
 
 
 def published(project) -> dict:
@@ -140,6 +171,7 @@ def test_the_record_names_each_app_and_the_file_defining_its_appconfig(project):
     import hashlib
 
     assert by_name["shop"]["sha256"] == hashlib.sha256(shop_apps).hexdigest()
+    assert recorded["setup_keeps_settings"] is True  # no app's ready() changed a static setting
     assert finders_record.check(recorded) == recorded
 
 
@@ -284,6 +316,74 @@ def test_the_settings_only_answer_never_disagrees_with_django(project, name):
     assert quick["fingerprint"] == full["fingerprint"]
     assert bool(quick.get("settings_only")) is settings_only
     assert (full["fingerprint"] != expect["fingerprint"]) is changes
+
+
+#: The mutations after which the record still holds but the fingerprint changed: the change is
+#: collected from the recorded folders, without django.setup().
+COLLECTED_WITHOUT_SETUP = {
+    "one byte of an app's static file",
+    "a file added to STATICFILES_DIRS",
+    "a static folder added to an app that had none",
+    "a STATICFILES_DIRS prefix renamed",
+}
+
+
+@pytest.mark.parametrize("name", list(MUTATIONS))
+def test_a_change_collected_without_the_registry_is_collected_as_with_it(project, name):
+    change = MUTATIONS[name][0]
+    cache_file = published_cache(project)
+    change(project)
+    recorded, registry = incremental_both_ways(project, cache_file)
+    assert (recorded.get("setup") is False) is (name in COLLECTED_WITHOUT_SETUP)
+    assert recorded["fingerprint"] == registry["fingerprint"]
+    assert recorded.get("incremental") == registry.get("incremental")
+    if name in COLLECTED_WITHOUT_SETUP:
+        assert "collected" in recorded["incremental"], recorded["incremental"]
+        assert recorded["finders"] == registry["finders"]  # what the new cache keeps
+
+
+def test_a_folder_an_app_adds_when_ready_is_collected_with_the_registry(project):
+    """An app's ready() appends a folder to STATICFILES_DIRS: the settings alone do not list it.
+    The record says setup changed the static settings, so a change is collected after
+    django.setup(), and the folder's files are not taken for removed sources."""
+    write(
+        project / "shop" / "apps.py",
+        "import os\nfrom django.apps import AppConfig\nfrom django.conf import settings\n\n\n"
+        "class ShopConfig(AppConfig):\n    name = 'shop'\n\n    def ready(self):\n"
+        "        plugins = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'plugins')\n"
+        "        settings.STATICFILES_DIRS = [*settings.STATICFILES_DIRS, plugins]\n",
+    )
+    write(project / "plugins" / "plugin.css", ".plugin { color: green }\n")
+    cache_file = published_cache(project)
+    recorded_section = static_cache.load_sources_record(cache_file)[1]
+    assert recorded_section is not None and "setup_keeps_settings" not in recorded_section
+    _append(project / "shop" / "static" / "shop" / "site.css", " ")
+    recorded, registry = incremental_both_ways(project, cache_file)
+    assert recorded.get("setup") is not False
+    assert recorded["incremental"] == registry["incremental"]
+    assert recorded["incremental"]["collected"]["removed"] == []  # plugin.css is still there
+    assert recorded["incremental"]["changes"] == "1 changed (shop/site.css)"
+
+
+def test_a_storage_class_importable_only_after_setup_is_collected_with_the_registry(project):
+    """The app's storage class cannot be read from its source (an attribute set under an if)
+    and its module imports a model: before django.setup() it cannot be imported, so the change
+    is collected after it, incrementally, not refused."""
+    write(
+        project / "proj" / "storage.py",
+        "from django.contrib.auth.models import User  # noqa: F401 - needs the registry\n"
+        "from django.contrib.staticfiles.storage import ManifestStaticFilesStorage\n\n\n"
+        "class Storage(ManifestStaticFilesStorage):\n    if True:\n"
+        "        max_post_process_passes = 6\n",
+    )
+    storages = {"staticfiles": {"BACKEND": "proj.storage.Storage"}}
+    write(project / "proj" / "settings.py", settings_text(extra=f"STORAGES = {storages!r}\n"))
+    cache_file = published_cache(project)
+    _append(project / "shop" / "static" / "shop" / "site.css", " ")
+    recorded, registry = incremental_both_ways(project, cache_file)
+    assert recorded.get("setup") is not False
+    assert "collected" in recorded["incremental"], recorded["incremental"]
+    assert recorded["incremental"] == registry["incremental"]
 
 
 #: The staticfiles app replaced by a project's own AppConfig, whose ignore patterns come from a

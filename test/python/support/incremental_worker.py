@@ -26,7 +26,7 @@ import traceback
 
 from django.utils.functional import empty
 
-from django_s3_static.build import collect, sources
+from django_s3_static.build import collect, collected, sources
 from django_s3_static.build.incremental_plan import merge
 from django_s3_static.errors import BuildError
 from django_s3_static.format import static_cache
@@ -64,6 +64,7 @@ def full(work: str, label: str) -> tuple[StaticCache | None, str, str | None]:
         "",
         found["paths"],
         {name: StaticObject(**obj) for name, obj in found["objects"].items()},
+        finders=report["finders"],
         built_with=report["context"],
         incremental=found["incremental"],
     )
@@ -90,16 +91,18 @@ def vanilla(
     call_command("collectstatic", interactive=False, verbosity=0)
     with open(os.path.join(root, "staticfiles.json")) as handle:
         paths = json.load(handle)["paths"]
-    objects = {name: (obj["size"], obj["md5"]) for name, obj in collect._walk(root).items()}
+    objects = {name: (obj["size"], obj["md5"]) for name, obj in collected.walk(root).items()}
     shutil.rmtree(root)
     return paths, objects
 
 
-def incremental(work: str, label: str, committed: StaticCache) -> tuple[dict, str]:
-    """The build's inspection with an incremental collect, from the committed cache."""
+def incremental(work: str, label: str, committed: StaticCache, cache_file: str) -> tuple[dict, str]:
+    """The build's inspection with an incremental collect, from the committed cache, whose
+    finders record the build hands the app's process (``--committed``) as the build does: the
+    change is collected without the app registry wherever the record allows."""
     reset()
     root = os.path.join(work, f"inc-{label}")
-    report = collect.run(None, None, root)
+    report = collect.run(None, collect.committed_record(cache_file), root)
     done = report.get("incremental")
     if done is None:
         return {"refused": "no incremental collect was tried"}, root
@@ -115,8 +118,10 @@ def incremental(work: str, label: str, committed: StaticCache) -> tuple[dict, st
         "incremental": merged.incremental,
         "missing": sorted((r["file"], r["url"]) for r in merged.missing_references),
         "fingerprint": report["fingerprint"],
+        "finders": report["finders"],
         "context": report["context"],
         "reached": done["reached"],
+        "without_setup": report.get("setup") is False,
     }, root
 
 
@@ -163,10 +168,10 @@ def run_seed(
     results = []
     if committed is None:
         return [{"seed": seed, "round": 0, "error": error, "edits": []}]
-    static_cache.write(committed, cache_folder)
+    cache_file = static_cache.write(committed, cache_folder)
     for number in range(1, rounds + 1):
         edits = tree.edit()
-        got, inc_root = incremental(work, str(number), committed)
+        got, inc_root = incremental(work, str(number), committed, cache_file)
         want, full_root, error = full(work, str(number))
         row = {"seed": seed, "round": number, "edits": edits}
         if want is None:
@@ -186,6 +191,7 @@ def run_seed(
             committed = want
         else:
             row["reached"] = got["reached"]
+            row["without_setup"] = got["without_setup"]
             row["differences"] = differences(got, inc_root, want, full_root)
             committed = StaticCache(
                 got["fingerprint"],
@@ -193,6 +199,7 @@ def run_seed(
                 "",
                 got["paths"],
                 got["objects"],
+                finders=got["finders"],
                 built_with=got["context"],
                 incremental=got["incremental"],
             )

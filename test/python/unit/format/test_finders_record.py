@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from django_s3_static.format import finders_record
-from support.finders_record import broken
+from support.finders_record import broken, valid_record
 
 
 @pytest.mark.parametrize(
@@ -14,6 +14,8 @@ from support.finders_record import broken
         [],
         broken("apps", KeyError),
         broken("extra", 1),
+        broken("setup_keeps_settings", False),  # written only when true
+        broken("setup_keeps_settings", "yes"),
         broken("apps", {"not": "a list"}),
         broken("installed_apps", ["shop.apps.ShopConfig", "news"]),
         broken("staticfiles_finders", ["pipeline.finders.PipelineFinder"]),
@@ -45,3 +47,9 @@ def test_consistent_follows_how_django_resolves_an_entry():
     assert not finders_record.consistent(
         "shop.apps.ShopConfig", {"name": "shop", "config": "x.apps"}
     )
+
+
+def test_a_record_may_say_that_setup_kept_the_settings():
+    record = {**valid_record(), "setup_keeps_settings": True}
+    assert finders_record.check(record) == record
+    assert finders_record.check(valid_record()) == valid_record()  # written before it was kept
