@@ -89,6 +89,7 @@ class Run:
     server_cpu_seconds: float = 0.0  # the S3 server's CPU meanwhile (it shares the cores)
     requests: dict[str, int] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)  # bin/compile's Timings: line
+    timings: str = ""  # that line as printed
     tree_rss_kb: int | None = None  # sampled sum of RSS over the live process tree
     capped: bool = False  # stopped at --cap: ``seconds`` is a lower bound
 
@@ -679,6 +680,7 @@ class Bench:
         finally:
             shutil.rmtree(buildpack, ignore_errors=True)
         run.phases = parse_timings(output)
+        run.timings = [line for line in output.splitlines() if "Timings: " in line][-1].strip()
         return run
 
     def buildpack(self, app: App, results: TreeResults) -> None:
@@ -995,8 +997,7 @@ class Bench:
     def _progress(what: str, run: Run) -> None:
         extra = f", upload phase {run.phases['upload']:.2f} s" if "upload" in run.phases else ""
         extra += f" (stopped: at least {run.seconds:.0f} s)" if run.capped else ""
-        phases = ", ".join(f"{name} {seconds:.2f}" for name, seconds in run.phases.items())
-        extra += f" [Timings: {phases}]" if phases else ""
+        extra += f" [{run.timings}]" if run.timings else ""
         print(f"  {what}: {run.seconds:.2f} s{extra}, {requests_text(run.requests)}", flush=True)
 
 

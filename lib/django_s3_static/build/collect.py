@@ -32,7 +32,7 @@ from .app_storage import app_hashing, keep_app_backend, warn_about
 from .collected import manifest_paths, walk
 from .fingerprint import fingerprint
 from .heroku_collectstatic import settings_facts
-from .sources import fingerprint_context, fingerprint_sources
+from .sources import fingerprint_context, fingerprint_sources, resolve_urls
 
 BUILD_STORAGE = "django_s3_static.build.buildstorage.BuildStorage"
 
@@ -169,6 +169,7 @@ def _without_setup(settings, expected: dict, report: dict, incremental_to: str |
     if changed:
         from .incremental import collect_changes  # lazy: only when something changed
 
+        resolve_urls(settings)
         report["incremental"] = collect_changes(
             settings,
             _first_found(listed),

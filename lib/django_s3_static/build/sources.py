@@ -125,11 +125,33 @@ def post_processing_static_url(settings) -> str | None:
     value = str(value)
     if value.startswith(("http://", "https://", "//")):
         return None
-    if value.startswith("/"):
+    return with_script_prefix(settings, value)
+
+
+def with_script_prefix(settings, value: str) -> str:
+    """A URL setting as Django reads it once ``django.setup()`` has set the script prefix from
+    ``FORCE_SCRIPT_NAME``: a relative value gets the prefix, a path or full URL is kept."""
+    if value.startswith(("http://", "https://", "/")):
         return value
     prefix = getattr(settings, "FORCE_SCRIPT_NAME", None)
     prefix = "/" if prefix is None else str(prefix)
     return (prefix if prefix.endswith("/") else prefix + "/") + value
+
+
+def resolve_urls(settings) -> None:
+    """Set ``STATIC_URL`` and ``MEDIA_URL`` to the values Django reads after ``django.setup()``.
+
+    Django adds the script prefix to a relative one (the ``"static/"`` of its project template,
+    the empty default ``MEDIA_URL``) when the setting is first read, and imports ``django.urls``
+    for it, which imports most of Django's ORM: most of an incremental collect that runs without
+    the app registry. The staticfiles storages read both; given resolved values, Django keeps
+    them as they are.
+    """
+    wrapped = getattr(settings, "_wrapped", settings)
+    for name in ("STATIC_URL", "MEDIA_URL"):
+        value = getattr(wrapped, name, None)
+        if value is not None and not str(value).startswith(("http://", "https://", "/")):
+            setattr(settings, name, with_script_prefix(settings, str(value)))
 
 
 class _Roots:

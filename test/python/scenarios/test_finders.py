@@ -342,6 +342,20 @@ def test_a_change_collected_without_the_registry_is_collected_as_with_it(project
         assert recorded["finders"] == registry["finders"]  # what the new cache keeps
 
 
+def test_a_change_collected_without_the_registry_imports_no_app(project, tmp_path):
+    log = tmp_path / "imports.log"
+    write(project / "shop" / "models.py", f"open({str(log)!r}, 'a').write('shop.models\\n')\n")
+    cache_file = published_cache(project)
+    assert log.read_text() == "shop.models\n"  # the publish started Django
+    log.unlink()
+    _append(project / "shop" / "static" / "shop" / "site.css", " ")
+    recorded = run_child(
+        project, None, "--committed", cache_file, "--incremental-to", str(project.parent / "a")
+    )
+    assert recorded.get("setup") is False and "collected" in recorded["incremental"], recorded
+    assert not log.exists()
+
+
 def test_a_folder_an_app_adds_when_ready_is_collected_with_the_registry(project):
     """An app's ready() appends a folder to STATICFILES_DIRS: the settings alone do not list it.
     The record says setup changed the static settings, so a change is collected after
