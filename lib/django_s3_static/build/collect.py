@@ -169,7 +169,7 @@ def _without_setup(settings, expected: dict, report: dict, incremental_to: str |
     if changed:
         from .incremental import collect_changes  # lazy: only when something changed
 
-        resolve_urls(settings)
+        resolve_urls(settings)  # with the script prefix django.setup() would set
         report["incremental"] = collect_changes(
             settings,
             _first_found(listed),
@@ -187,8 +187,6 @@ def _needs_setup(settings, recorded: dict, names: set[str]) -> bool:
     return (
         not recorded.get(SETUP_KEEPS_SETTINGS)  # a record written before it was checked
         or "pipeline" in names  # django-pipeline reads its packages through the registry
-        # django.setup() sets the script prefix a relative STATIC_URL is read with.
-        or getattr(settings, "FORCE_SCRIPT_NAME", None) is not None
         # The app's storage class (read from its source, else imported) may import only
         # after django.setup().
         or app_hashing(settings).problem is not None

@@ -153,7 +153,7 @@ STATIC_SETTINGS = (
     "STATICFILES_DIRS",
     "STATICFILES_FINDERS",
     "STORAGES",
-    "STATIC_URL",  # with the script prefix django.setup() sets from FORCE_SCRIPT_NAME
+    "STATIC_URL",
     "FORCE_SCRIPT_NAME",
 )
 
@@ -168,7 +168,10 @@ def static_settings(settings: Any) -> tuple:
     """
     from django.contrib.staticfiles import storage  # lazy: Django, after the settings
 
-    values = tuple(repr(getattr(settings, name, None)) for name in STATIC_SETTINGS)
+    # As set, not as read: Django keeps the first value it reads of a relative STATIC_URL, with
+    # the script prefix of that moment, and before django.setup() that is not the app's.
+    wrapped = getattr(settings, "_wrapped", settings)
+    values = tuple(repr(getattr(wrapped, name, None)) for name in STATIC_SETTINGS)
     classes = (
         storage.HashedFilesMixin,
         storage.ManifestFilesMixin,

@@ -161,8 +161,26 @@ def load(path: str) -> StaticCache:
 
 def read_document(path: str) -> object:
     """The decoded file, its structure unchecked: for a reader (the app's process, collecting a
-    change) whose caller checks the same file with ``load`` before using what it reports."""
-    return _read(path)
+    change) whose caller checks the same file with ``load`` before using what it reports.
+
+    The app's process reads the committed cache up to three times (its finders record, its
+    fingerprint where the settings put it, its incremental section), and a large app's is
+    megabytes of JSON: the last file read is kept, as long as it is the same file (path, inode,
+    size and modification time). Callers only read the document.
+    """
+    try:
+        found = os.stat(path)
+    except OSError:
+        return _read(path)  # which says why
+    key = (path, found.st_ino, found.st_size, found.st_mtime_ns)
+    if _last_read and _last_read[0] == key:
+        return _last_read[1]
+    document = _read(path)
+    _last_read[:] = [key, document]
+    return document
+
+
+_last_read: list = []
 
 
 def load_sources_record(path: str) -> tuple[str, dict | None]:
@@ -171,7 +189,7 @@ def load_sources_record(path: str) -> tuple[str, dict | None]:
     What the app's process needs to check the sources; the tables of names, which take most of
     the time to check on a large app, are the build's to check.
     """
-    document = _read(path)
+    document = read_document(path)
     if not isinstance(document, dict) or document.get("version") != FORMAT_VERSION:
         raise CacheError("the static cache is not a version 1 cache")
     fingerprint = document.get("fingerprint")

@@ -16,10 +16,12 @@ def fetch_public(url: str, timeout: float = 10.0, verify: bool | str = True) -> 
     ``verify`` as the S3 requests have it (a CA bundle's path, or False), for a private service
     whose certificate the build machine does not know by default."""
     request = urllib.request.Request(url, headers={"User-Agent": "django-s3-static public check"})
-    context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
-    if verify is False:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
+    context = None  # loading the system's CA certificates is most of a plain-HTTP check
+    if url.startswith("https:"):
+        context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
+        if verify is False:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
     try:
         with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
             response.read(1)

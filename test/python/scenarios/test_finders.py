@@ -356,6 +356,26 @@ def test_a_change_collected_without_the_registry_imports_no_app(project, tmp_pat
     assert not log.exists()
 
 
+@pytest.mark.parametrize("static_url", ["static/", "/static/"])
+def test_a_script_prefix_is_applied_as_django_setup_applies_it(project, static_url):
+    """With FORCE_SCRIPT_NAME, Django reads a relative STATIC_URL (and MEDIA_URL) under the
+    prefix once django.setup() has set it; without the registry, the build gives them the same
+    prefix, and the change is collected as with it."""
+    text = settings_text(extra="FORCE_SCRIPT_NAME = '/shop'\nMEDIA_URL = 'media/'\n")
+    write(project / "proj" / "settings.py", text.replace("'static/'", repr(static_url)))
+    write(
+        project / "assets" / "abs.css",
+        ".a { background: url('/shop/static/extra.css'); }\n"
+        ".b { background: url('/static/extra.css'); }\n",
+    )
+    cache_file = published_cache(project)
+    _append(project / "assets" / "extra.css", " ")
+    recorded, registry = incremental_both_ways(project, cache_file)
+    assert recorded.get("setup") is False
+    assert "collected" in recorded["incremental"], recorded["incremental"]
+    assert recorded["incremental"] == registry["incremental"]
+
+
 def test_a_folder_an_app_adds_when_ready_is_collected_with_the_registry(project):
     """An app's ready() appends a folder to STATICFILES_DIRS: the settings alone do not list it.
     The record says setup changed the static settings, so a change is collected after

@@ -238,3 +238,15 @@ def test_malformed_encoding_or_integrity_is_rejected(entry, reason):
     with pytest.raises(CacheError) as raised:
         static_cache.parse(document(objects={"x.css": entry}))
     assert reason in str(raised.value)
+
+
+def test_the_app_process_decodes_one_file_once_and_a_rewritten_one_again(tmp_path):
+    cache = StaticCache("sha256:" + "1" * 64, "b", "", {}, {}, valid_record())
+    path = static_cache.write(cache, str(tmp_path))
+    first = static_cache.read_document(path)
+    assert static_cache.read_document(path) is first  # the same file: not decoded again
+    assert static_cache.load_sources_record(path) == (cache.fingerprint, valid_record())
+    cache.fingerprint = "sha256:" + "2" * 64
+    static_cache.write(cache, str(tmp_path))  # replaced, as a build writes it
+    assert static_cache.read_document(path)["fingerprint"] == cache.fingerprint
+    assert static_cache.load_sources_record(path)[0] == cache.fingerprint
