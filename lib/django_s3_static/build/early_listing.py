@@ -9,11 +9,12 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from ..config import Config
 from ..errors import BuildError
 from ..format.static_cache import StaticCache
+from ..s3 import listing
 from ..s3.bucket import Bucket
 from ..s3.errors import RegionMismatch, explain
 from ..s3.types import RemoteObject
@@ -35,11 +36,16 @@ LISTING_FIELDS = (
 )
 
 
-def list_inventory(config: Config) -> tuple[dict[str, RemoteObject], int]:
-    """Every object under the prefix and the requests it took; BuildError when S3 refuses."""
+def list_inventory(
+    config: Config, names: Iterable[str] = ()
+) -> tuple[dict[str, RemoteObject], int]:
+    """Every object under the prefix and the requests it took; BuildError when S3 refuses.
+    ``names``: the objects the committed cache expects, whose keys let a large listing be read
+    in ranges at once (``s3.listing.ranges``)."""
+    expected = sorted(config.key(name) for name in names)
     try:
-        with Bucket(config) as bucket:
-            return bucket.list()
+        with Bucket(config, listing.MAX_RANGES if expected else 1) as bucket:
+            return bucket.list(expected=expected)
     except Exception as exc:
         raise explain(exc, config, "list") from None
 
@@ -56,14 +62,16 @@ def follow_region(config: Config, mismatch: RegionMismatch) -> Config:
     return dataclasses.replace(config, region=mismatch.region)
 
 
-def list_in_region(config: Config) -> tuple[Config, dict[str, RemoteObject], int]:
+def list_in_region(
+    config: Config, names: Iterable[str] = ()
+) -> tuple[Config, dict[str, RemoteObject], int]:
     """``list_inventory``, following the bucket's region when S3 names it and none was set;
     with the config that listed (the rest of the run signs for that region too)."""
     try:
-        return config, *list_inventory(config)
+        return config, *list_inventory(config, names)
     except RegionMismatch as exc:
         config = follow_region(config, exc)
-        return config, *list_inventory(config)
+        return config, *list_inventory(config, names)
 
 
 class EarlyListing:
@@ -79,6 +87,8 @@ class EarlyListing:
         self._error: Exception | None = None
         self._seconds = 0.0
         self._thread: threading.Thread | None = None
+        #: The objects the committed cache expects (``list_inventory``).
+        self.names: list[str] = list(committed.objects) if committed is not None else []
         if committed is None:
             return
         try:
@@ -100,7 +110,7 @@ class EarlyListing:
     def _list(self) -> None:
         started = time.monotonic()
         try:
-            self._answer = list_inventory(self.config)
+            self._answer = list_inventory(self.config, self.names)
         except Exception as exc:
             self._error = exc
         self._seconds = time.monotonic() - started
@@ -114,7 +124,7 @@ class EarlyListing:
                     raise self._error
                 inventory, requests = self._answer
                 return inventory, requests, self._seconds
-        inventory, requests = list_inventory(config)
+        inventory, requests = list_inventory(config, self.names)
         return inventory, requests, None
 
 

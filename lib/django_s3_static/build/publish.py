@@ -151,7 +151,7 @@ def inspect(
     try:
         inventory, requests, early_seconds = early.result(config)
     except RegionMismatch as exc:
-        config, inventory, requests = list_in_region(follow_region(config, exc))
+        config, inventory, requests = list_in_region(follow_region(config, exc), early.names)
         early_seconds = None
     requests_text = f"{requests} request{'s' * (requests != 1)}"
     if early_seconds is not None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import urllib.parse
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..config import Config
@@ -40,19 +42,41 @@ class Bucket:
 
     # The calls an ordinary build makes: signed here.
 
-    def list(self, under: str = "") -> tuple[dict[str, RemoteObject], int]:
+    def list(
+        self, under: str = "", expected: Sequence[str] = ()
+    ) -> tuple[dict[str, RemoteObject], int]:
         """Every object under the prefix (or its folder ``under``), keyed by S3 key, and the
-        number of requests it took."""
+        number of requests it took. ``expected``: the keys the caller expects (sorted), which
+        split a large listing into ranges listed at once (``listing.ranges``)."""
+        prefix = self.config.key_prefix + under
+        parts = listing.ranges(expected)
+        try:
+            if len(parts) == 1:
+                self._list_range(prefix, parts[0])
+            else:
+                with ThreadPoolExecutor(len(parts)) as pool:
+                    for future in [pool.submit(self._list_range, prefix, p) for p in parts]:
+                        future.result()
+        except listing.OutOfOrder:
+            whole = listing.RangeListing(None, None)
+            self._list_range(prefix, whole)
+            return whole.objects, sum(part.requests for part in [*parts, whole])
         inventory: dict[str, RemoteObject] = {}
-        query = listing.first_query(self.config.key_prefix + under)
-        requests = 0
+        for part in parts:
+            inventory.update(part.objects)
+        return inventory, sum(part.requests for part in parts)
+
+    def _list_range(self, prefix: str, part: listing.RangeListing) -> None:
+        query = listing.first_query(prefix)
+        if part.last is not None:
+            query["start-after"] = part.last
         while True:
             page = self.transport.bucket_call("GET", "ListObjectsV2", query)
-            requests += 1
-            inventory.update(listing.page_objects(page))
+            part.requests += 1
+            more = part.add(listing.page_objects(page))
             token = listing.next_token(page)
-            if token is None:
-                return inventory, requests
+            if token is None or not more:
+                return
             query = {**query, "continuation-token": token}
 
     def put(self, key: str, body: Any, headers: dict[str, str]) -> int:

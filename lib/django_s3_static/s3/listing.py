@@ -4,18 +4,30 @@ Keys are asked for with ``encoding-type=url`` (a key may hold characters XML 1.0
 Services disagree on the encoding: SeaweedFS writes a space as ``+``, Ceph RGW as ``%20``, and a
 literal ``+`` is always ``%2B``, so ``unquote_plus`` decodes every one of them.
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
+
+A listing is one request per 1,000 keys, each waiting for the one before (the continuation
+token). S3 lists keys in UTF-8 binary order ("List results are always returned in UTF-8 binary
+order", https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjects.html), which is Python's
+order of ``str``, and starts after any key given as ``StartAfter`` (API_ListObjectsV2, above),
+so a build that knows which keys to expect (the committed cache's) lists several ranges at once
+(``ranges``). Directory buckets do not support ``StartAfter`` (same page), and S3 work-alikes
+added it late: a range whose keys do not come in order after its start makes the caller list
+the whole prefix the plain way.
 """
 
 from __future__ import annotations
 
+import math
 import urllib.parse
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from .transport import namespace, timestamp
 from .types import RemoteObject
 
 PAGE_SIZE = 1000
+#: Ranges listed at once, at most: a listing waits on S3's answers, not on this machine.
+MAX_RANGES = 8
 
 
 def first_query(prefix: str) -> dict[str, str]:
@@ -49,3 +61,48 @@ def next_token(page: ElementTree.Element) -> str | None:
     ns = namespace(page)
     token = page.findtext(f"{ns}NextContinuationToken")
     return token if page.findtext(f"{ns}IsTruncated") == "true" and token else None
+
+
+def boundaries(expected: Sequence[str], ranges: int = MAX_RANGES) -> list[str]:
+    """Keys that split a listing of ``expected`` (sorted) into at most ``ranges`` ranges of whole
+    pages: the range after a boundary starts with ``start-after`` set to it, and ends with the
+    next one. When the bucket holds just those keys, the ranges take as many requests as one
+    listing would; each key the bucket holds beyond them costs at most one more page."""
+    pages = math.ceil(len(expected) / PAGE_SIZE)
+    count = min(ranges, pages)
+    if count < 2:
+        return []
+    per = math.ceil(pages / count) * PAGE_SIZE
+    return [expected[index * per - 1] for index in range(1, count) if index * per < len(expected)]
+
+
+def ranges(expected: Sequence[str], count: int = MAX_RANGES) -> list[RangeListing]:
+    """The ranges a listing of ``expected`` (sorted) is read in: one, or one per boundary."""
+    ends = boundaries(expected, count)
+    return [RangeListing(a, b) for a, b in zip([None, *ends], [*ends, None], strict=True)]
+
+
+class OutOfOrder(Exception):
+    """A range's keys did not come in ascending order after its start: list the plain way."""
+
+
+class RangeListing:
+    """The keys of one range, ``(start, end]`` (``None``: the prefix's first or last key), read
+    page by page: ``add`` takes a page's objects and says whether the range needs another."""
+
+    def __init__(self, start: str | None, end: str | None) -> None:
+        self.end = end
+        self.last = start
+        self.ordered = start is not None or end is not None  # a whole listing needs no order
+        self.objects: dict[str, RemoteObject] = {}
+        self.requests = 0
+
+    def add(self, objects: Iterator[tuple[str, RemoteObject]]) -> bool:
+        for key, found in objects:
+            if self.ordered and self.last is not None and key <= self.last:
+                raise OutOfOrder(key)
+            self.last = key
+            if self.end is not None and key > self.end:
+                return False  # the next range's: it lists them itself
+            self.objects[key] = found
+        return self.end is None or self.last is None or self.last < self.end

@@ -13,6 +13,7 @@ counted.
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import hashlib
 import http.client
 import json
@@ -27,6 +28,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from conftest import deploy_config
+from django_s3_static.build.early_listing import list_inventory
+from django_s3_static.config import Config as BuildConfig
 from support.awsproxy import AwsProxy, ForwardProxy, aws_url_encode
 from support.dyno import ROOT
 from support.s3server import request_counts, stored_objects
@@ -454,3 +457,29 @@ def test_http_proxy_config_var_routes_the_build_and_no_proxy_excludes_it(
         assert "Uploading 2 objects" in second.stdout
         assert request_counts(metrics, bucket)["PUT"] == puts + 3  # and the record
         assert forward.count() == through  # none of them through the proxy
+
+
+def test_a_service_that_lists_out_of_order_is_listed_the_plain_way(s3server, bucket, aws):
+    """A listing in ranges relies on S3's order and on start-after: where a service keeps
+    neither, the first range sees it and the prefix is listed once more, the plain way."""
+    client = s3server.client()
+    names = [f"f{i:05d}.css" for i in range(2100)]
+    with concurrent.futures.ThreadPoolExecutor(32) as pool:
+        list(
+            pool.map(
+                lambda n: client.put_object(Bucket=bucket, Key=f"{PREFIX}/{n}", Body=b"x"), names
+            )
+        )
+    config = BuildConfig.from_values(
+        deploy_config(s3server, bucket, AWS_S3_ENDPOINT_URL=aws.url, AWS_LOCATION=PREFIX)
+    )
+    ranged, _ = list_inventory(config, names)
+    assert aws.behaved == {}  # in order: three ranges
+    starts = [r for r in aws.records if "start-after=" in r.target]
+    assert len(starts) == 2 and len(ranged) == 2100
+    aws.behave(unordered_listing=True)
+    aws.reset_counters()
+    found, requests = list_inventory(config, names)
+    assert found == ranged
+    assert aws.behaved["unordered_listing"] == requests
+    assert requests >= 3 + 1  # the plain listing's three pages, after what the ranges sent

@@ -13,6 +13,7 @@ from conftest import deploy_config
 from django_s3_static.build.early_listing import list_inventory
 from django_s3_static.config import Config
 from django_s3_static.errors import BuildError
+from django_s3_static.s3 import listing
 from django_s3_static.s3 import upload as upload_module
 from django_s3_static.s3.bucket import Bucket
 from django_s3_static.s3.compare import HASHED_CACHE_CONTROL
@@ -58,6 +59,28 @@ def test_listing_pages_by_1000_keys_and_stays_in_the_prefix(anys3, bucket):
 
 def s3mod_list(config: Config):
     return list_inventory(config)
+
+
+def put_many(server, bucket: str, keys: list[str]) -> None:
+    client = server.client()
+    with concurrent.futures.ThreadPoolExecutor(32) as pool:
+        list(pool.map(lambda key: client.put_object(Bucket=bucket, Key=key, Body=b"x"), keys))
+
+
+def test_a_listing_of_expected_keys_is_read_in_ranges_and_finds_every_object(anys3, bucket):
+    expected = [f"f{i:05d}.css" for i in range(3000)] + ["a b/ç+%20.css", "x/&<>'\".js"]
+    extra = [f"f{i:05d}.old" for i in range(0, 3000, 7)]  # an older release's, between them
+    extra += [".manifests/record.json", "zz/last.css"]  # before the first, after the last
+    put_many(anys3, bucket, [f"static/{name}" for name in expected + extra])
+    config = config_for(anys3, bucket, AWS_LOCATION="static")
+    plain, plain_requests = list_inventory(config)
+    ranged, requests = list_inventory(config, expected)
+    assert sorted(ranged) == sorted(plain) == sorted(f"static/{n}" for n in expected + extra)
+    assert ranged == plain  # sizes, ETags and dates too
+    ranges = len(listing.ranges(sorted(f"static/{name}" for name in expected)))
+    assert ranges == 4  # 3,002 keys expected: four pages, four ranges
+    # Each range reads its own pages; the extra keys cost at most one more page per range.
+    assert plain_requests == 4 and plain_requests <= requests <= plain_requests + ranges - 1
 
 
 def test_upload_sets_type_cache_control_and_is_public(anys3, bucket, tmp_path):

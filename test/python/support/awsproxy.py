@@ -24,7 +24,10 @@ the answer. Each behaviour is switched per test (``AwsProxy(url, kms_etags=True)
   answered ``400 MissingContentMD5``, as MinIO does;
 - ``deny_get_object``: every signed GET or HEAD of an object is answered ``403 AccessDenied``, as
   for keys whose policy grants ``s3:ListBucket`` and ``s3:PutObject`` but not ``s3:GetObject``
-  (listings pass).
+  (listings pass);
+- ``unordered_listing``: each listing page holds its keys in descending order, as a service that
+  does not keep S3's order (or that ignores ``start-after`` and lists from the first key) breaks
+  what a listing in ranges relies on.
 
 Path-style requests only (``/bucket/key``), which is what a custom endpoint gets. Seeded: the
 ETags are derived from ``(seed, key, MD5)``, so the same content under the same key always shows
@@ -89,6 +92,12 @@ DELETE_MD5 = "require_md5_on_delete"
 #: "You must have READ access to the object" / "the s3:GetObject permission" to read it
 #: (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, Permissions).
 DENY_GET = "deny_get_object"
+#: "List results are always returned in UTF-8 binary order"
+#: (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjects.html), but StartAfter "is not
+#: supported for directory buckets" (API_ListObjectsV2.html), and S3 work-alikes added
+#: ``start-after`` late (s3rver 3.1.0: "for v2 this adds start-after",
+#: https://github.com/jamhall/s3rver/releases/tag/v3.1.0).
+UNORDERED = "unordered_listing"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,6 +109,7 @@ class Behaviours:
     region: str | None = None
     require_md5_on_delete: bool = False
     deny_get_object: bool = False
+    unordered_listing: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,6 +170,16 @@ _LISTING_PARTS = re.compile(
     r"|<(Prefix|StartAfter|Delimiter)>(.*?)</\1>",
     re.S,
 )
+
+
+_CONTENTS = re.compile(r"<Contents>.*?</Contents>", re.S)
+
+
+def reverse_contents(document: str) -> str:
+    """A ``ListBucketResult`` with its ``Contents`` entries in the reverse order (pure)."""
+    entries = _CONTENTS.findall(document)
+    backwards = iter(reversed(entries))
+    return _CONTENTS.sub(lambda _match: next(backwards), document)
 
 
 def rewrite_listing(
@@ -267,6 +287,8 @@ class AwsProxy(FaultProxy):
             self._kms_headers(response, key)
         if (rules.kms_etags or rules.plus_spaces) and method == "GET" and not key:
             self._rewrite_listing(response, query, rules)
+        if rules.unordered_listing and method == "GET" and not key and "list-type" in query:
+            self._reverse_listing(response)
         return response, keep
 
     def _refusal(
@@ -386,6 +408,17 @@ class AwsProxy(FaultProxy):
         response.raw_body = response.body = text.encode()
         with self._lock:
             self.behaved.update(counts)
+
+    def _reverse_listing(self, response: Message) -> None:
+        body = response.body
+        if (response.header("Content-Encoding") or "").lower() == "gzip":
+            body = gzip.decompress(body)
+        text = reverse_contents(body.decode())
+        framing = ("Content-Length", "Transfer-Encoding", "Content-Encoding")
+        response.headers = response.without(*framing)
+        response.raw_body = response.body = text.encode()
+        with self._lock:
+            self.behaved[UNORDERED] += 1
 
     def _note_delete(self, request: Message, bucket: str, status: int) -> None:
         keys: list[str] = []

@@ -53,7 +53,7 @@ class Command(BaseCommand):
                 ) from None
             inventory = None
             if not sources_only:
-                config, inventory, _ = list_in_region(config)
+                config, inventory, _ = list_in_region(config, cache.objects)
         except BuildError as exc:
             raise command_error(exc) from None
         current = registry_fingerprint(settings)
