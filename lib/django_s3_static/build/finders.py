@@ -159,12 +159,12 @@ STATIC_SETTINGS = (
 
 
 def static_settings(settings: Any) -> tuple:
-    """What the listing and the hashing depend on besides the files: the static settings as
-    their values read, and the attributes and methods of Django's hashing storage classes.
+    """What the listing and the hashing depend on besides the files: the static settings as the
+    settings module set them, and the attributes and methods of Django's hashing storage classes.
 
     Taken before and after ``django.setup()`` by a process that records the finders: when they
     differ (an app's ``ready()`` appended a folder, or patched the hashing), only the registry
-    gives Django's answer, and the record says nothing of it.
+    gives Django's answer, and the record does not carry ``SETUP_KEEPS_SETTINGS``.
     """
     from django.contrib.staticfiles import storage  # lazy: Django, after the settings
 

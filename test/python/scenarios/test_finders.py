@@ -21,6 +21,7 @@ from django_s3_static.format import finders_record, static_cache
 from django_s3_static.format.static_cache import StaticCache, StaticObject
 from support.dyno import ROOT
 from support.finders_record import valid_record
+from support.published import cache_from_report
 
 LIB = os.path.join(ROOT, "lib")
 DEFAULT_FINDERS = [finders.FILE_SYSTEM_FINDER, finders.APP_DIRECTORIES_FINDER]
@@ -117,18 +118,7 @@ def published_cache(project) -> str:
     it (``static_cache/manifest.json``); that file's path."""
     report = run_child(project, None, "--collect-to", str(project.parent / "collected"))
     assert "error" not in report, report
-    found = report["collected"]
-    cache = StaticCache(
-        report["fingerprint"],
-        "bucket",
-        "",
-        found["paths"],
-        {name: StaticObject(**obj) for name, obj in found["objects"].items()},
-        finders=report["finders"],
-        built_with=report["context"],
-        incremental=found["incremental"],
-    )
-    return static_cache.write(cache, str(project / "static_cache"))
+    return static_cache.write(cache_from_report(report), str(project / "static_cache"))
 
 
 def incremental_both_ways(project, cache_file: str) -> tuple[dict, dict]:

@@ -31,6 +31,7 @@ from django_s3_static.build.incremental_plan import merge
 from django_s3_static.errors import BuildError
 from django_s3_static.format import static_cache
 from django_s3_static.format.static_cache import StaticCache, StaticObject
+from support.published import cache_from_report
 from support.random_tree import MODULE_STORAGE, RandomTree
 
 MANIFEST_STORAGE = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
@@ -57,18 +58,8 @@ def full(work: str, label: str) -> tuple[StaticCache | None, str, str | None]:
         report = collect.run(root)
     except BuildError as exc:
         return None, root, exc.title
-    found = report["collected"]
-    cache = StaticCache(
-        report["fingerprint"],
-        "bucket",
-        "",
-        found["paths"],
-        {name: StaticObject(**obj) for name, obj in found["objects"].items()},
-        finders=report["finders"],
-        built_with=report["context"],
-        incremental=found["incremental"],
-    )
-    cache.missing = sorted((r["file"], r["url"]) for r in found["missing_references"])
+    cache = cache_from_report(report)
+    cache.missing = sorted((r["file"], r["url"]) for r in report["collected"]["missing_references"])
     return cache, root, None
 
 
