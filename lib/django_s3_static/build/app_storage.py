@@ -28,6 +28,7 @@ from typing import Any
 
 from ..config import APP_STATICFILES_BACKEND
 from . import storage_source
+from .written_settings import as_written
 
 #: Class attributes Django's hashing reads, carried over to the build's storage.
 CARRIED = ("support_js_module_import_aggregation", "max_post_process_passes", "patterns")
@@ -75,7 +76,7 @@ class AppHashing:
 
 def app_backend(settings: Any) -> str | None:
     """The backend the app's settings name for static files (before the snippet replaced it)."""
-    wrapped = getattr(settings, "_wrapped", settings)
+    wrapped = as_written(settings)
     kept = getattr(wrapped, APP_STATICFILES_BACKEND, None)
     if kept:
         return str(kept)

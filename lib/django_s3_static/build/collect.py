@@ -32,7 +32,8 @@ from .app_storage import app_hashing, keep_app_backend, warn_about
 from .collected import manifest_paths, walk
 from .fingerprint import fingerprint
 from .heroku_collectstatic import settings_facts
-from .sources import fingerprint_context, fingerprint_sources, resolve_urls
+from .sources import fingerprint_context, fingerprint_sources
+from .written_settings import resolve_urls
 
 BUILD_STORAGE = "django_s3_static.build.buildstorage.BuildStorage"
 
@@ -120,22 +121,10 @@ def run(
         warn_about(app_hashing(settings))
         report["collected"] = _collect(collect_to, found)
     elif incremental_to:
-        changed = _changed_since(settings, report)
-        if changed:
-            from django.apps import apps  # lazy: Django, after django.setup()
+        from django.apps import apps  # lazy: Django, after django.setup()
 
-            from .incremental import collect_changes  # lazy: a storage, after django.setup()
-
-            digests = dict(found.digests)
-            report["incremental"] = collect_changes(
-                settings,
-                found.listing,
-                digests,
-                found.context,
-                changed,
-                incremental_to,
-                apps.is_installed("pipeline"),
-            )
+        pipeline = apps.is_installed("pipeline")
+        _collect_changes(settings, report, found.listing, found.digests, incremental_to, pipeline)
     return report
 
 
@@ -165,21 +154,28 @@ def _without_setup(settings, expected: dict, report: dict, incremental_to: str |
     report.update(
         fingerprint=found, sources=len(sources), finders=recorded, context=context, setup=False
     )
+    resolve_urls(settings)  # with the script prefix django.setup() would set
+    _collect_changes(settings, report, _first_found(listed), sources, incremental_to, False)
+    return True
+
+
+def _collect_changes(
+    settings,
+    report: dict,
+    listing: dict[str, tuple[Any, str]],
+    digests: list[tuple[str, str]],
+    root: str,
+    pipeline: bool,
+) -> None:
+    """Collect into ``root`` what changed since the committed cache the settings name, if its
+    fingerprint is not the report's (``incremental``)."""
     changed = _changed_since(settings, report)
     if changed:
         from .incremental import collect_changes  # lazy: only when something changed
 
-        resolve_urls(settings)  # with the script prefix django.setup() would set
         report["incremental"] = collect_changes(
-            settings,
-            _first_found(listed),
-            dict(sources),
-            context,
-            changed,
-            incremental_to,
-            False,
+            settings, listing, dict(digests), report["context"], changed, root, pipeline
         )
-    return True
 
 
 def _needs_setup(settings, recorded: dict, names: set[str]) -> bool:

@@ -38,6 +38,7 @@ from ..format.finders_record import (
     consistent,
 )
 from . import fingerprint
+from .written_settings import as_written
 
 #: The module of the AppConfig Django gives an app that has none of its own.
 DEFAULT_APP_CONFIG = "django.apps.config"
@@ -168,10 +169,8 @@ def static_settings(settings: Any) -> tuple:
     """
     from django.contrib.staticfiles import storage  # lazy: Django, after the settings
 
-    # As set, not as read: Django keeps the first value it reads of a relative STATIC_URL, with
-    # the script prefix of that moment, and before django.setup() that is not the app's.
-    wrapped = getattr(settings, "_wrapped", settings)
-    values = tuple(repr(getattr(wrapped, name, None)) for name in STATIC_SETTINGS)
+    written = as_written(settings)  # reading a relative STATIC_URL now would keep it unprefixed
+    values = tuple(repr(getattr(written, name, None)) for name in STATIC_SETTINGS)
     classes = (
         storage.HashedFilesMixin,
         storage.ManifestFilesMixin,

@@ -18,6 +18,7 @@ from ..errors import BuildError
 from ..format.names import name_problem
 from .app_storage import app_hashing
 from .fingerprint import file_sha256
+from .written_settings import as_written, with_script_prefix
 
 
 def fingerprint_sources(listing: Iterable[tuple[str, Any]]) -> list[tuple[str, str]]:
@@ -115,7 +116,7 @@ def post_processing_static_url(settings) -> str | None:
     Read from the settings as written, with the script prefix ``django.setup()`` would set
     (``FORCE_SCRIPT_NAME``): the settings-only check runs without it, and must agree.
     """
-    wrapped = getattr(settings, "_wrapped", settings)
+    wrapped = as_written(settings)
     # The value before the dyno's snippet replaced it (``runtime.snippet``), if it did.
     value = getattr(
         wrapped, "DJANGO_S3_STATIC_APP_STATIC_URL", getattr(wrapped, "STATIC_URL", None)
@@ -126,32 +127,6 @@ def post_processing_static_url(settings) -> str | None:
     if value.startswith(("http://", "https://", "//")):
         return None
     return with_script_prefix(settings, value)
-
-
-def with_script_prefix(settings, value: str) -> str:
-    """A URL setting as Django reads it once ``django.setup()`` has set the script prefix from
-    ``FORCE_SCRIPT_NAME``: a relative value gets the prefix, a path or full URL is kept."""
-    if value.startswith(("http://", "https://", "/")):
-        return value
-    prefix = getattr(settings, "FORCE_SCRIPT_NAME", None)
-    prefix = "/" if prefix is None else str(prefix)
-    return (prefix if prefix.endswith("/") else prefix + "/") + value
-
-
-def resolve_urls(settings) -> None:
-    """Set ``STATIC_URL`` and ``MEDIA_URL`` to the values Django reads after ``django.setup()``.
-
-    Django adds the script prefix to a relative one (the ``"static/"`` of its project template,
-    the empty default ``MEDIA_URL``) when the setting is first read, and imports ``django.urls``
-    for it, which imports most of Django's ORM: most of an incremental collect that runs without
-    the app registry. The staticfiles storages read both; given resolved values, Django keeps
-    them as they are.
-    """
-    wrapped = getattr(settings, "_wrapped", settings)
-    for name in ("STATIC_URL", "MEDIA_URL"):
-        value = getattr(wrapped, name, None)
-        if value is not None and not str(value).startswith(("http://", "https://", "/")):
-            setattr(settings, name, with_script_prefix(settings, str(value)))
 
 
 class _Roots:
