@@ -13,12 +13,11 @@ python::find() {
 	fi
 }
 
-# python::helper BUILD_DIR ARGS...: `python -m django_s3_static.build ARGS...` (lib/) with the
-# app's Python, its stderr in the build log too. Needs output.sh and BUILDPACK_DIR. The helper
+# python::helper VERB BUILD_DIR CACHE_DIR ENV_DIR: `python -m django_s3_static.buildpack` (lib/)
+# with the app's Python, its stderr in the build log too. Needs output.sh and BUILDPACK_DIR. The helper
 # reads ENV_DIR itself: config vars reach the app's processes only, never this shell.
 python::helper() {
-	local build_dir="$1" python
-	shift
+	local build_dir="$2" python
 	if ! python="$(python::find "${build_dir}")"; then
 		output::error "Error: no Python found for the build." \
 			"Add heroku/python before this buildpack: heroku buildpacks:add --index 1 heroku/python" \
@@ -26,5 +25,5 @@ python::helper() {
 		exit 1
 	fi
 	PYTHONPATH="${BUILDPACK_DIR}/lib" PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-		"${python}" -m django_s3_static.build "$@" 2>&1
+		"${python}" -m django_s3_static.buildpack "$@" 2>&1
 }

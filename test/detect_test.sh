@@ -1,6 +1,6 @@
 #!/bin/sh
 # bin/detect: a Django app is one with a manage.py within three levels of BUILD_DIR, outside hidden
-# folders and node_modules below it (test/python/test_detect_rule.py checks more trees against the
+# folders and node_modules below it (test/python/unit/buildpack/test_detect_rule.py checks more trees against the
 # helper's find_manage_py).
 # shellcheck shell=sh disable=SC1091,SC2154
 

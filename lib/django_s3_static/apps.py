@@ -12,7 +12,8 @@ class DjangoS3StaticConfig(AppConfig):
     verbose_name = "Static files on S3"
 
     def ready(self) -> None:
-        from .runtime import checks, integrity  # lazy: they read the settings  # noqa: F401
+        from . import checks  # lazy: they read the settings  # noqa: F401
+        from .runtime import integrity  # lazy: as above
 
         if integrity.pipeline_integrity_on():
             integrity.wrap_pipeline_tags()

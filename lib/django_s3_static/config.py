@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import BuildError
+from .errors import S3StaticError
 
 #: Names read from the app's settings (or the environment), as django-storages spells them.
 S3_SETTINGS = (
@@ -140,7 +140,7 @@ def choice(values: Mapping[str, str], attribute: str, strict: bool = True) -> st
     if value in CHOICES[attribute][1]:
         return value
     if strict:
-        raise BuildError(*choice_problem(values, attribute))
+        raise S3StaticError(*choice_problem(values, attribute))
     return CHOICES[attribute][2]
 
 
@@ -176,7 +176,7 @@ def _number(values: Mapping[str, str], attribute: str) -> int:
     except ValueError:
         number = low - 1
     if not low <= number <= high:
-        raise BuildError(
+        raise S3StaticError(
             f"{name} must be a whole number from {low} to {high}, not {raw!r}.",
             f"Fix it with: heroku config:set {name}={default}",
         )
@@ -229,7 +229,7 @@ class Config:
 
     @classmethod
     def from_values(cls, values: Mapping[str, str]) -> Config:
-        """Build a config from settings/env values; raise BuildError on what cannot work."""
+        """Build a config from settings/env values; raise S3StaticError on what cannot work."""
         return cls(
             bucket=_bucket(values),
             location=normalize_prefix(values.get("AWS_LOCATION") or ""),
@@ -255,7 +255,7 @@ class Config:
         for attribute in FLAGS:
             problem = flag_problem(values, attribute)
             if problem:
-                raise BuildError(*problem)
+                raise S3StaticError(*problem)
         for attribute in CHOICES:
             choice(values, attribute)
 
@@ -322,14 +322,14 @@ class Config:
 def _bucket(values: Mapping[str, str]) -> str:
     bucket = (values.get("AWS_STORAGE_BUCKET_NAME") or "").strip()
     if not bucket:
-        raise BuildError(
+        raise S3StaticError(
             "No bucket configured: AWS_STORAGE_BUCKET_NAME is not set.",
             "The static files are uploaded to that S3 bucket. Set it, with the credentials:",
             "  heroku config:set AWS_STORAGE_BUCKET_NAME=my-bucket \\",
             "    AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...",
         )
     if not _BUCKET_NAME.match(bucket):
-        raise BuildError(
+        raise S3StaticError(
             f"AWS_STORAGE_BUCKET_NAME={bucket!r} is not a valid S3 bucket name.",
             "Bucket names are 3-63 lower-case letters, digits, dots and hyphens.",
         )
@@ -339,7 +339,7 @@ def _bucket(values: Mapping[str, str]) -> str:
 def _addressing_style(values: Mapping[str, str]) -> str | None:
     style = (values.get("AWS_S3_ADDRESSING_STYLE") or "").strip().lower() or None
     if style is not None and style not in _ADDRESSING_STYLES:
-        raise BuildError(
+        raise S3StaticError(
             f"AWS_S3_ADDRESSING_STYLE={style!r} is not one of {', '.join(_ADDRESSING_STYLES)}.",
             "Unset it to let the buildpack choose (path style on a custom endpoint).",
         )

@@ -1,13 +1,13 @@
 """The one exception type the build and the commands report to the user.
 
-A ``BuildError`` carries what failed, why, and what to do; the entry points print it in Heroku's
+A ``S3StaticError`` carries what failed, why, and what to do; the entry points print it in Heroku's
 style and exit non-zero. Anything else that escapes is a bug and is shown with its traceback.
 """
 
 from __future__ import annotations
 
 
-class BuildError(Exception):
+class S3StaticError(Exception):
     def __init__(
         self, title: str, *details: str, exit_code: int = 1, reported: bool = False
     ) -> None:

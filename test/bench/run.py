@@ -759,8 +759,8 @@ class Bench:
         """The build's listing of a published bucket, whole or in ranges at once, through a proxy
         that holds each request for a while: a round trip to S3 and the time it takes to list
         1,000 keys, which the local server on loopback answers at once."""
-        from django_s3_static.build.early_listing import list_inventory
         from django_s3_static.config import Config
+        from django_s3_static.publish.early_listing import list_inventory
 
         rows = [
             ["delay per request", "whole listing s", "in ranges s", "requests (whole / ranges)"]
@@ -1334,7 +1334,7 @@ def report(
 DEPS_PROBE = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
-from django_s3_static.build import deps
+from django_s3_static.publish import deps
 need = getattr(deps, sys.argv[3])
 started = time.monotonic()
 deps.ensure(sys.argv[2], need)

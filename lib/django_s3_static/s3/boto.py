@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ..config import Config
-from ..errors import BuildError
+from ..errors import S3StaticError
 from .errors import NoCredentials, S3Error, Unreachable
 
 T = TypeVar("T")
@@ -23,7 +23,7 @@ def _boto3():
     try:
         import boto3  # lazy: a build with explicit keys never needs boto3 or its import time
     except ImportError:
-        raise BuildError(
+        raise S3StaticError(
             "No S3 credentials in the settings or config vars, and boto3 is not installed to",
             "look for them elsewhere (profiles, instance roles). Set AWS_ACCESS_KEY_ID and",
             "AWS_SECRET_ACCESS_KEY, or install boto3: pip install boto3",
@@ -47,7 +47,7 @@ def credential_source(config: Config):
     try:
         return session(config).get_credentials()
     except boto_errors.ProfileNotFound as exc:
-        raise BuildError(
+        raise S3StaticError(
             f"{exc}: AWS_PROFILE names no profile of the shared credentials and config files.",
             "Set AWS_PROFILE to one of their profiles, or set AWS_ACCESS_KEY_ID and",
             "AWS_SECRET_ACCESS_KEY instead.",

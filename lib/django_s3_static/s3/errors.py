@@ -8,13 +8,13 @@ Each transport turns its own failures into these types at the point they arise (
 * ``Unreachable``: no answer at all (refused, reset, timed out): always worth another try.
 * ``NoCredentials``: nothing to sign with: never worth another try.
 
-``explain`` turns any of them into a ``BuildError``: what failed, why, and what to do.
+``explain`` turns any of them into a ``S3StaticError``: what failed, why, and what to do.
 """
 
 from __future__ import annotations
 
 from ..config import Config
-from ..errors import BuildError
+from ..errors import S3StaticError
 
 #: Codes that mean "slow down": the uploader also halves its concurrency on these.
 THROTTLE_CODES = frozenset({"SlowDown", "Throttling", "RequestLimitExceeded", "TooManyRequests"})
@@ -97,7 +97,7 @@ ACTIONS = {
 }
 
 
-class RegionMismatch(BuildError):
+class RegionMismatch(S3StaticError):
     """The bucket is in another region than the one requests were signed for."""
 
     def __init__(self, region: str, title: str, *details: str) -> None:
@@ -110,23 +110,23 @@ _REGION_CODES = ("PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLo
 _DENIED_CODES = ("AccessDenied", "AllAccessDisabled", "Forbidden", "403")
 
 
-def explain(exc: BaseException, config: Config, action: str) -> BuildError:
+def explain(exc: BaseException, config: Config, action: str) -> S3StaticError:
     """Turn an S3 or connection error into what failed, why, and what to do (never a secret)."""
-    if isinstance(exc, BuildError):
+    if isinstance(exc, S3StaticError):
         return exc  # already says what to do (boto3 missing, for one)
     where = f"bucket {config.bucket!r}" + (
         f" at {config.endpoint_url}" if config.endpoint_url else ""
     )
     doing, permission = ACTIONS[action]
     if isinstance(exc, NoCredentials):
-        return BuildError(
+        return S3StaticError(
             f"No S3 credentials: cannot {doing} {where}.",
             "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as config vars:",
             "  heroku config:set AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...",
         )
     if isinstance(exc, Unreachable):
         endpoint = config.endpoint_url or "the AWS S3 endpoint"
-        return BuildError(
+        return S3StaticError(
             f"Cannot reach {endpoint} to {doing} {where} ({exc.reason}).",
             "Check AWS_S3_ENDPOINT_URL (unset it for AWS S3) and that the service is up.",
         )
@@ -138,22 +138,22 @@ def explain(exc: BaseException, config: Config, action: str) -> BuildError:
 
 def _explain_answer(
     exc: S3Error, config: Config, where: str, action: str, doing: str, permission: str
-) -> BuildError:
+) -> S3StaticError:
     code = exc.code
     if code in _CREDENTIAL_CODES:
-        return BuildError(
+        return S3StaticError(
             f"S3 refused the credentials ({code}) when trying to {doing} {where}.",
             "Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN if you use",
             "temporary credentials): heroku config:get AWS_ACCESS_KEY_ID",
         )
     if code == "NoSuchBucket":
-        return BuildError(
+        return S3StaticError(
             f"The {where} does not exist.",
             "Create it, or fix AWS_STORAGE_BUCKET_NAME (and AWS_S3_REGION_NAME or",
             "AWS_S3_ENDPOINT_URL if it lives elsewhere).",
         )
     if code in _DENIED_CODES:
-        return BuildError(
+        return S3StaticError(
             f"Access denied: these credentials may not {doing} {where}.",
             f"Grant the IAM user the {permission} permission on "
             f"arn:aws:s3:::{config.bucket}" + ("" if action == "list" else "/*") + ".",
@@ -167,25 +167,25 @@ def _explain_answer(
                 f"The {where} is in {exc.region}, not {used}.",
                 f"Set it: heroku config:set AWS_S3_REGION_NAME={exc.region}",
             )
-        return BuildError(
+        return S3StaticError(
             f"The {where} is in another region than {used}.",
             "Set AWS_S3_REGION_NAME to the bucket's region, for example eu-west-1.",
         )
     if exc.passing:
-        return BuildError(
+        return S3StaticError(
             f"S3 kept answering {code} when trying to {doing} {where}, after retries.",
             "The service is overloaded or failing; run the build again in a few minutes.",
         )
     if code in ("BadDigest", "InvalidDigest"):
-        return BuildError(
+        return S3StaticError(
             f"S3 received a corrupted body ({code}) when trying to {doing} {where}.",
             "A proxy or the network altered the upload; run the build again.",
         )
     return _unexpected(f"Cannot {doing} {where}: {str(exc)[:300]}")
 
 
-def _unexpected(title: str) -> BuildError:
-    return BuildError(
+def _unexpected(title: str) -> S3StaticError:
+    return S3StaticError(
         title,
         "Run the build again; if it persists,"
         " set DJANGO_S3_STATIC_DEBUG=1 and look at the details.",

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from ..config import Config
-from ..errors import BuildError
+from ..errors import S3StaticError
 from .bucket import Bucket, content_md5
 from .content_types import content_type
 from .encoding import stored_form
@@ -72,7 +72,7 @@ class Stored:
 class UploadResult:
     uploaded: list[str] = field(default_factory=list)
     already_there: list[str] = field(default_factory=list)
-    failed: list[tuple[str, BuildError]] = field(default_factory=list)
+    failed: list[tuple[str, S3StaticError]] = field(default_factory=list)
     bytes: int = 0
     seconds: float = 0.0
     throttled: int = 0
@@ -90,7 +90,7 @@ class UploadResult:
 Progress = Callable[[int, int, int, float], None]
 
 
-class UnreadableFile(BuildError):
+class UnreadableFile(S3StaticError):
     """A file to upload cannot be read, or no longer holds what was planned: not S3's doing, and
     never worth another try (a changed file would store other bytes under a content hash)."""
 
@@ -179,9 +179,9 @@ class Uploader:
 
     def _round(
         self, bucket: Bucket, jobs: list[UploadJob], first: bool, started: float
-    ) -> list[tuple[str, BuildError]]:
+    ) -> list[tuple[str, S3StaticError]]:
         """PUT ``jobs`` in parallel; what was not sent because the first PUT was refused."""
-        not_sent: list[tuple[str, BuildError]] = []
+        not_sent: list[tuple[str, S3StaticError]] = []
         with concurrent.futures.ThreadPoolExecutor(
             self.limiter.maximum, thread_name_prefix="s3-put"
         ) as pool:
@@ -199,7 +199,7 @@ class Uploader:
                 self._report(started)
         return not_sent
 
-    def _refusal(self) -> BuildError | None:
+    def _refusal(self) -> S3StaticError | None:
         with self._lock:
             refused = [
                 exc

@@ -41,7 +41,7 @@ with open(os.environ["RECORD_TO"], "w") as handle:
 
 RUNNER = """
 import json, sys
-from django_s3_static.build.app_process import AppProcess
+from django_s3_static.publish.app_process import AppProcess
 how, app_dir, result, committed, env = sys.argv[1:6]
 app = AppProcess(app_dir, "site_settings", json.loads(env))
 child = app.fork(result, committed) if how == "fork" else app.start(result, committed=committed)
@@ -117,4 +117,4 @@ def test_a_failing_settings_module_fails_the_same_way_in_the_fork(app_dir, tmp_p
     for out in (forked_out, started_out):
         assert "settings broke on purpose" in out
         assert "The settings module 'site_settings' failed to load: RuntimeError" in out
-        assert "FAILED BuildError reported by the app's process" in out
+        assert "FAILED S3StaticError reported by the app's process" in out

@@ -28,8 +28,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from conftest import deploy_config
-from django_s3_static.build.early_listing import list_inventory
 from django_s3_static.config import Config as BuildConfig
+from django_s3_static.publish.early_listing import list_inventory
 from support.awsproxy import AwsProxy, ForwardProxy, aws_url_encode
 from support.dyno import ROOT
 from support.s3server import request_counts, stored_objects

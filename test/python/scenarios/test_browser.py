@@ -28,8 +28,8 @@ import uuid
 import pytest
 
 from conftest import deploy_config
-from django_s3_static.build import cors
 from django_s3_static.config import Config
+from django_s3_static.publish import cors
 from support.browser import BrowserMissing, Chromium, PageVisit, screenshot_path
 from support.dyno import ROOT, Slug
 from support.whitenoise_site import WhiteNoiseSite

@@ -13,9 +13,9 @@ import urllib.request
 import pytest
 
 from conftest import deploy_config
-from django_s3_static.build import cors
 from django_s3_static.config import Config
-from django_s3_static.errors import BuildError
+from django_s3_static.errors import S3StaticError
+from django_s3_static.publish import cors
 
 SITE = "http://127.0.0.1:8000"
 ELSEWHERE = "https://elsewhere.example"
@@ -129,7 +129,7 @@ def test_check_bucket_when_the_configuration_cannot_be_read(s3server, capsys):
     printed = capsys.readouterr().out
     assert "Cannot read the CORS configuration of bucket 'no-such-bucket-dss-test'" in printed
     assert "(NoSuchBucket)" in printed and "s3:GetBucketCORS" in printed
-    with pytest.raises(BuildError) as raised:
+    with pytest.raises(S3StaticError) as raised:
         cors.check_bucket(config, ("*",), set_cors=True)
     assert "DJANGO_S3_STATIC_SET_CORS cannot add" in raised.value.title
 
@@ -140,7 +140,7 @@ def test_check_bucket_fails_when_asked_to_add_the_rule_without_permission(s3serv
         s3server, bucket, (env["DSS_TEST_S3_READ_ACCESS_KEY"], env["DSS_TEST_S3_READ_SECRET_KEY"])
     )
     assert cors.check_bucket(reader, ("*",)) == "missing"  # a warning only
-    with pytest.raises(BuildError) as raised:
+    with pytest.raises(S3StaticError) as raised:
         cors.check_bucket(reader, ("*",), set_cors=True)
     assert raised.value.title == (
         f"Cannot add the fonts' CORS rule to bucket '{bucket}' (AccessDenied)."
@@ -221,7 +221,7 @@ def test_with_integrity_scripts_and_stylesheets_are_checked_and_pipeline_makes_i
     pipeline = Config.from_values(
         deploy_config(s3server, bucket, DJANGO_S3_STATIC_PIPELINE_INTEGRITY="on")
     )
-    with pytest.raises(BuildError) as raised:
+    with pytest.raises(S3StaticError) as raised:
         cors.check_bucket(pipeline, (SITE,), what=what)
     assert raised.value.title == printed[0].removeprefix(" !     Warning: ")
     assert raised.value.details[-1] == (

@@ -1,7 +1,7 @@
 """Checking the sources with the settings alone: the finders record, and that it never disagrees
 with Django's own finders.
 
-The child process (``django_s3_static.build.collect``) runs on a small project made for each test,
+The child process (``django_s3_static.collect.collect``) runs on a small project made for each test,
 once with the full ``django.setup()`` and once with the record of an earlier run. Whatever was
 changed in between, the settings-only answer is either the same fingerprint as the full start-up
 gives, or no answer (and the full start-up decides).
@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from django_s3_static.build import finders
+from django_s3_static.collect import finders
 from django_s3_static.format import finders_record, static_cache
 from django_s3_static.format.static_cache import StaticCache, StaticObject
 from support.dyno import ROOT
@@ -97,7 +97,7 @@ def project(tmp_path):
 
 def run_child(project, expect: dict | None = None, *options: str) -> dict:
     result = project.parent / f"result-{len(os.listdir(project.parent))}.json"
-    command = [sys.executable, "-m", "django_s3_static.build.collect", "--result", str(result)]
+    command = [sys.executable, "-m", "django_s3_static.collect.collect", "--result", str(result)]
     if expect is not None:  # the committed cache the build hands the child
         committed = StaticCache(expect["fingerprint"], "bucket", "", finders=expect["finders"])
         command += ["--committed", static_cache.write(committed, str(project.parent / "cache"))]
@@ -596,14 +596,14 @@ def test_a_cache_with_a_malformed_record_is_not_trusted():
     [[], ["--result"], ["--collect-to", "x"], ["--result", "r", "--verbose", "1"], ["r"]],
 )
 def test_the_child_refuses_a_command_line_it_does_not_know(argv):
-    from django_s3_static.build import collect
+    from django_s3_static.collect import collect
 
-    with pytest.raises(SystemExit, match="usage: python -m django_s3_static.build.collect"):
+    with pytest.raises(SystemExit, match="usage: python -m django_s3_static.collect.collect"):
         collect._options(argv)
 
 
 def test_the_child_reads_its_options():
-    from django_s3_static.build import collect
+    from django_s3_static.collect import collect
 
     assert collect._options(["--result", "r.json", "--committed", "c.json"]) == {
         "--result": "r.json",
@@ -613,7 +613,7 @@ def test_the_child_reads_its_options():
 
 def test_real_paths_resolved_per_folder_match_realpath(tmp_path, monkeypatch):
     """The symlink check resolves each folder once; the answer is realpath's, links or not."""
-    from django_s3_static.build.sources import _Roots
+    from django_s3_static.collect.sources import _Roots
 
     write(tmp_path / "real" / "a.css", "a")
     write(tmp_path / "real" / "sub" / "b.css", "b")

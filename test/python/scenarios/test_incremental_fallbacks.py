@@ -1,7 +1,7 @@
 """Every reason the incremental collect declines, each said in one line.
 
 Each test makes a small project, publishes it with the build's full collect (the app's process,
-``django_s3_static.build.collect --collect-to``), changes it, and runs the build's inspection
+``django_s3_static.collect.collect --collect-to``), changes it, and runs the build's inspection
 (``--committed ... --incremental-to``): the app's process then collects the change, or says why
 it cannot, and the build collects everything (``test_incremental_build`` shows that line in
 ``bin/compile``'s log). No S3 server is involved.
@@ -16,10 +16,10 @@ import sys
 
 import pytest
 
-from django_s3_static.build.reuse import incremental_cache
 from django_s3_static.config import Config
 from django_s3_static.format import static_cache
 from django_s3_static.format.static_cache import StaticCache, StaticObject
+from django_s3_static.publish.reuse import incremental_cache
 from support.dyno import ROOT
 
 LIB = os.path.join(ROOT, "lib")
@@ -63,7 +63,7 @@ class Project:
             "DJANGO_SETTINGS_MODULE": "proj.settings",
         }
         done = subprocess.run(
-            [sys.executable, "-m", "django_s3_static.build.collect", "--result", result]
+            [sys.executable, "-m", "django_s3_static.collect.collect", "--result", result]
             + list(arguments),
             cwd=self.root,
             env=env,

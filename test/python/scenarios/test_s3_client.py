@@ -10,9 +10,9 @@ import os
 import pytest
 
 from conftest import deploy_config
-from django_s3_static.build.early_listing import list_inventory
 from django_s3_static.config import Config
-from django_s3_static.errors import BuildError
+from django_s3_static.errors import S3StaticError
+from django_s3_static.publish.early_listing import list_inventory
 from django_s3_static.s3 import listing
 from django_s3_static.s3 import upload as upload_module
 from django_s3_static.s3.bucket import Bucket
@@ -146,7 +146,7 @@ def test_read_only_credentials_name_the_missing_permission(anys3, bucket, tmp_pa
 )
 def test_listing_errors_say_what_failed(anys3, bucket, change, title):
     config = config_for(anys3, bucket, **change)
-    with pytest.raises(BuildError) as raised:
+    with pytest.raises(S3StaticError) as raised:
         list_inventory(config)
     assert title in raised.value.title
     assert "wrong-secret" not in str(raised.value.title) + " ".join(raised.value.details)
@@ -270,7 +270,7 @@ def _committed(bucket: str, prefix: str = "static"):
 
 
 def test_the_early_listing_is_used_only_when_the_settings_list_the_same_place(anys3, bucket):
-    from django_s3_static.build.early_listing import EarlyListing
+    from django_s3_static.publish.early_listing import EarlyListing
 
     anys3.client().put_object(Bucket=bucket, Key="static/a.css", Body=b"a")
     values = deploy_config(anys3, bucket, AWS_LOCATION="static")
@@ -298,11 +298,11 @@ def test_the_early_listing_is_used_only_when_the_settings_list_the_same_place(an
 
 
 def test_an_early_listing_error_is_the_answer_when_the_place_is_the_same(anys3):
-    from django_s3_static.build.early_listing import EarlyListing
+    from django_s3_static.publish.early_listing import EarlyListing
 
     values = deploy_config(anys3, "no-such-bucket-early", AWS_LOCATION="static")
     early = EarlyListing(values, _committed("no-such-bucket-early"))
-    with pytest.raises(BuildError, match="does not exist"):
+    with pytest.raises(S3StaticError, match="does not exist"):
         early.result(Config.from_values(values))
 
 

@@ -158,7 +158,13 @@ def test_success_and_fast_path_leak_nothing(make_slug, s3server, bucket, build_t
     # Inspection and collectstatic on the first build, inspection alone on the fast path.
     assert (
         children
-        == [{"child_sees_secret_key": True, "parent": ["django_s3_static.build"], "parent_has": []}]
+        == [
+            {
+                "child_sees_secret_key": True,
+                "parent": ["django_s3_static.buildpack"],
+                "parent_has": [],
+            }
+        ]
         * 3
     )
 

@@ -26,9 +26,9 @@ import traceback
 
 from django.utils.functional import empty
 
-from django_s3_static.build import collect, collected, sources
-from django_s3_static.build.incremental_plan import merge
-from django_s3_static.errors import BuildError
+from django_s3_static.collect import collect, folder, sources
+from django_s3_static.collect.incremental_plan import merge
+from django_s3_static.errors import S3StaticError
 from django_s3_static.format import static_cache
 from django_s3_static.format.static_cache import StaticCache, StaticObject
 from support.published import cache_from_report
@@ -56,7 +56,7 @@ def full(work: str, label: str) -> tuple[StaticCache | None, str, str | None]:
     root = os.path.join(work, f"full-{label}")
     try:
         report = collect.run(root)
-    except BuildError as exc:
+    except S3StaticError as exc:
         return None, root, exc.title
     cache = cache_from_report(report)
     cache.missing = sorted((r["file"], r["url"]) for r in report["collected"]["missing_references"])
@@ -82,7 +82,7 @@ def vanilla(
     call_command("collectstatic", interactive=False, verbosity=0)
     with open(os.path.join(root, "staticfiles.json")) as handle:
         paths = json.load(handle)["paths"]
-    objects = {name: (obj["size"], obj["md5"]) for name, obj in collected.walk(root).items()}
+    objects = {name: (obj["size"], obj["md5"]) for name, obj in folder.walk(root).items()}
     shutil.rmtree(root)
     return paths, objects
 
@@ -150,9 +150,9 @@ def run_seed(
 ) -> list[dict]:
     assets = os.environ["RANDOM_TREE_ROOT"]
     cache_folder = os.path.join(os.getcwd(), "static_cache")
-    for folder in (assets, cache_folder, work):
-        shutil.rmtree(folder, ignore_errors=True)
-        os.makedirs(folder)
+    for made in (assets, cache_folder, work):
+        shutil.rmtree(made, ignore_errors=True)
+        os.makedirs(made)
     tree = RandomTree(assets, seed, pipeline, modules)
     tree.populate()
     committed, _root, error = full(work, "0")
@@ -196,8 +196,8 @@ def run_seed(
             )
         static_cache.write(committed, cache_folder)
         results.append(row)
-        for folder in (inc_root, full_root):
-            shutil.rmtree(folder, ignore_errors=True)
+        for made in (inc_root, full_root):
+            shutil.rmtree(made, ignore_errors=True)
     return results
 
 

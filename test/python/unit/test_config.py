@@ -1,6 +1,5 @@
 import pytest
 
-from django_s3_static.build.environment import app_env, read_env_dir
 from django_s3_static.config import (
     DEFAULTS,
     NUMBERS,
@@ -12,7 +11,8 @@ from django_s3_static.config import (
     runtime_values,
     values_from_settings,
 )
-from django_s3_static.errors import BuildError
+from django_s3_static.errors import S3StaticError
+from django_s3_static.publish.environment import app_env, read_env_dir
 
 
 def test_public_base_url_for_each_kind_of_bucket():
@@ -40,7 +40,7 @@ def test_public_base_url_for_each_kind_of_bucket():
 
 
 def test_no_bucket_is_a_clear_error():
-    with pytest.raises(BuildError) as raised:
+    with pytest.raises(S3StaticError) as raised:
         Config.from_values({})
     assert "AWS_STORAGE_BUCKET_NAME is not set" in raised.value.title
     assert any("heroku config:set" in line for line in raised.value.details)
@@ -48,14 +48,14 @@ def test_no_bucket_is_a_clear_error():
 
 @pytest.mark.parametrize("value", ["0", "x", "1000", "-3"])
 def test_bad_concurrency_is_a_clear_error(value):
-    with pytest.raises(BuildError, match="DJANGO_S3_STATIC_CONCURRENCY must be a whole number"):
+    with pytest.raises(S3StaticError, match="DJANGO_S3_STATIC_CONCURRENCY must be a whole number"):
         Config.from_values(
             {"AWS_STORAGE_BUCKET_NAME": "bkt", "DJANGO_S3_STATIC_CONCURRENCY": value}
         )
 
 
 def test_invalid_bucket_name():
-    with pytest.raises(BuildError, match="not a valid S3 bucket name"):
+    with pytest.raises(S3StaticError, match="not a valid S3 bucket name"):
         Config.from_values({"AWS_STORAGE_BUCKET_NAME": "a/b"})
 
 
@@ -193,7 +193,7 @@ def test_addressing_style(style, endpoint, url):
 
 
 def test_a_bad_addressing_style_is_a_clear_error():
-    with pytest.raises(BuildError, match="AWS_S3_ADDRESSING_STYLE='sideways'"):
+    with pytest.raises(S3StaticError, match="AWS_S3_ADDRESSING_STYLE='sideways'"):
         Config.from_values(
             {"AWS_STORAGE_BUCKET_NAME": "bkt", "AWS_S3_ADDRESSING_STYLE": "sideways"}
         )
@@ -270,7 +270,7 @@ def test_compression_auto_gzip_off(values, compression):
 )
 def test_unknown_values_are_refused_at_build_time_with_the_accepted_ones(name, value, accepted):
     values = {"AWS_STORAGE_BUCKET_NAME": "bkt", name: value}
-    with pytest.raises(BuildError) as raised:
+    with pytest.raises(S3StaticError) as raised:
         Config.check_values(values)
     assert raised.value.title.startswith(f"{name}={accepted}")
     assert f"heroku config:unset {name}" in raised.value.details[0]

@@ -2,8 +2,9 @@
 
 - no import cycle among the project's modules, counting imports inside functions too;
 - imports point one way between the concerns (see ``ALLOWED``);
-- the slug's copy of the package holds the runtime only, and imports nothing it lacks;
-- no module over ``MAX_LINES`` lines;
+- the slug's copy of the package is every room but the build-time ones, and imports nothing it
+  lacks;
+- no folder named ``build``; no module over ``MAX_LINES`` lines, tests and benchmark included;
 - an import inside a function says why, in a ``# lazy:`` comment.
 """
 
@@ -13,7 +14,7 @@ import ast
 import os
 import sys
 
-from django_s3_static.build.install import copy_runtime
+from django_s3_static.buildpack.install import BUILD_TIME, copy_runtime
 from support.dyno import ROOT
 
 LIB = os.path.join(ROOT, "lib")
@@ -21,43 +22,49 @@ PROJECT = ("django_s3_static", "django_reset_app")
 MAX_LINES = 400
 
 #: What each concern may import of the project (besides itself). The shared modules
-#: (``config``, ``errors``) import nothing else of it.
+#: (``config``, ``errors``, ``output``) import nothing else of it but each other.
+SHARED = {"django_s3_static.config", "django_s3_static.errors"}
+DYNO = SHARED | {"django_s3_static.format"}
 ALLOWED = {
-    # The package's own modules: the documented import paths and the Django app.
-    "django_s3_static": {"django_s3_static.runtime"},
+    # The package's own modules: the Django app and the dyno's storage and snippet.
+    "django_s3_static": DYNO | {"django_s3_static.runtime"},
     "django_s3_static.config": {"django_s3_static.errors"},
     "django_s3_static.errors": set(),
-    "django_s3_static.format": {"django_s3_static.config", "django_s3_static.errors"},
-    "django_s3_static.s3": {"django_s3_static.config", "django_s3_static.errors"},
+    "django_s3_static.output": set(),
+    "django_s3_static.format": SHARED,
+    "django_s3_static.s3": SHARED,
     "django_s3_static.cache": set(),
-    "django_s3_static.runtime": {
-        "django_s3_static.config",
-        "django_s3_static.errors",
-        "django_s3_static.format",
-    },
-    "django_s3_static.release": {
-        "django_s3_static.config",
-        "django_s3_static.errors",
-        "django_s3_static.format",
+    "django_s3_static.runtime": DYNO,
+    "django_s3_static.promote": DYNO | {"django_s3_static.s3"},
+    # Build time, in the app's process; then the publishing both the helper and the commands do;
+    # then the helper itself.
+    "django_s3_static.collect": DYNO | {"django_s3_static.output", "django_s3_static.s3"},
+    "django_s3_static.publish": DYNO
+    | {"django_s3_static.output", "django_s3_static.s3", "django_s3_static.collect"},
+    "django_s3_static.buildpack": DYNO
+    | {
+        "django_s3_static.output",
         "django_s3_static.s3",
+        "django_s3_static.collect",
+        "django_s3_static.publish",
     },
-    "django_s3_static.build": {
-        "django_s3_static.config",
-        "django_s3_static.errors",
-        "django_s3_static.format",
+    "django_s3_static.prune": DYNO | {"django_s3_static.s3"},
+    "django_s3_static.management": DYNO
+    | {
+        "django_s3_static",
+        "django_s3_static.output",
         "django_s3_static.s3",
-    },
-    "django_s3_static.management": {
-        "django_s3_static.config",
-        "django_s3_static.errors",
-        "django_s3_static.format",
-        "django_s3_static.s3",
-        "django_s3_static.build",
-        "django_s3_static.release",
+        "django_s3_static.collect",
+        "django_s3_static.publish",
+        "django_s3_static.prune",
+        "django_s3_static.promote",
         "django_s3_static.runtime",
     },
+    "django_s3_static.templatetags": DYNO | {"django_s3_static.runtime"},
     "django_reset_app": set(),
 }
+#: Python outside ``lib/`` that the line limit covers too: the tests, the benchmark, the demo.
+TEST = os.path.join(ROOT, "test")
 
 
 def modules(root: str = LIB) -> dict[str, str]:
@@ -154,7 +161,7 @@ def test_imports_point_one_way():
     assert wrong == []
 
 
-def test_the_slug_gets_the_runtime_and_the_release_phase_and_nothing_else(tmp_path):
+def test_the_slug_gets_every_room_but_the_build_time_ones(tmp_path):
     target = tmp_path / "django_s3_static"
     copy_runtime(str(target))
     copied = {
@@ -162,8 +169,12 @@ def test_the_slug_gets_the_runtime_and_the_release_phase_and_nothing_else(tmp_pa
         for folder, _, files in os.walk(target)
         for name in files
     }
-    packages = {path.split(os.sep)[0] for path in copied if os.sep in path}
-    assert packages == {"runtime", "format", "cache", "s3", "release", "management", "templatetags"}
+    package = os.path.join(LIB, "django_s3_static")
+    rooms = {
+        name for name in os.listdir(package) if os.path.isfile(f"{package}/{name}/__init__.py")
+    }
+    assert {path.split(os.sep)[0] for path in copied if os.sep in path} == rooms - BUILD_TIME
+    assert {"buildpack", "publish", "collect", "prune"} <= BUILD_TIME
     # Of the management commands, only the one the release phase runs.
     assert {path for path in copied if path.startswith("management")} == {
         os.path.join("management", "__init__.py"),
@@ -171,15 +182,8 @@ def test_the_slug_gets_the_runtime_and_the_release_phase_and_nothing_else(tmp_pa
         os.path.join("management", "commands", "promote_static.py"),
     }
     assert not any(path.endswith(".pyc") for path in copied)
-    assert {path for path in copied if os.sep not in path} == {
-        "__init__.py",
-        "apps.py",
-        "config.py",
-        "errors.py",
-        "snippet.py",
-        "storage.py",
-        "dyno_settings.py",
-    }
+    top = {name for name in os.listdir(package) if name.endswith(".py")}
+    assert {path for path in copied if os.sep not in path} == top - BUILD_TIME
     # Everything the copy imports of the project is in the copy itself.
     slug_modules = modules(str(tmp_path))
     missing = [
@@ -191,10 +195,30 @@ def test_the_slug_gets_the_runtime_and_the_release_phase_and_nothing_else(tmp_pa
     assert missing == []
 
 
+def test_no_folder_is_named_build():
+    """Tools take a folder named ``build`` for build output (pytest, .gitignore templates)."""
+    named = [
+        os.path.relpath(os.path.join(folder, name), ROOT)
+        for top in (LIB, TEST)
+        for folder, dirs, _ in os.walk(top)
+        for name in dirs
+        if name == "build"
+    ]
+    assert named == []
+
+
 def test_no_module_needs_scrolling_through_twice():
+    """The package, its tests, their support and the benchmark (not the fixture apps)."""
+    python = list(modules().values()) + [
+        os.path.join(folder, name)
+        for folder, dirs, files in os.walk(TEST)
+        if not dirs.__setitem__(slice(None), [d for d in dirs if d not in ("fixtures", ".cache")])
+        for name in files
+        if name.endswith(".py")
+    ]
     long = {
-        os.path.relpath(path, LIB): count
-        for path in modules().values()
+        os.path.relpath(path, ROOT): count
+        for path in python
         if (count := len(read(path).splitlines())) > MAX_LINES
     }
     assert long == {}
@@ -213,7 +237,7 @@ def test_imports_inside_functions_say_why():
 def test_an_app_that_installs_the_package_keeps_its_own(tmp_path):
     """django-s3-static in requirements.txt (for `heroku run` of its commands): the build finds
     it on the app's path and copies nothing that would hide it; this buildpack is not it."""
-    from django_s3_static.build.install import PACKAGE_DIR, installed_elsewhere
+    from django_s3_static.buildpack.install import PACKAGE_DIR, installed_elsewhere
 
     site = tmp_path / "site-packages"
     (site / "django_s3_static").mkdir(parents=True)

@@ -8,10 +8,10 @@ import sys
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from ...build import output
-from ...build.environment import secret_values
+from ... import output
 from ...config import runtime_values
-from ...errors import BuildError
+from ...errors import S3StaticError
+from ...publish.environment import secret_values
 
 
 def app_dir() -> str:
@@ -29,6 +29,6 @@ def values() -> dict[str, str]:
     return found
 
 
-def command_error(exc: BuildError) -> CommandError:
-    """A BuildError as Django reports command failures: the message, then what to do."""
+def command_error(exc: S3StaticError) -> CommandError:
+    """A S3StaticError as Django reports command failures: the message, then what to do."""
     return CommandError("\n".join([exc.title, *exc.details]), returncode=exc.exit_code or 1)

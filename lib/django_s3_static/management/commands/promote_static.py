@@ -17,10 +17,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from ...config import Config, runtime_cache_file, runtime_values
-from ...errors import BuildError
+from ...errors import S3StaticError
 from ...format import static_cache
-from ...release.promote import promote
-from ...runtime.snippet import SLUG_ALIAS
+from ...promote.promote import promote
+from ...snippet import SLUG_ALIAS
 
 #: Where the build puts urllib3 in the slug when the app does not ship it (``build.install``).
 VENDOR = os.path.join(
@@ -54,7 +54,7 @@ class Command(BaseCommand):
             try:
                 cache = static_cache.load(path)
             except static_cache.CacheError as exc:
-                raise BuildError(
+                raise S3StaticError(
                     f"The static cache {path} cannot be used: {exc}.",
                     "The slug's pages would have no static URLs, so nothing was released.",
                     "Deploy through the buildpack (it writes the cache into the slug), or set",
@@ -62,7 +62,7 @@ class Command(BaseCommand):
                 ) from None
             with tempfile.TemporaryDirectory(prefix="promote-static-") as workdir:
                 outcome = promote(cache, config, workdir, self._say)
-        except BuildError as exc:
+        except S3StaticError as exc:
             raise CommandError(
                 "promote_static: " + "\n".join([exc.title, *exc.details]), returncode=1
             ) from None

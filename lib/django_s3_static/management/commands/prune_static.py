@@ -18,9 +18,13 @@ from collections.abc import Iterable
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...build import output
-from ...build.early_listing import list_in_region
-from ...build.records import (
+from ... import output
+from ...config import Config
+from ...errors import S3StaticError
+from ...format import static_cache
+from ...format.records import RECORDS_DIR, records
+from ...format.static_cache import StaticCache
+from ...prune.plan import (
     PrunePlan,
     RecordChoice,
     broken,
@@ -29,11 +33,7 @@ from ...build.records import (
     plan_prune,
     spare,
 )
-from ...config import Config
-from ...errors import BuildError
-from ...format import static_cache
-from ...format.records import RECORDS_DIR, records
-from ...format.static_cache import StaticCache
+from ...publish.early_listing import list_in_region
 from ...s3.bucket import Bucket
 from ...s3.errors import explain
 from ...s3.types import RemoteObject
@@ -70,13 +70,13 @@ class Command(BaseCommand):
                     "holds only static files."
                 )
             self.prune(config, keep, dry_run, min_age)
-        except BuildError as exc:
+        except S3StaticError as exc:
             raise command_error(exc) from None
 
     def prune(self, config: Config, keep: int, dry_run: bool, min_age: float) -> None:
         try:
             config, listed, _ = list_in_region(config)
-        except BuildError as exc:
+        except S3StaticError as exc:
             raise command_error(exc) from None
         with Bucket(config) as bucket:
             inventory = self.inventory(listed, config)

@@ -13,10 +13,10 @@ import tempfile
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from ...build import output
-from ...build.app_process import AppProcess
-from ...build.publish import publish
-from ...errors import BuildError
+from ... import output
+from ...errors import S3StaticError
+from ...publish.app_process import AppProcess
+from ...publish.publish import publish
 from ._common import app_dir, command_error, values
 
 
@@ -42,7 +42,7 @@ class Command(BaseCommand):
                     output.Progress(),
                     refresh_record=True,
                 )
-        except BuildError as exc:
+        except S3StaticError as exc:
             if exc.reported:
                 raise SystemExit(exc.exit_code or 1) from None
             raise command_error(exc) from None

@@ -13,13 +13,13 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ...build import output
-from ...build.collect import registry_fingerprint
-from ...build.early_listing import list_in_region
-from ...build.publish import problems
+from ... import output
+from ...collect.collect import registry_fingerprint
 from ...config import Config
-from ...errors import BuildError
+from ...errors import S3StaticError
 from ...format import static_cache
+from ...publish.early_listing import list_in_region
+from ...publish.publish import problems
 from ...s3 import digests
 from ._common import app_dir, command_error, values
 
@@ -54,7 +54,7 @@ class Command(BaseCommand):
             inventory = None
             if not sources_only:
                 config, inventory, _ = list_in_region(config, cache.objects)
-        except BuildError as exc:
+        except S3StaticError as exc:
             raise command_error(exc) from None
         current = registry_fingerprint(settings)
         found = problems(cache, current.fingerprint, config, inventory, current.context)
@@ -62,7 +62,7 @@ class Command(BaseCommand):
         if not sources_only and not no_digests:
             try:
                 wrong, read = digests.mismatched(config, cache.objects)
-            except BuildError as exc:
+            except S3StaticError as exc:
                 raise command_error(exc) from None
             if wrong:
                 more = f" and {len(wrong) - 3} more" if len(wrong) > 3 else ""

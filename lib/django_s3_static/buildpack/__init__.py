@@ -1,0 +1,1 @@
+"""The buildpack's helper process, started by ``bin/compile`` and ``bin/test-compile``."""

@@ -1,0 +1,47 @@
+"""The buildpack's helper: ``python -m django_s3_static.buildpack VERB BUILD_DIR BUILD_CACHE
+ENV_DIR``, VERB ``compile`` (``bin/compile``) or ``test-compile`` (``bin/test-compile``)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .. import output
+from ..errors import S3StaticError
+from .compile import compile_app
+
+VERBS = ("compile", "test-compile")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 4 or args[0] not in VERBS:
+        print(
+            "usage: python -m django_s3_static.buildpack {compile|test-compile} BUILD_DIR "
+            "BUILD_CACHE ENV_DIR"
+        )
+        return 2
+    verb, *dirs = args
+    try:
+        if verb == "test-compile":
+            from .ci import ci_compile  # lazy: kept off bin/compile's path (it loads publish)
+
+            return ci_compile(*(os.path.abspath(a) for a in dirs))
+        return compile_app(*(os.path.abspath(a) for a in dirs))
+    except S3StaticError as exc:
+        if not exc.reported:
+            output.error(exc.title, exc.details)
+        return exc.exit_code or 1
+    except Exception:
+        output.unexpected()
+        return 1
+
+
+if __name__ == "__main__":
+    code = main()
+    # The work is done and every line is out: skip the interpreter's teardown of the modules,
+    # a noticeable part of a build that changes nothing. Nothing is left to run: the app's
+    # process has exited, temporary folders are removed, the threads have finished.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

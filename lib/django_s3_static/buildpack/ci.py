@@ -1,0 +1,133 @@
+"""``bin/test-compile``: Heroku CI's build, which checks the static cache and nothing more.
+
+Heroku CI runs a buildpack's ``bin/test-compile`` instead of its ``bin/compile`` when it has one,
+and flags the test run as errored when it exits non-zero
+(https://devcenter.heroku.com/articles/heroku-ci-technical-detail-on-ci-lifecycle, step 3). The
+testpack API asks it to prepare the app for its tests, skipping the steps that prepare production
+(https://devcenter.heroku.com/articles/testpack-api). So, unlike ``bin/compile``:
+
+- no S3: no credentials are needed, nothing is listed or uploaded. A test run's config vars are
+  the CI's, and a test build must never publish to the bucket the app deploys from;
+- nothing is written into the app: no ``.profile.d`` script, no runtime package, no settings
+  wrapping. ``bin/test`` and ``scripts.test`` run with every ``.profile.d`` script sourced
+  (testpack API), so the tests see exactly the app's own settings;
+- the committed static cache is checked against the sources with the build's own fingerprint,
+  the answer ``manage.py verify_static --sources-only`` gives. A stale or absent cache is not a
+  test failure (the deploy build collects and uploads): the log says so, and which files changed.
+  A malformed cache, or settings that cannot load, would fail or slow the deploy: an error.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Mapping
+
+from .. import output
+from ..config import Config, cache_dir
+from ..errors import S3StaticError
+from ..format import static_cache
+from ..format.static_cache import StaticCache
+from ..publish.app_process import AppProcess, require_manage_py, settings_module
+from ..publish.environment import read_env_dir, secret_values
+from ..publish.publish import problems
+from .source_diff import describe, source_diff
+
+#: ``publish.problems``' reason when the fingerprint differs and nothing more is known.
+SOURCES_CHANGED = "stale: the static sources changed since the cache was published"
+NOT_A_FAILURE = "Not a test failure: the deploy build will collect and upload the static files."
+
+
+def ci_compile(build_dir: str, build_cache: str, env_dir: str) -> int:
+    """Check the committed static cache's sources; exit 0 unless it or the settings are broken.
+
+    ``build_cache`` (CACHE_DIR) is not used: the check needs nothing installed.
+    """
+    started = time.monotonic()
+    env = read_env_dir(env_dir)
+    for value in secret_values(env):
+        output.register_secret(value)
+    output.step("Django static files on S3 (django-s3-static): Heroku CI, nothing uploaded")
+    manage_py = require_manage_py(build_dir)
+    app = AppProcess(
+        os.path.dirname(manage_py),
+        settings_module(manage_py, env.get("DJANGO_SETTINGS_MODULE")),
+        env,
+        module="django_s3_static.collect.ci_app",
+    )
+    output.info(f"App: {os.path.relpath(manage_py, build_dir)}, settings {app.settings}")
+    committed = static_cache.path_in(app.app_dir, cache_dir(env))
+    with tempfile.TemporaryDirectory(prefix="django-s3-static-ci-") as workdir:
+        report = app.run(os.path.join(workdir, "ci.json"), committed=committed)
+    Config.check_values({**env, **report["settings"]})  # what would fail the deploy fails here
+    cache_file = report["cache_file"]
+    shown = os.path.relpath(cache_file, build_dir)
+    folder = os.path.dirname(shown) or "."
+    if not os.path.lexists(cache_file):
+        output.info(f"No committed static cache ({shown}). {NOT_A_FAILURE}")
+        _refresh(folder, "Commit one so deploys skip collectstatic:")
+    else:
+        cache = _load(cache_file, shown)
+        location = _location(env, report["settings"], cache)
+        found = problems(cache, report["fingerprint"], location, None)
+        if found:
+            _warn_stale(shown, found, cache, report, folder)
+        else:
+            how = ", settings only" if report.get("settings_only") else ""
+            output.info(
+                f"Static cache fresh: {shown} matches the {report['sources']} static sources "
+                f"(checked in {time.monotonic() - started:.2f} s{how})"
+            )
+    output.info(
+        "No S3 request, nothing uploaded, nothing written into the app: "
+        "the tests run with the app's own settings"
+    )
+    return 0
+
+
+def _load(cache_file: str, shown: str) -> StaticCache:
+    try:
+        return static_cache.load(cache_file)
+    except static_cache.CacheError as exc:
+        raise S3StaticError(
+            f"The committed static cache {shown} cannot be used: {exc}.",
+            "A deploy would not trust it either, and would collect and upload every static file.",
+            "Run 'python manage.py publish_static' and commit the result (or delete the file);",
+            "after a merge conflict, publishing again rewrites it.",
+        ) from None
+
+
+def _location(env: Mapping[str, str], settings: Mapping[str, str], cache: StaticCache) -> Config:
+    """The bucket and prefix the app names, which the cache must match, as verify_static checks;
+    when the test environment names no bucket (it needs none), the cache's own."""
+    values = {**env, **settings}
+    if (values.get("AWS_STORAGE_BUCKET_NAME") or "").strip():
+        return Config.from_values(values)
+    return Config(bucket=cache.bucket, location=cache.prefix, endpoint_url=cache.endpoint or None)
+
+
+def _warn_stale(
+    shown: str, found: list[str], cache: StaticCache, report: dict, folder: str
+) -> None:
+    reasons = [_with_files(problem, cache, report) for problem in found]
+    lines = [
+        f"{shown} is {reason}." if reason.startswith("stale:") else f"{shown}: {reason}."
+        for reason in reasons
+    ]
+    output.warn(f"{lines[0]} {NOT_A_FAILURE}", lines[1:])
+    _refresh(folder, "Refresh the committed cache so deploys skip collectstatic:")
+
+
+def _with_files(problem: str, cache: StaticCache, report: dict) -> str:
+    """A staleness reason with the files that changed, when the app's process listed them."""
+    if not problem.startswith("stale:") or "digests" not in report:
+        return problem
+    diff = source_diff(cache, report["digests"], report.get("generated"), report.get("integrities"))
+    if problem == SOURCES_CHANGED:  # the fingerprint alone: the files say what
+        return f"stale: {describe(diff)}"
+    return f"{problem}; {describe(diff)}" if diff else problem
+
+
+def _refresh(folder: str, why: str) -> None:
+    output.info(f"{why} python manage.py publish_static && git add {folder}")

@@ -1,0 +1,121 @@
+"""What the build leaves in the slug for the dyno: the package without its build-time rooms, and
+``.profile.d``. Dynos source ``.profile.d/*.sh`` at start, with ``$HOME`` the app's folder:
+https://devcenter.heroku.com/articles/buildpack-api#profile-d-scripts
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+
+from .. import __version__, output
+from ..config import Config
+from ..publish import deps
+from ..publish.app_process import AppProcess
+from . import procfile
+
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SLUG_HOME = os.path.join(".heroku", "django-s3-static")
+#: The runtime package's folder (last on PYTHONPATH) and the hook's (first), in the slug.
+SLUG_LIB = os.path.join(SLUG_HOME, "lib")
+SLUG_SITE = os.path.join(SLUG_HOME, "site")
+HOOK_SOURCE = os.path.join(PACKAGE_DIR, "settings_hook.py")
+PROFILE_SCRIPT = os.path.join(".profile.d", "django-s3-static.sh")
+#: The package's build-time rooms and modules: the slug gets every other one.
+BUILD_TIME = frozenset({"buildpack", "publish", "collect", "prune", "output.py"})
+#: Of the management commands, the dyno runs one: promote_static, in the release phase.
+DYNO_COMMANDS = frozenset({"__init__.py", "promote_static.py"})
+#: Where urllib3 goes when the app does not ship it (promote_static's S3 requests need it); on
+#: the path of promote_static only, never ahead of the app's own packages.
+SLUG_VENDOR = os.path.join(SLUG_HOME, "vendor")
+
+#: Sourced before heroku/python's ``python.sh`` (alphabetical order), which only defaults
+#: PYTHONPATH to $HOME: so that default is kept here. The hook's folder goes first, as
+#: ``sitecustomize`` must be found before any other; the runtime goes last, where an
+#: installation of the package of the app's own wins over it. The settings module is left to
+#: each process (see ``settings_hook``).
+PROFILE_TEMPLATE = """\
+# django-s3-static: render {{% static %}} as hashed S3 URLs from the slug's static cache.
+export PYTHONPATH="$HOME/{site}:${{PYTHONPATH:-$HOME}}{lib}"
+export DJANGO_S3_STATIC_CACHE_PATH="${{DJANGO_S3_STATIC_CACHE_PATH:-$HOME/{cache}}}"
+export DJANGO_S3_STATIC_BUILD_SETTINGS={settings}
+{promotes}"""
+
+
+PROMOTES_LINE = "export DJANGO_S3_STATIC_RELEASE_PROMOTES=1\n"
+
+
+def _build_time(folder: str, names: list[str]) -> set[str]:
+    """``copytree``'s filter: the build-time rooms, bytecode, commands the dyno never runs."""
+    skipped = {name for name in names if name == "__pycache__" or name.endswith(".pyc")}
+    if os.path.samefile(folder, PACKAGE_DIR):
+        skipped |= BUILD_TIME.intersection(names)
+    elif os.path.basename(folder) == "commands":
+        skipped |= {name for name in names if name not in DYNO_COMMANDS}
+    return skipped
+
+
+def copy_runtime(target: str) -> None:
+    """Copy the dyno's part of the package into ``target`` (replaced if it exists)."""
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(PACKAGE_DIR, target, ignore=_build_time)
+
+
+def installed_elsewhere(paths: list[str], own: str = PACKAGE_DIR) -> str | None:
+    """The app's own installation of the package (requirements.txt), if its Python has one:
+    the folder holding it, found on ``paths`` anywhere but this buildpack."""
+    for entry in paths:
+        candidate = os.path.join(entry or ".", "django_s3_static")
+        if os.path.isfile(os.path.join(candidate, "__init__.py")) and not os.path.samefile(
+            candidate, own
+        ):
+            return entry
+    return None
+
+
+def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None:
+    """Copy the runtime into the slug and write .profile.d; no config var is written anywhere.
+
+    An app that installs django-s3-static itself (for ``heroku run`` of its commands) keeps its
+    own installation: a copy on PYTHONPATH would hide it.
+    """
+    promotes = procfile.release_promotes(build_dir)
+    shutil.rmtree(os.path.join(build_dir, SLUG_HOME), ignore_errors=True)
+    site = os.path.join(build_dir, SLUG_SITE)
+    os.makedirs(site)
+    shutil.copy2(HOOK_SOURCE, os.path.join(site, "sitecustomize.py"))
+    provided = installed_elsewhere(sys.path)
+    if provided is None:
+        copy_runtime(os.path.join(build_dir, SLUG_LIB, "django_s3_static"))
+    else:
+        output.info(
+            f"Using the app's own django-s3-static (installed in {provided}) on the dyno; "
+            f"this buildpack is {__version__}"
+        )
+    urllib3 = deps.from_build_cache("urllib3")
+    if urllib3 is not None:
+        shutil.copytree(
+            urllib3,
+            os.path.join(build_dir, SLUG_VENDOR, "urllib3"),
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
+    app_rel = os.path.relpath(app.app_dir, build_dir)
+    script = PROFILE_TEMPLATE.format(
+        site=shlex.quote(SLUG_SITE),
+        lib="" if provided else f":$HOME/{shlex.quote(SLUG_LIB)}",
+        cache=shlex.quote(os.path.normpath(os.path.join(app_rel, config.cache_dir))),
+        settings=shlex.quote(app.settings),
+        promotes=PROMOTES_LINE if promotes else "",
+    )
+    profile = os.path.join(build_dir, PROFILE_SCRIPT)
+    os.makedirs(os.path.dirname(profile), exist_ok=True)
+    with open(profile, "w", encoding="utf-8") as handle:
+        handle.write(script)
+    output.info(f"Installed the dyno settings snippet ({PROFILE_SCRIPT})")
+    if promotes:
+        output.info(
+            "The release phase runs promote_static: after a pipeline promotion or a bucket "
+            "change, it copies the static files to the configured bucket before dynos start"
+        )

@@ -1,0 +1,364 @@
+"""The app side of the build, run as a child process with the app's settings and config vars.
+
+``python -m django_s3_static.collect.collect --result FILE [--collect-to DIR]`` sets Django up
+with the app's own settings, fingerprints every file the staticfiles finders return, and, when
+asked, runs ``collectstatic`` into a temporary folder with Django's manifest hashing. With
+``--incremental-to DIR``, sources that no longer match the committed cache are collected there
+at once, only what the change reaches (``incremental``), while every source is hashed; the build
+uses that unless it must collect everything. When the committed cache's finders record vouches
+for the folders, neither the check nor the incremental collect starts Django. It reports
+to the build through a private JSON file, never through its output, so secrets in settings are
+never printed. A child process keeps the app's imports, settings and crashes out of the build's
+own process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sys
+import traceback
+from typing import Any, NamedTuple
+
+from .. import output
+from ..config import SECRET_SETTINGS, cache_dir, values_from_settings
+from ..errors import S3StaticError
+from ..format import incremental_record, static_cache
+from ..format.finders_record import SETUP_KEEPS_SETTINGS
+from ..format.static_cache import CacheError, load_sources_record
+from . import finders
+from .app_hashing import app_hashing, keep_app_backend, warn_about
+from .fingerprint import fingerprint
+from .folder import manifest_paths, walk
+from .heroku_collectstatic import settings_facts
+from .sources import fingerprint_context, fingerprint_sources
+from .written_settings import resolve_urls
+
+BUILD_STORAGE = "django_s3_static.collect.storage.BuildStorage"
+
+
+USAGE = (
+    "usage: python -m django_s3_static.collect.collect --result FILE [--collect-to DIR]"
+    " [--committed FILE] [--incremental-to DIR]"
+)
+OPTIONS = {"--result", "--collect-to", "--committed", "--incremental-to"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = _options(sys.argv[1:] if argv is None else argv)
+    for name in SECRET_SETTINGS:
+        output.register_secret(os.environ.get(name))
+    try:
+        report = run(
+            options.get("--collect-to"),
+            committed_record(options.get("--committed")),
+            options.get("--incremental-to"),
+        )
+    except S3StaticError as exc:
+        output.error(exc.title, exc.details)
+        return exc.exit_code
+    descriptor = os.open(options["--result"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(report))  # one call to the C encoder: json.dump streams slowly
+    return 0
+
+
+def _options(argv: list[str]) -> dict[str, str]:
+    """The build's private command line (argparse's import would cost every build more than
+    this parsing)."""
+    names = argv[::2]
+    if len(argv) % 2 or "--result" not in names:
+        raise SystemExit(USAGE)
+    if not set(names) <= OPTIONS:
+        raise SystemExit(USAGE)
+    return dict(zip(names, argv[1::2], strict=True))
+
+
+def committed_record(path: str | None) -> dict | None:
+    """The committed cache's fingerprint and finders record, if it has both and they check out."""
+    if not path:
+        return None
+    try:
+        fingerprint, recorded = load_sources_record(path)
+    except CacheError:
+        return None  # the build reports why, from its own reading
+    if recorded is None:
+        return None
+    return {"fingerprint": fingerprint, "finders": recorded}
+
+
+def run(
+    collect_to: str | None, expected: dict | None = None, incremental_to: str | None = None
+) -> dict:
+    """Fingerprint the sources (and collect them when asked).
+
+    With ``expected`` (the committed cache's fingerprint and finders record), first try with
+    the settings alone: if the recorded folders still hold and their files give the committed
+    fingerprint, the sources are unchanged and no app is imported; with ``incremental_to``,
+    a change is collected there from the same listing when the record allows
+    (``_without_setup``). Otherwise, or when that cannot be vouched for, Django starts as usual
+    and its finders decide; then, with ``incremental_to``, sources that differ from the
+    committed cache are collected there.
+    """
+    settings = _load_settings(collect_to)
+    report: dict = {"settings": values_from_settings(settings)}
+    if not collect_to:  # the app's own STATIC_ROOT, which heroku/python's collectstatic fills
+        report["heroku_python"] = settings_facts(settings)
+    finders_recorded = expected and expected.get("finders") and not collect_to
+    if finders_recorded and _without_setup(settings, expected, report, incremental_to):
+        return report
+    before = finders.static_settings(settings)
+    start_django()
+    found = registry_fingerprint(settings, finders.static_settings(settings) == before)
+    report.update(
+        fingerprint=found.fingerprint,
+        sources=found.sources,
+        finders=found.finders,
+        context=found.context,
+    )
+    if collect_to:
+        warn_about(app_hashing(settings))
+        report["collected"] = _collect(collect_to, found)
+    elif incremental_to:
+        from django.apps import apps  # lazy: Django, after django.setup()
+
+        pipeline = apps.is_installed("pipeline")
+        _collect_changes(settings, report, found.listing, found.digests, incremental_to, pipeline)
+    return report
+
+
+def _without_setup(settings, expected: dict, report: dict, incremental_to: str | None) -> bool:
+    """Whether the report is complete with the settings alone, the registry unasked.
+
+    The folders the finders record vouches for are listed and fingerprinted. The same
+    fingerprint as the committed cache's: the sources are unchanged. Another one, when the
+    record also says ``django.setup()`` changed none of the static settings, and nothing the
+    change needs asks the registry (django-pipeline does): those folders are what Django's
+    finders list, so the change is collected incrementally from that listing.
+    """
+    recorded = expected["finders"]
+    listing = finders.listed_files(settings, recorded)
+    if listing is None:
+        return False
+    listed = list(listing)
+    names = {app["name"] for app in recorded["apps"]}
+    sources = fingerprint_sources(listed)
+    context = fingerprint_context(settings, names)
+    found = fingerprint(sources, context)
+    if found == expected.get("fingerprint"):
+        report.update(fingerprint=found, sources=len(sources), settings_only=True, context=context)
+        return True
+    if not incremental_to or _needs_setup(settings, recorded, names):
+        return False
+    report.update(
+        fingerprint=found, sources=len(sources), finders=recorded, context=context, setup=False
+    )
+    resolve_urls(settings)  # with the script prefix django.setup() would set
+    _collect_changes(settings, report, _first_found(listed), sources, incremental_to, False)
+    return True
+
+
+def _collect_changes(
+    settings,
+    report: dict,
+    listing: dict[str, tuple[Any, str]],
+    digests: list[tuple[str, str]],
+    root: str,
+    pipeline: bool,
+) -> None:
+    """Collect into ``root`` what changed since the committed cache the settings name, if its
+    fingerprint is not the report's (``incremental``)."""
+    changed = _changed_since(settings, report)
+    if changed:
+        from .incremental import collect_changes  # lazy: only when something changed
+
+        report["incremental"] = collect_changes(
+            settings, listing, dict(digests), report["context"], changed, root, pipeline
+        )
+
+
+def _needs_setup(settings, recorded: dict, names: set[str]) -> bool:
+    """Whether an incremental collect of a change needs ``django.setup()`` after all."""
+    return (
+        not recorded.get(SETUP_KEEPS_SETTINGS)  # a record written before it was checked
+        or "pipeline" in names  # django-pipeline reads its packages through the registry
+        # The app's storage class (read from its source, else imported) may import only
+        # after django.setup().
+        or app_hashing(settings).problem is not None
+    )
+
+
+def _changed_since(settings, report: dict) -> str | None:
+    """The committed cache the settings name, if its fingerprint is not the sources' (it is
+    where the build reads it: the settings may move the cache folder)."""
+    values = {**os.environ, **report["settings"]}
+    path = static_cache.path_in(os.getcwd(), cache_dir(values))
+    try:
+        fingerprint, _ = load_sources_record(path)
+    except CacheError:
+        return None  # the build says why, and collects everything
+    return path if fingerprint != report["fingerprint"] else None
+
+
+class Fingerprinted(NamedTuple):
+    """The sources as Django's finders see them, and what the committed cache records of them."""
+
+    fingerprint: str
+    sources: int  # how many files the finders return
+    finders: dict | None  # the record for the settings-only check (``finders.record``)
+    context: dict  # what else shapes the output (``sources.fingerprint_context``)
+    digests: list[tuple[str, str]]  # (name, SHA-256) of every source
+    listing: dict[str, tuple]  # name -> (storage, path), as collectstatic finds them
+
+
+def registry_fingerprint(settings, setup_kept: bool = False) -> Fingerprinted:
+    """The fingerprint as Django's finders see the sources (after ``django.setup()``), with the
+    patterns collectstatic ignores, and the finders record that lets the next build check it with
+    the settings alone (``setup_kept``: ``django.setup()`` left the static settings as they were).
+    """
+    from django.apps import apps  # lazy: Django, imported once the app's settings are read
+    from django.contrib.staticfiles.finders import get_finders  # lazy: as above
+
+    ignore = finders.collectstatic_ignore_patterns(apps.get_app_config("staticfiles"))
+    listed = [(path, storage) for finder in get_finders() for path, storage in finder.list(ignore)]
+    sources = fingerprint_sources(listed)
+    app_configs = list(apps.get_app_configs())
+    context = fingerprint_context(settings, {app.name for app in app_configs})
+    recorded = finders.record(settings, app_configs, ignore, setup_kept)
+    found = fingerprint(sources, context)
+    return Fingerprinted(found, len(sources), recorded, context, sources, _first_found(listed))
+
+
+def _first_found(listed: list[tuple[str, Any]]) -> dict[str, tuple[Any, str]]:
+    """name -> (storage, path) of every source, the first finder winning as in collectstatic."""
+    listing: dict[str, tuple[Any, str]] = {}
+    for path, storage in listed:
+        prefix = getattr(storage, "prefix", None)
+        listing.setdefault(f"{prefix}/{path}" if prefix else path, (storage, path))
+    return listing
+
+
+def _load_settings(collect_to: str | None):
+    """Import the app's settings (and point collectstatic at the build's folder and storage)."""
+    with _settings_errors():
+        from django.conf import settings  # lazy: reading it runs the app's settings module
+
+        settings.INSTALLED_APPS  # noqa: B018 - imports the settings module now, to report errors
+        if collect_to:
+            settings.STATIC_ROOT = collect_to
+            keep_app_backend(settings)
+            storages = dict(settings.STORAGES)
+            storages["staticfiles"] = {"BACKEND": BUILD_STORAGE}
+            settings.STORAGES = storages
+            _without_uploading_collectstatic(settings)
+    return settings
+
+
+#: Apps that replace ``collectstatic`` with one that uploads to S3 itself, and the switch each
+#: documents to turn that off ("You can disable Collectfasta by ... setting
+#: COLLECTFASTA_ENABLED = False": https://github.com/jasongi/collectfasta#usage; collectfast,
+#: which it forked, reads COLLECTFAST_ENABLED). The build collects into a folder and uploads
+#: afterwards; with one left in INSTALLED_APPS, its strategy would expect an S3 storage there.
+UPLOADING_COLLECTSTATIC = {
+    "collectfasta": "COLLECTFASTA_ENABLED",
+    "collectfast": "COLLECTFAST_ENABLED",
+}
+
+
+def _without_uploading_collectstatic(settings) -> None:
+    installed = {str(app).split(".")[0] for app in settings.INSTALLED_APPS}
+    for app, switch in UPLOADING_COLLECTSTATIC.items():
+        if app in installed:
+            setattr(settings, switch, False)
+            output.info(
+                f"{app} is in INSTALLED_APPS: the build's collectstatic runs with {switch}=False "
+                "(it uploads afterwards, only what the bucket lacks); you can remove it"
+            )
+
+
+def start_django() -> None:
+    with _settings_errors():
+        import django  # lazy: the settings-only check does without django.setup()
+
+        django.setup()
+
+
+@contextlib.contextmanager
+def _settings_errors():
+    module = os.environ.get("DJANGO_SETTINGS_MODULE", "")
+    try:
+        yield
+    except ImportError as exc:
+        _print_traceback()
+        raise S3StaticError(
+            f"The settings module {module!r} cannot be imported: {exc}",
+            "Check that DJANGO_SETTINGS_MODULE (or manage.py) names the right module, that",
+            "requirements.txt lists every package the settings import, and that every config var",
+            "the settings read is set (heroku config).",
+        ) from None
+    except Exception as exc:
+        _print_traceback()
+        raise S3StaticError(
+            f"The settings module {module!r} failed to load: {type(exc).__name__}: {exc}",
+            "The traceback above shows where. Settings often read config vars at build time:",
+            "set the missing one with heroku config:set NAME=value.",
+        ) from None
+
+
+def _collect(root: str, found: Fingerprinted) -> dict:
+    from django.apps import apps  # lazy: Django, after django.setup()
+    from django.core.management import call_command  # lazy: as above
+
+    from .storage import (  # lazy: a storage built from the ready app registry
+        PackagingError,
+        records,
+        reset_records,
+    )
+
+    reset_records()
+
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("collectstatic", interactive=False, verbosity=1, stdout=out, stderr=err)
+    except PackagingError as exc:
+        for line in exc.tool_output.splitlines():
+            output.raw(line)
+        raise S3StaticError(
+            str(exc),
+            "The tool's own message is above. Fix the source file, or the PIPELINE settings",
+            "(compilers, compressors and their *_BINARY paths), then push again.",
+        ) from None
+    except Exception as exc:
+        for line in err.getvalue().splitlines():
+            output.raw(line)
+        _print_traceback()
+        raise S3StaticError(
+            f"collectstatic failed: {type(exc).__name__}: {str(exc)[:500]}",
+            "The traceback above shows where. Run 'python manage.py collectstatic --noinput'",
+            "locally with the same settings to reproduce it.",
+        ) from None
+    for line in err.getvalue().splitlines():
+        output.raw(line)
+    from .storage import missing_references  # lazy: as above
+
+    return {
+        "paths": manifest_paths(root),
+        "objects": walk(root),
+        "missing_references": missing_references(),
+        "summary": out.getvalue().strip(),
+        "incremental": {
+            "digests": {name: incremental_record.digest(sha) for name, sha in found.digests},
+            **records(apps.is_installed("pipeline")),
+        },
+    }
+
+
+def _print_traceback() -> None:
+    for line in traceback.format_exc().splitlines():
+        output.raw(line)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""heroku/python's own ``collectstatic``, which runs before this buildpack: was it skipped, and
+what did it cost when it was not?
+
+heroku/python skips it on either of two switches, checked in this order
+(https://github.com/heroku/heroku-buildpack-python/blob/v351/bin/steps/collectstatic#L28-L42):
+
+- the app commits a file ``.heroku/collectstatic_disabled`` (bash ``-f``: a file, or a link to
+  one, relative to BUILD_DIR); heroku/python honours it but calls it deprecated;
+- the config var ``DISABLE_COLLECTSTATIC`` is set to anything but ``0`` or the empty string
+  (``"${DISABLE_COLLECTSTATIC:-0}" != "0"``, so ``false`` turns it off too). It reads the value
+  from ENV_DIR (``export_env``, the file's content without its trailing newlines), which wins over
+  the build's environment.
+
+Otherwise it runs ``python manage.py collectstatic --noinput`` with the app's own settings: the
+build then does the work twice, the slug carries what it wrote into ``STATIC_ROOT``, and a
+collectstatic that fails (``STATIC_ROOT`` unset, say) fails the build before this buildpack runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from .. import output
+
+DISABLED_FILE = os.path.join(".heroku", "collectstatic_disabled")
+CONFIG_VAR = "DISABLE_COLLECTSTATIC"
+FIX = f"heroku config:set {CONFIG_VAR}=1"
+
+
+def skipped_by(
+    build_dir: str, env: Mapping[str, str], environ: Mapping[str, str] | None = None
+) -> str | None:
+    """What made heroku/python skip its collectstatic (for the log), or None if it ran."""
+    if os.path.isfile(os.path.join(build_dir, DISABLED_FILE)):
+        return f"the file {DISABLED_FILE}"
+    environ = os.environ if environ is None else environ
+    value = env[CONFIG_VAR] if CONFIG_VAR in env else environ.get(CONFIG_VAR, "")
+    if value not in ("", "0"):
+        return f"{CONFIG_VAR}={value}"
+    return None
+
+
+def settings_facts(settings: Any) -> dict[str, str | None]:
+    """What the app's settings tell about heroku/python's collectstatic: where it writes
+    (``STATIC_ROOT``) and with which storage. Read in the app's process, before the build points
+    ``STATIC_ROOT`` elsewhere."""
+    root = getattr(settings, "STATIC_ROOT", None)
+    storages = getattr(settings, "STORAGES", None)
+    staticfiles = storages.get("staticfiles") if isinstance(storages, dict) else None
+    backend = staticfiles.get("BACKEND") if isinstance(staticfiles, dict) else None
+    return {
+        "static_root": os.fspath(root) if isinstance(root, (str, os.PathLike)) and root else None,
+        "staticfiles_backend": backend if isinstance(backend, str) else None,
+    }
+
+
+def leftovers(build_dir: str, static_root: str | None) -> tuple[int, int] | None:
+    """(files, bytes) in ``STATIC_ROOT`` when it is a folder inside the slug; else None."""
+    if not static_root:
+        return None
+    root = os.path.realpath(os.path.join(build_dir, static_root))
+    inside = os.path.realpath(build_dir) + os.sep
+    if not root.startswith(inside) or not os.path.isdir(root):
+        return None
+    count = size = 0
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                count += 1
+                size += os.path.getsize(path)
+    return count, size
+
+
+def cost_lines(build_dir: str, facts: Mapping[str, str | None]) -> list[str]:
+    """What heroku/python's collectstatic did and what it costs, as far as the slug shows it."""
+    lines = []
+    found = leftovers(build_dir, facts.get("static_root"))
+    if found and found[0]:
+        rel = os.path.relpath(
+            os.path.realpath(os.path.join(build_dir, facts["static_root"] or "")),
+            os.path.realpath(build_dir),
+        )
+        lines.append(
+            f"It left {found[0]} file{'s' * (found[0] != 1)} ({output.human_bytes(found[1])}) "
+            f"in {rel}/ (STATIC_ROOT): "
+            "the slug carries them, the dyno never serves them (its static files come from S3)."
+        )
+    backend = facts.get("staticfiles_backend") or ""
+    if backend.startswith("storages."):
+        lines.append(
+            f"Its STORAGES['staticfiles'] is {backend}, so it also sent the files to S3 "
+            "itself, with requests per file."
+        )
+    lines.append(
+        "It costs every build a second collectstatic (this buildpack collects on its own), and "
+        "fails the build before this buildpack runs whenever it fails (STATIC_ROOT unset, say)."
+    )
+    return lines
+
+
+def warn_if_it_ran(build_dir: str, env: Mapping[str, str], facts: Mapping[str, str | None]) -> None:
+    """The build's warning when heroku/python's collectstatic was not turned off."""
+    if skipped_by(build_dir, env) is not None:
+        return
+    why = f"{CONFIG_VAR}={env[CONFIG_VAR]}" if env.get(CONFIG_VAR) else f"{CONFIG_VAR} is not set"
+    output.warn(
+        f"heroku/python ran its own collectstatic before this buildpack ({why}).",
+        [
+            *cost_lines(build_dir, facts),
+            f"Turn it off: {FIX}",
+            f"(or commit an empty {DISABLED_FILE}, which heroku/python also honours but calls "
+            "deprecated)",
+        ],
+    )

@@ -1,0 +1,133 @@
+"""``promote_static``: the configured bucket gets every object the slug's static cache names.
+
+Run in the release phase (``release: python manage.py promote_static && ...``), it makes a
+promoted or reconfigured slug safe before Heroku starts its dynos: one listing of the configured
+place; when something is missing, a copy from the place the build published to (server-side on
+one endpoint, through the public URLs otherwise), then the release's record for prune_static.
+When it cannot, it fails, and Heroku does not deploy the release
+(https://devcenter.heroku.com/articles/release-phase). Every step can be run again: a rerun after
+an interruption lists what is there and copies the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..config import Config
+from ..errors import S3StaticError
+from ..format import location
+from ..format.records import RECORD_CACHE_CONTROL, app_label, record_name
+from ..format.static_cache import StaticCache
+from ..s3.bucket import Bucket
+from ..s3.compare import differences, immutable_names
+from ..s3.errors import explain
+from . import transfer
+
+
+@dataclass
+class Outcome:
+    source: location.Location
+    target: location.Location
+    present: int
+    copied: int
+    how: str
+    record: str
+
+
+def promote(
+    cache: StaticCache, config: Config, workdir: str, say: Callable[[str], None]
+) -> Outcome:
+    """One connection to the configured bucket for the listing and the record."""
+    try:
+        bucket = Bucket(config)
+    except Exception as exc:  # no credentials, for one
+        raise explain(exc, config, "list") from None
+    with bucket:
+        return _promote(bucket, cache, config, workdir, say)
+
+
+def _promote(
+    bucket: Bucket, cache: StaticCache, config: Config, workdir: str, say: Callable[[str], None]
+) -> Outcome:
+    source, target = location.recorded(cache), location.configured(config)
+    total = len(cache.objects)
+    try:
+        inventory, _ = bucket.list()
+    except Exception as exc:
+        raise explain(exc, config, "list") from None
+    diffs = differences(cache.objects, inventory, config.key)
+    hashed = immutable_names(cache.paths)
+    conflicts = [d.name for d in diffs if d.reason != "missing" and d.name in hashed]
+    if conflicts:
+        raise S3StaticError(
+            f"{len(conflicts)} hashed objects in {target} have other content than this slug's "
+            f"({', '.join(conflicts[:3])}).",
+            "A hashed name always holds the same bytes; something else wrote there. Nothing was",
+            "released. Give this app a prefix of its own (AWS_LOCATION) and release again.",
+        )
+    missing = [d.name for d in diffs]
+    if not missing:
+        say(f"All {total} objects of this slug are in {target}")
+        how = "nothing to copy"
+    elif source.same_place(target):
+        shown = ", ".join(missing[:3]) + (
+            f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        )
+        raise S3StaticError(
+            f"{len(missing)} of the {total} objects this slug links to are missing from "
+            f"{target}, where its build published them ({shown}).",
+            "They were deleted since (prune_static with a small --keep, a lifecycle rule, a",
+            "hand-made cleanup). Nothing was released. Build the app again, which publishes them:",
+            "  git commit --allow-empty -m 'Republish static files' && git push heroku",
+        )
+    else:
+        say(f"Copying {len(missing)} of {total} objects from {source} to {target}")
+        try:
+            how = _copy(config, cache, source, target, missing, workdir, say)
+        except S3StaticError as exc:
+            raise S3StaticError(
+                exc.title,
+                *exc.details,
+                "The release was stopped: no dyno runs it. Once fixed, release again",
+                "(heroku releases:retry): what was copied stays, the rest is copied then.",
+            ) from None
+    name = _record(bucket, config, cache)
+    return Outcome(source, target, total - len(missing), len(missing), how, name)
+
+
+def _copy(
+    config: Config,
+    cache: StaticCache,
+    source: location.Location,
+    target: location.Location,
+    missing: list[str],
+    workdir: str,
+    say: Callable[[str], None],
+) -> str:
+    if source.endpoint is not None and source.endpoint == target.endpoint:
+        try:
+            transfer.server_side(config, source, missing)
+            return "server-side copy"
+        except transfer.SourceRefused as exc:
+            say(
+                f"The configured credentials cannot copy from {source} ({exc}): "
+                "copying through its public URLs instead"
+            )
+    transfer.through_public_urls(config, source, cache, missing, workdir)
+    return "download and upload"
+
+
+def _record(bucket: Bucket, config: Config, cache: StaticCache) -> str:
+    """This release's record in the configured place, for prune_static (one small PUT)."""
+    commit = os.environ.get("HEROKU_SLUG_COMMIT") or os.environ.get("SOURCE_VERSION")
+    app = app_label(os.environ.get("HEROKU_APP_NAME") or "")
+    name = record_name(cache, time.time(), commit, app)
+    body = cache.to_json().encode()
+    try:
+        bucket.put_small(config.key(name), body, "application/json", RECORD_CACHE_CONTROL)
+    except Exception as exc:
+        raise explain(exc, config, "upload") from None
+    return config.key(name)

@@ -1,0 +1,132 @@
+"""List where the committed cache was published while the app's process reads the settings.
+
+On the fast path the settings confirm what the config vars and the committed cache already said,
+and the listing has run in the meantime instead of after.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Iterable, Mapping
+
+from .. import output
+from ..config import Config
+from ..errors import S3StaticError
+from ..format.static_cache import StaticCache
+from ..s3 import listing
+from ..s3.bucket import Bucket
+from ..s3.errors import RegionMismatch, explain
+from ..s3.types import RemoteObject
+
+#: What must be equal for two configs to list the same objects the same way.
+LISTING_FIELDS = (
+    "bucket",
+    "location",
+    "region",
+    "endpoint_url",
+    "addressing_style",
+    "access_key",
+    "secret_key",
+    "session_token",
+    "connect_timeout",
+    "read_timeout",
+    "max_attempts",
+)
+
+
+def list_inventory(
+    config: Config, names: Iterable[str] = ()
+) -> tuple[dict[str, RemoteObject], int]:
+    """Every object under the prefix and the requests it took; S3StaticError when S3 refuses.
+    ``names``: the objects the committed cache expects, whose keys let a large listing be read
+    in ranges at once (``s3.listing.ranges``)."""
+    expected = sorted(config.key(name) for name in names)
+    try:
+        with Bucket(config, listing.MAX_RANGES if expected else 1) as bucket:
+            return bucket.list(expected=expected)
+    except Exception as exc:
+        raise explain(exc, config, "list") from None
+
+
+def follow_region(config: Config, mismatch: RegionMismatch) -> Config:
+    """Sign for the region S3 names, when none was set; a region set wrong fails the build,
+    since the dyno renders its URLs from that setting too."""
+    if config.region is not None:
+        raise mismatch
+    output.info(
+        f"The bucket is in {mismatch.region}: following it "
+        f"(heroku config:set AWS_S3_REGION_NAME={mismatch.region} saves the detour)"
+    )
+    return dataclasses.replace(config, region=mismatch.region)
+
+
+def list_in_region(
+    config: Config, names: Iterable[str] = ()
+) -> tuple[Config, dict[str, RemoteObject], int]:
+    """``list_inventory``, following the bucket's region when S3 names it and none was set;
+    with the config that listed (the rest of the run signs for that region too)."""
+    try:
+        return config, *list_inventory(config, names)
+    except RegionMismatch as exc:
+        config = follow_region(config, exc)
+        return config, *list_inventory(config, names)
+
+
+class EarlyListing:
+    """The place and the credentials come from the config vars and the committed cache; once the
+    settings are read, ``result()`` uses this listing only if the config lists exactly the same
+    way, and lists again otherwise. A failure here is kept, and raised only if it is the answer
+    the real listing would have given.
+    """
+
+    def __init__(self, values: Mapping[str, str], committed: StaticCache | None) -> None:
+        self.config: Config | None = None
+        self._answer: tuple[dict[str, RemoteObject], int] | None = None
+        self._error: Exception | None = None
+        self._seconds = 0.0
+        self._thread: threading.Thread | None = None
+        #: The objects the committed cache expects (``list_inventory``).
+        self.names: list[str] = list(committed.objects) if committed is not None else []
+        if committed is None:
+            return
+        try:
+            config = Config.from_values(
+                {
+                    **values,
+                    "AWS_STORAGE_BUCKET_NAME": committed.bucket,
+                    "AWS_LOCATION": committed.prefix,
+                }
+            )
+        except S3StaticError:
+            return
+        if not (config.access_key and config.secret_key):
+            return  # credentials from elsewhere: boto3 finds them once the settings are known
+        self.config = config
+        self._thread = threading.Thread(target=self._list, daemon=True)
+        self._thread.start()
+
+    def _list(self) -> None:
+        started = time.monotonic()
+        try:
+            self._answer = list_inventory(self.config, self.names)
+        except Exception as exc:
+            self._error = exc
+        self._seconds = time.monotonic() - started
+
+    def result(self, config: Config) -> tuple[dict[str, RemoteObject], int, float | None]:
+        """(inventory, requests, seconds the early listing took, or None if it was not used)."""
+        if self._thread is not None:
+            self._thread.join()
+            if self.config is not None and lists_alike(self.config, config):
+                if self._error is not None:
+                    raise self._error
+                inventory, requests = self._answer
+                return inventory, requests, self._seconds
+        inventory, requests = list_inventory(config, self.names)
+        return inventory, requests, None
+
+
+def lists_alike(a: Config, b: Config) -> bool:
+    return all(getattr(a, name) == getattr(b, name) for name in LISTING_FIELDS)
