@@ -8,11 +8,18 @@ from django.conf import settings
 from django.core.checks import Error, register
 from django.core.checks import Warning as CheckWarning
 
-from .config import CHOICES, Config, choice_problem, runtime_values
+from .config import Config, problem, runtime_values, shown_default
 from .errors import S3StaticError
 from .format import location, static_cache
+from .settings_table import BUILD, COMMANDS, DYNO, SETTINGS
 from .snippet import CACHE_ALIAS, SLUG_ALIAS, STORAGE_BACKEND
 from .storage import serving
+
+#: Who fails on a bad value the dyno ignores, for W003.
+READERS = {
+    BUILD: "the next build",
+    COMMANDS: "the static commands (promote_static, verify_static, prune_static)",
+}
 
 
 @register("staticfiles")
@@ -23,7 +30,7 @@ def check_static_storage(app_configs=None, **kwargs):
     config = None
     values = runtime_values(settings, os.environ)
     try:
-        config = Config.from_values(values)
+        config = Config.from_values(values, where=DYNO)
     except S3StaticError as exc:
         problems.append(
             Error(
@@ -41,17 +48,7 @@ def check_static_storage(app_configs=None, **kwargs):
                     id="django_s3_static.E004",
                 )
             )
-    for attribute in ("manifest_strict", "integrity", "pipeline_integrity"):
-        problem = choice_problem(values, attribute)
-        if problem:
-            problems.append(
-                CheckWarning(
-                    f"django-s3-static: {problem[0]} The default ({CHOICES[attribute][2]}) "
-                    "applies.",
-                    hint=problem[1],
-                    id="django_s3_static.W002",
-                )
-            )
+    problems += setting_warnings(values)
     slug_level = settings.CACHES.get(SLUG_ALIAS, {})
     if CACHE_ALIAS not in settings.CACHES or "LOCATION" not in slug_level:
         problems.append(
@@ -82,3 +79,27 @@ def check_static_storage(app_configs=None, **kwargs):
         if decision is not None and decision.problem:
             problems.append(CheckWarning(decision.problem, id="django_s3_static.W001"))
     return problems
+
+
+def setting_warnings(values: dict[str, str]) -> list[CheckWarning]:
+    """A bad value the dyno passes over, named so it is fixed before it matters: one the dyno
+    reads means its default here (W002); one it ignores fails where it is read (W003)."""
+    warnings = []
+    for attribute, setting in SETTINGS.items():
+        found = problem(values, attribute)
+        if not found:
+            continue
+        if DYNO in setting.where:
+            what, check = f"The default ({shown_default(setting)}) applies.", "W002"
+        else:
+            readers = [READERS[where] for where in setting.where]
+            fail = "fail" if len(readers) > 1 else "fails"
+            what, check = f"The dyno ignores it, but {' and '.join(readers)} {fail} on it.", "W003"
+        warnings.append(
+            CheckWarning(
+                f"django-s3-static: {found[0]} {what}",
+                hint=" ".join(found[1:]),
+                id=f"django_s3_static.{check}",
+            )
+        )
+    return warnings

@@ -21,6 +21,7 @@ from .config import (
     runtime_values,
 )
 from .errors import S3StaticError
+from .settings_table import DYNO
 
 STORAGE_BACKEND = "django_s3_static.storage.S3ManifestStorage"
 CACHE_ALIAS = "staticfiles"
@@ -89,7 +90,7 @@ def install(namespace: MutableMapping[str, Any]) -> None:
     # from here, so a command run on a dyno (verify_static) agrees with the build.
     namespace.setdefault(APP_STATIC_URL, namespace.get("STATIC_URL"))
     with contextlib.suppress(S3StaticError):  # else left as it is; the system check names it
-        namespace["STATIC_URL"] = Config.from_values(values).public_base_url
+        namespace["STATIC_URL"] = Config.from_values(values, where=DYNO).public_base_url
     _no_static_root_for_whitenoise(namespace)
 
 

@@ -25,13 +25,14 @@ from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 
-from .config import CHOICES, Config, choice, flag, runtime_values, storage_options_values
+from .config import Config, flag, parse, runtime_values, storage_options_values
 from .errors import S3StaticError
 from .format import location
+from .settings_table import DYNO, SETTINGS
 from .snippet import CACHE_ALIAS, SLUG_ALIAS
 
 logger = logging.getLogger("django_s3_static")
-STRICT_SETTING = CHOICES["manifest_strict"][0]
+STRICT_SETTING = SETTINGS["manifest_strict"].name
 
 
 def public_base_url(options: dict | None = None) -> str:
@@ -41,7 +42,7 @@ def public_base_url(options: dict | None = None) -> str:
     of the place they are, with one error logged."""
     values = {**runtime_values(settings, os.environ), **storage_options_values(options or {})}
     try:
-        config = Config.from_values(values)
+        config = Config.from_values(values, where=DYNO)
     except S3StaticError as exc:
         raise ImproperlyConfigured(f"django-s3-static: {exc.title}") from None
     decision = serving(config, values)
@@ -101,8 +102,8 @@ class S3ManifestStorage(ManifestStaticFilesStorage):
         ``S3ManifestStaticStorage`` with the same settings; those about uploads are ignored."""
         self.cache_alias = cache_alias
         values = runtime_values(settings, os.environ)
-        self.names_strict = choice(values, "manifest_strict", strict=False) == "on"
-        self.integrity_on = choice(values, "integrity", strict=False) == "on"
+        self.names_strict = parse(values, "manifest_strict", strict=False) == "on"
+        self.integrity_on = parse(values, "integrity", strict=False) == "on"
         self._digests: dict[str, str | None] = {}
         self._missing: set[str] = set()
         self._missing_lock = threading.Lock()

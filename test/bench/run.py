@@ -550,7 +550,7 @@ class Published:
     """A cold build's result that later scenarios start from: its bucket and committed cache."""
 
     bucket: str
-    cache_dir: Path
+    static_cache_dir: Path
     objects: dict[str, dict]
 
 
@@ -737,7 +737,7 @@ class Bench:
                 results, [key], lambda i, k=key, n=names: self.changed(app, results, i, last, k, n)
             )
         for published in built:
-            shutil.rmtree(published.cache_dir, ignore_errors=True)
+            shutil.rmtree(published.static_cache_dir, ignore_errors=True)
 
     def cold(self, app: App, results: TreeResults, index: int) -> Published:
         bucket = self.server.bucket("bp")
@@ -746,14 +746,14 @@ class Bench:
         results.scenarios["bp_cold"].runs.append(run)
         results.scenarios["bp_upload"].runs.append(run)
         # What a developer commits after the cold build: the static_cache/ it wrote.
-        cache_dir = self.work / f"committed-cache-{uuid.uuid4().hex[:6]}"
-        shutil.copytree(Path(slug.build_dir) / "static_cache", cache_dir)
+        static_cache_dir = self.work / f"committed-cache-{uuid.uuid4().hex[:6]}"
+        shutil.copytree(Path(slug.build_dir) / "static_cache", static_cache_dir)
         shutil.rmtree(slug.root)
-        objects = json.loads((cache_dir / "manifest.json").read_text())["objects"]
+        objects = json.loads((static_cache_dir / "manifest.json").read_text())["objects"]
         results.objects = len(objects)
         self.check_build(results, f"cold (run {index + 1})", bucket, {}, run, objects)
         self._progress("buildpack cold", run)
-        return Published(bucket, cache_dir, objects)
+        return Published(bucket, static_cache_dir, objects)
 
     def listing_latency(self, last: Published) -> list[list[str]]:
         """The build's listing of a published bucket, whole or in ranges at once, through a proxy
@@ -796,7 +796,7 @@ class Bench:
 
     def fast(self, app: App, results: TreeResults, index: int, last: Published) -> None:
         slug = self.slug(app, last.bucket)
-        shutil.copytree(last.cache_dir, Path(slug.build_dir) / "static_cache")
+        shutil.copytree(last.static_cache_dir, Path(slug.build_dir) / "static_cache")
         low, high = _listing_budget(self.keys(last.bucket))
         run = self.compile(slug, last.bucket)
         results.scenarios["bp_fast"].runs.append(run)
@@ -825,7 +825,7 @@ class Bench:
         """The committed cache of the last cold build, in a checkout where ``names`` changed
         (each run a new change, so each uploads its own objects)."""
         slug = self.slug(app, last.bucket)
-        shutil.copytree(last.cache_dir, Path(slug.build_dir) / "static_cache")
+        shutil.copytree(last.static_cache_dir, Path(slug.build_dir) / "static_cache")
         salt = f"{index}-{uuid.uuid4().hex[:6]}"
         for name in names or [app.changed_css]:
             generator.edit(Path(slug.build_dir) / name, salt)

@@ -25,7 +25,7 @@ import time
 from collections.abc import Mapping
 
 from .. import output
-from ..config import Config, cache_dir
+from ..config import Config, static_cache_dir
 from ..errors import S3StaticError
 from ..format import static_cache
 from ..format.static_cache import StaticCache
@@ -57,7 +57,7 @@ def ci_compile(build_dir: str, build_cache: str, env_dir: str) -> int:
         module="django_s3_static.collect.ci_app",
     )
     output.info(f"App: {os.path.relpath(manage_py, build_dir)}, settings {app.settings}")
-    committed = static_cache.path_in(app.app_dir, cache_dir(env))
+    committed = static_cache.path_in(app.app_dir, static_cache_dir(env))
     with tempfile.TemporaryDirectory(prefix="django-s3-static-ci-") as workdir:
         report = app.run(os.path.join(workdir, "ci.json"), committed=committed)
     Config.check_values({**env, **report["settings"]})  # what would fail the deploy fails here

@@ -105,7 +105,7 @@ def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None
     script = PROFILE_TEMPLATE.format(
         site=shlex.quote(SLUG_SITE),
         lib="" if provided else f":$HOME/{shlex.quote(SLUG_LIB)}",
-        cache=shlex.quote(os.path.normpath(os.path.join(app_rel, config.cache_dir))),
+        cache=shlex.quote(os.path.normpath(os.path.join(app_rel, config.static_cache_dir))),
         settings=shlex.quote(app.settings),
         promotes=PROMOTES_LINE if promotes else "",
     )

@@ -14,7 +14,7 @@ import os
 import sys
 
 from .. import output
-from ..config import SECRET_SETTINGS, cache_dir
+from ..config import SECRET_SETTINGS, static_cache_dir
 from ..errors import S3StaticError
 from ..format import static_cache
 from ..s3.content_types import compressible
@@ -53,7 +53,7 @@ def check(committed: str) -> dict:
     cache, and the sources' MD5s when the fingerprint is not the cache's."""
     report = collect.run(None, collect.committed_record(committed))
     values = {**os.environ, **report["settings"]}
-    report["cache_file"] = static_cache.path_in(os.getcwd(), cache_dir(values))
+    report["cache_file"] = static_cache.path_in(os.getcwd(), static_cache_dir(values))
     try:
         recorded, _ = static_cache.load_sources_record(report["cache_file"])
     except static_cache.CacheError:

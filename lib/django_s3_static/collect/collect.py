@@ -23,7 +23,7 @@ import traceback
 from typing import Any, NamedTuple
 
 from .. import output
-from ..config import SECRET_SETTINGS, cache_dir, values_from_settings
+from ..config import SECRET_SETTINGS, static_cache_dir, values_from_settings
 from ..errors import S3StaticError
 from ..format import incremental_record, static_cache
 from ..format.finders_record import SETUP_KEEPS_SETTINGS
@@ -194,7 +194,7 @@ def _changed_since(settings, report: dict) -> str | None:
     """The committed cache the settings name, if its fingerprint is not the sources' (it is
     where the build reads it: the settings may move the cache folder)."""
     values = {**os.environ, **report["settings"]}
-    path = static_cache.path_in(os.getcwd(), cache_dir(values))
+    path = static_cache.path_in(os.getcwd(), static_cache_dir(values))
     try:
         fingerprint, _ = load_sources_record(path)
     except CacheError:

@@ -16,12 +16,12 @@ import reprlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config import CACHE_FILE_NAME
+from ..config import STATIC_CACHE_FILE_NAME
 from . import finders_record, incremental_record
 from .names import name_problem
 
 FORMAT_VERSION = 1
-FILE_NAME = CACHE_FILE_NAME
+FILE_NAME = STATIC_CACHE_FILE_NAME
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 500_000
 MAX_BUILT_WITH = 64
@@ -138,8 +138,8 @@ def _dump(value: object) -> str:
 _string = json.encoder.encode_basestring  # what json.dumps(str, ensure_ascii=False) gives
 
 
-def path_in(app_dir: str, cache_dir: str) -> str:
-    return os.path.join(app_dir, cache_dir, FILE_NAME)
+def path_in(app_dir: str, static_cache_dir: str) -> str:
+    return os.path.join(app_dir, static_cache_dir, FILE_NAME)
 
 
 def write(cache: StaticCache, folder: str, text: str | None = None) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .. import output
 from ..collect import collect
-from ..config import CACHE_FILE_NAME, cache_dir
+from ..config import STATIC_CACHE_FILE_NAME, static_cache_dir
 from ..errors import S3StaticError
 from .environment import app_env
 
@@ -96,7 +96,7 @@ class AppProcess:
         ``workdir/incremental`` (``incremental``): Django is set up and every source hashed by
         then, which a second process would do again.
         """
-        committed = os.path.join(self.app_dir, cache_dir(values), CACHE_FILE_NAME)
+        committed = os.path.join(self.app_dir, static_cache_dir(values), STATIC_CACHE_FILE_NAME)
         result = os.path.join(workdir, "inspect.json")
         incremental = os.path.join(workdir, "incremental")
         if fork:

@@ -29,21 +29,22 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from .. import output
-from ..config import CHOICES, CORS_ORIGINS, DEFAULT_CORS_ORIGINS, FLAGS, Config
+from ..config import Config
 from ..errors import S3StaticError
 from ..s3.bucket import Bucket
 from ..s3.errors import error_code
+from ..settings_table import SETTINGS
 
 #: What ``@font-face`` loads: the extensions that make a static tree need a CORS rule.
 FONT_EXTENSIONS = (".woff", ".woff2", ".ttf", ".otf", ".eot")
 #: What the integrity tags load: scripts and stylesheets.
 SCRIPT_STYLE_EXTENSIONS = (".js", ".mjs", ".css")
-INTEGRITY_SETTING = CHOICES["integrity"][0]
-PIPELINE_INTEGRITY_SETTING = CHOICES["pipeline_integrity"][0]
+INTEGRITY_SETTING = SETTINGS["integrity"].name
+PIPELINE_INTEGRITY_SETTING = SETTINGS["pipeline_integrity"].name
 FONTS = "the fonts"
 SCRIPTS = "the scripts and stylesheets rendered with integrity"
-ORIGINS_SETTING = CORS_ORIGINS
-SET_CORS_SETTING = FLAGS["set_cors"]
+ORIGINS_SETTING = SETTINGS["cors_origins_value"].name
+SET_CORS_SETTING = SETTINGS["set_cors"].name
 #: The ID of the rule the build writes, so a later build replaces it instead of adding another.
 RULE_ID = "django-s3-static-fonts"
 #: How long browsers may cache a preflight answer (fonts need none, other readers may).
@@ -80,7 +81,7 @@ def parse_origins(value: str | None) -> tuple[str, ...]:
     Normalizing here, and refusing what no browser sends, keeps the rule the build prints or writes
     one that works. Empty means the default, any origin.
     """
-    raw = (value or "").strip() or DEFAULT_CORS_ORIGINS
+    raw = (value or "").strip() or SETTINGS["cors_origins_value"].default
     origins: list[str] = []
     for part in raw.split(","):
         origin = part.strip().rstrip("/").lower()

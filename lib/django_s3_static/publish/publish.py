@@ -159,7 +159,7 @@ def inspect(
         requests_text += " started alongside inspect"  # the lap is the wait after it
     timings.lap(f"list ({requests_text})")
 
-    cache_file = static_cache.path_in(app.app_dir, config.cache_dir)
+    cache_file = static_cache.path_in(app.app_dir, config.static_cache_dir)
     committed = guessed if cache_file == guessed_file else None
     try:
         committed = committed or static_cache.load(cache_file)

@@ -21,7 +21,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from ..config import choice, runtime_values
+from ..config import parse, runtime_values
 
 CROSSORIGIN = "anonymous"
 
@@ -90,7 +90,7 @@ def pipeline_integrity_on() -> bool:
     from django.conf import settings  # lazy: read when the app registry is ready
 
     values = runtime_values(settings, os.environ)
-    return choice(values, "pipeline_integrity", strict=False) == "on"
+    return parse(values, "pipeline_integrity", strict=False) == "on"
 
 
 def wrap_pipeline_tags() -> bool:

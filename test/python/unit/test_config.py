@@ -1,18 +1,19 @@
+import dataclasses
+
 import pytest
 
 from django_s3_static.config import (
-    DEFAULTS,
-    NUMBERS,
     Config,
-    cache_dir,
-    choice,
     flag,
     normalize_prefix,
+    parse,
     runtime_values,
+    static_cache_dir,
     values_from_settings,
 )
 from django_s3_static.errors import S3StaticError
 from django_s3_static.publish.environment import app_env, read_env_dir
+from django_s3_static.settings_table import BUILD, COMMANDS, DYNO, SETTINGS
 
 
 def test_public_base_url_for_each_kind_of_bucket():
@@ -161,19 +162,23 @@ def test_buildpack_switches_set_as_django_settings_are_read():
     values = runtime_values(settings, {"DJANGO_S3_STATIC_STRICT_REFERENCES": "0"})
     assert flag(values, "strict_references") is True
     config = Config.from_values(values)
-    assert (config.strict_references, config.concurrency, config.cache_dir) == (
+    assert (config.strict_references, config.concurrency, config.static_cache_dir) == (
         True,
         8,
         "assets/cache",
     )
-    assert cache_dir({}) == "static_cache"
+    assert static_cache_dir({}) == "static_cache"
 
 
 def test_defaults_are_stated_once():
+    """Config has a field per row of the table, defaulting to the row's default."""
     config = Config(bucket="bkt")
-    for attribute, (name, default, _, _) in NUMBERS.items():
-        assert getattr(config, attribute) == default == int(DEFAULTS[name])
-    assert Config.from_values({"AWS_STORAGE_BUCKET_NAME": "bkt"}) == config
+    assert {f.name for f in dataclasses.fields(Config)} == set(SETTINGS)
+    for attribute, setting in SETTINGS.items():
+        if attribute not in ("bucket", "addressing_style", "verify"):  # parsed further
+            assert getattr(config, attribute) == setting.default, attribute
+    for where in (BUILD, DYNO, COMMANDS):
+        assert Config.from_values({"AWS_STORAGE_BUCKET_NAME": "bkt"}, where=where) == config
 
 
 @pytest.mark.parametrize(
@@ -275,9 +280,9 @@ def test_unknown_values_are_refused_at_build_time_with_the_accepted_ones(name, v
     assert raised.value.title.startswith(f"{name}={accepted}")
     assert f"heroku config:unset {name}" in raised.value.details[0]
     # On the dyno (a config var can change without a build) the value means the default.
-    config = Config.from_values(values)
+    config = Config.from_values(values, where=DYNO)
     assert (config.compress, config.integrity, config.manifest_strict) == ("auto", "on", "on")
-    assert config.pipeline_integrity == "off"
+    assert (config.pipeline_integrity, config.set_cors) == ("off", False)
 
 
 @pytest.mark.parametrize(
@@ -286,11 +291,12 @@ def test_unknown_values_are_refused_at_build_time_with_the_accepted_ones(name, v
 def test_on_off_settings_take_the_usual_spellings(raw, value):
     values = {"AWS_STORAGE_BUCKET_NAME": "bkt", "DJANGO_S3_STATIC_MANIFEST_STRICT": raw}
     Config.check_values(values)
-    assert choice(values, "manifest_strict") == value == Config.from_values(values).manifest_strict
+    dyno = Config.from_values(values, where=DYNO)
+    assert parse(values, "manifest_strict") == value == dyno.manifest_strict
 
 
 def test_choices_set_as_django_settings_are_read():
     settings = Settings(DJANGO_S3_STATIC_MANIFEST_STRICT=False, DJANGO_S3_STATIC_COMPRESS="off")
     values = runtime_values(settings, {"DJANGO_S3_STATIC_MANIFEST_STRICT": "1"})
-    assert choice(values, "manifest_strict") == "off"
-    assert choice(values, "compress") == "off"
+    assert parse(values, "manifest_strict") == "off"
+    assert parse(values, "compress") == "off"

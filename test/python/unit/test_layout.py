@@ -22,13 +22,19 @@ PROJECT = ("django_s3_static", "django_reset_app")
 MAX_LINES = 400
 
 #: What each concern may import of the project (besides itself). The shared modules
-#: (``config``, ``errors``, ``output``) import nothing else of it but each other.
-SHARED = {"django_s3_static.config", "django_s3_static.errors"}
+#: (``config``, ``settings_table``, ``errors``, ``output``) import nothing else of it but each
+#: other.
+SHARED = {
+    "django_s3_static.config",
+    "django_s3_static.settings_table",
+    "django_s3_static.errors",
+}
 DYNO = SHARED | {"django_s3_static.format"}
 ALLOWED = {
     # The package's own modules: the Django app and the dyno's storage and snippet.
     "django_s3_static": DYNO | {"django_s3_static.runtime"},
-    "django_s3_static.config": {"django_s3_static.errors"},
+    "django_s3_static.config": {"django_s3_static.errors", "django_s3_static.settings_table"},
+    "django_s3_static.settings_table": set(),
     "django_s3_static.errors": set(),
     "django_s3_static.output": set(),
     "django_s3_static.format": SHARED,

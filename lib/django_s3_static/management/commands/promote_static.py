@@ -20,6 +20,7 @@ from ...config import Config, runtime_cache_file, runtime_values
 from ...errors import S3StaticError
 from ...format import static_cache
 from ...promote.promote import promote
+from ...settings_table import COMMANDS
 from ...snippet import SLUG_ALIAS
 
 #: Where the build puts urllib3 in the slug when the app does not ship it (``build.install``).
@@ -50,7 +51,7 @@ class Command(BaseCommand):
         values = runtime_values(settings, os.environ)
         path = settings.CACHES.get(SLUG_ALIAS, {}).get("LOCATION") or runtime_cache_file(values)
         try:
-            config = Config.from_values(values)
+            config = Config.from_values(values, where=COMMANDS)
             try:
                 cache = static_cache.load(path)
             except static_cache.CacheError as exc:

@@ -37,6 +37,7 @@ from ...publish.early_listing import list_in_region
 from ...s3.bucket import Bucket
 from ...s3.errors import explain
 from ...s3.types import RemoteObject
+from ...settings_table import COMMANDS
 from ._common import app_dir, command_error, values
 
 
@@ -62,7 +63,7 @@ class Command(BaseCommand):
         if keep < 1:
             raise CommandError("--keep must be at least 1: the running release needs its files.")
         try:
-            config = Config.from_values(values())
+            config = Config.from_values(values(), where=COMMANDS)
             if not config.location and not whole_bucket:
                 raise CommandError(
                     "AWS_LOCATION is empty, so the static files share the bucket's root with "
@@ -180,7 +181,7 @@ class Command(BaseCommand):
     def protected(self, config: Config) -> list[str]:
         """What this checkout's committed cache references; without one, the records decide."""
         with contextlib.suppress(static_cache.CacheError):
-            committed = static_cache.load(static_cache.path_in(app_dir(), config.cache_dir))
+            committed = static_cache.load(static_cache.path_in(app_dir(), config.static_cache_dir))
             return list(committed.objects)
         return []
 

@@ -21,6 +21,7 @@ from ...format import static_cache
 from ...publish.early_listing import list_in_region
 from ...publish.publish import problems
 from ...s3 import digests
+from ...settings_table import COMMANDS
 from ._common import app_dir, command_error, values
 
 
@@ -42,8 +43,8 @@ class Command(BaseCommand):
     def handle(self, *args, sources_only=False, no_digests=False, **options):
         started = time.monotonic()
         try:
-            config = Config.from_values(values())
-            cache_file = static_cache.path_in(app_dir(), config.cache_dir)
+            config = Config.from_values(values(), where=COMMANDS)
+            cache_file = static_cache.path_in(app_dir(), config.static_cache_dir)
             try:
                 cache = static_cache.load(cache_file)
             except static_cache.CacheError as exc:

@@ -196,3 +196,22 @@ def test_an_unknown_value_on_the_dyno_means_the_default_and_the_check_says_so(tm
         "(Fix it, or unset it for the default (on): heroku config:unset "
         "DJANGO_S3_STATIC_MANIFEST_STRICT)"
     ]
+
+
+def test_a_bad_build_only_value_leaves_the_dyno_rendering_and_the_check_warns(tmp_path):
+    """The dyno never reads the upload concurrency: {% static %} renders, the check names it."""
+    (rendered, checks), _ = render(
+        tmp_path,
+        ["{% load static %}{% static 'css/site.css' %}", "__checks__"],
+        DJANGO_S3_STATIC_CONCURRENCY="500",
+        AWS_S3_ADDRESSING_STYLE="sideways",
+    )
+    assert rendered == f"{BASE}css/site.0123456789ab.css"
+    assert [check.split(":")[0] for check in checks] == [
+        "django_s3_static.W002",  # the addressing style: auto, the default, applies
+        "django_s3_static.W003",
+    ]
+    assert (
+        "DJANGO_S3_STATIC_CONCURRENCY must be a whole number from 1 to 256, not '500'. "
+        in (checks[1])
+    )
