@@ -1,9 +1,4 @@
-"""The database side of a reset, in one transaction so that a failure leaves it untouched.
-
-The migration files are already replaced when this runs: hard mode drops the app's tables
-and builds them again from the fresh migration, soft mode only rewrites the app's rows of
-``django_migrations``. Both check the resulting history before the transaction commits.
-"""
+"""The database side of a reset, in one transaction so that a failure leaves it untouched."""
 
 from __future__ import annotations
 
@@ -83,10 +78,9 @@ def _apply_fresh_migrations(
 ) -> list[tuple[Any, bool]]:
     """Run the new initial migration(s) while the dependents stay recorded as applied.
 
-    ``migrate`` would refuse (dependents applied before their new dependency) and the
-    executor's own starting state would include the dependents' models, which point at
-    models that do not exist yet; so start from the applied migrations that do not
-    depend on the reset apps.
+    ``migrate`` would refuse, and the executor's starting state would hold the dependents' models,
+    which point at models not yet created: so start from the applied migrations that do not depend
+    on the reset apps.
     """
     executor = MigrationExecutor(connection)
     graph = executor.loader.graph

@@ -1,8 +1,7 @@
 """Migrations of other apps that name a reset app's migrations, and how they are rewritten.
 
-Those names disappear with the old files, so each such migration must be pointed at the
-fresh initial migration or the migration graph no longer loads. Unapplying them instead
-would throw away the other apps' data, which is exactly what reset_app promises not to do.
+Those names disappear with the old files, so each must point at the fresh initial migration;
+unapplying them instead would lose the other apps' data.
 """
 
 from __future__ import annotations
@@ -24,8 +23,7 @@ def find_dependents(
 ) -> list[Dependent]:
     """Migrations of other apps whose dependencies or run_before name a reset app's migration.
 
-    Migrations of the reset apps themselves are left out: makemigrations writes their links
-    again. ``__first__``/``__latest__`` still resolve after the reset, so they need no edit.
+    The reset apps' own are left out: makemigrations writes their links again.
     """
     apps = set(reset_apps)
     dependents: list[Dependent] = []
@@ -43,11 +41,10 @@ def find_dependents(
 
 
 def choose_new_target(new_names: Sequence[str]) -> str:
-    """The fresh migration that dependents should name.
+    """The fresh migration that dependents should name: the first.
 
-    makemigrations writes a single ``0001_initial`` unless the app has circular foreign
-    keys with another app, in which case the first migration creates the models and
-    later ones only add the circular fields: depending on the first avoids a cycle.
+    With circular foreign keys across apps, makemigrations creates the models in the first
+    migration and adds the circular fields later: depending on the first avoids a cycle.
     """
     if not new_names:
         raise ValueError("makemigrations wrote no migration")
@@ -57,8 +54,7 @@ def choose_new_target(new_names: Sequence[str]) -> str:
 def check_dependent_source(dependent: Dependent, source: str) -> Dependent:
     """Mark a dependent as not rewritable when its references are not plain literals.
 
-    Found before anything is changed, so that the reset stops instead of leaving a file it
-    cannot fix halfway through.
+    Found before anything changes, so the reset stops instead of leaving a file half fixed.
     """
     placeholder = {key: "__reset_app_probe__" for key in dependent.references}
     try:
@@ -76,13 +72,11 @@ def check_dependent_source(dependent: Dependent, source: str) -> Dependent:
 def rewrite_dependencies(
     source: str, replacements: Mapping[NodeKey, str]
 ) -> tuple[str, set[NodeKey]]:
-    """Rewrite the names in ``("app", "name")`` entries of dependencies and run_before.
+    """Rewrite the names in literal ``("app", "name")`` entries of dependencies and run_before.
 
-    Only the name string of literal two-string tuples in ``class Migration`` is touched, by
-    position, so the rest of the file (quotes, comments, formatting) stays byte for byte.
-    ``replacements`` maps an old ``(app, name)`` to its new name within the same app.
-    Returns the new source and the set of old keys that were found and replaced; a key that
-    was not found means the file builds its dependencies in code and must be edited by hand.
+    Only the name strings are touched, by position, so the rest of the file stays byte for byte.
+    Returns the new source and the old keys replaced; a key not found means the file builds its
+    dependencies in code.
     """
     edits: list[Edit] = []
     found: set[NodeKey] = set()

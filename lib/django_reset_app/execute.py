@@ -1,8 +1,6 @@
 """Carrying a checked plan out: files first, then the database, everything undone on failure.
 
-The files go first because makemigrations must write the fresh migration before the
-database can be built from it; the backup taken before that is what makes a failure at
-any later step harmless.
+makemigrations must write the fresh migration before the database can be built from it.
 """
 
 from __future__ import annotations

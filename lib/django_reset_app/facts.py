@@ -1,8 +1,7 @@
 """Gathering what the plan is made from: the project's migrations, database and models.
 
-Everything here only reads (the disk, the migration history, row counts), so that
-``--dry-run`` and every refusal leave the project exactly as it was. Each refusal raised
-here names what is wrong and what to do, because the user meets it before any plan.
+Everything here only reads, so ``--dry-run`` and every refusal leave the project as it was; each
+refusal says what to do, since the user meets it before any plan.
 """
 
 from __future__ import annotations
@@ -183,8 +182,8 @@ def database_state(
 ) -> ProjectState:
     """The models as the database has them: the state of the applied migrations.
 
-    The current models may already differ (that is why hard mode exists), so the tables
-    are dropped and the foreign keys altered through these historical models instead.
+    The current models may already differ (why hard mode exists), so tables are dropped and foreign
+    keys altered through these historical models.
     """
     graph = loader.graph
     applied = {key for key in loader.applied_migrations if key in graph.nodes} - exclude

@@ -1,8 +1,4 @@
-"""The migration files on disk: their backup, their restore, and Python's cached copies.
-
-A reset deletes and rewrites files before the database work can fail, so every changed file
-is kept twice: in a timestamped folder for the user, and in memory to put it back.
-"""
+"""The migration files on disk: their backup, their restore, and Python's cached copies."""
 
 from __future__ import annotations
 
@@ -20,10 +16,10 @@ from django_reset_app.plan import ResetPlan, backup_dir_name
 
 
 class Backup:
-    """Copies of every file the reset changes, on disk for the user and in memory for us.
+    """Copies of every file the reset changes, on disk for the user and in memory to restore.
 
-    Everything is read into memory before anything is written, so that a restore after a
-    half-made backup never deletes a file it has no copy of.
+    All is read before anything is written, so a restore after a half-made backup never deletes a
+    file it has no copy of.
     """
 
     def __init__(
@@ -117,8 +113,7 @@ def remove_bytecode(path: Path) -> None:
 def forget_modules(plan: ResetPlan) -> None:
     """Drop imported migration modules so the next MigrationLoader reads the files again.
 
-    The fresh ``0001_initial`` has the same module name as the old one: without this, the
-    import system would hand back the old module still cached in ``sys.modules``.
+    The fresh ``0001_initial`` has the old one's module name, still cached in ``sys.modules``.
     """
     packages = {MigrationLoader.migrations_module(label)[0] for label in plan.apps}
     packages |= {

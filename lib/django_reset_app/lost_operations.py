@@ -1,8 +1,7 @@
 """Which operations of the old migrations a fresh initial migration will not have.
 
-makemigrations writes a new migration from the models alone, so whatever the old files did
-that no model describes (data, hand-written SQL, custom operations) disappears with them.
-The user has to be told which ones before agreeing to the reset.
+makemigrations writes from the models alone, so data, hand-written SQL and custom operations go
+with the old files; the user is told which before agreeing.
 """
 
 from __future__ import annotations
@@ -37,11 +36,7 @@ REGENERATED_OPERATIONS = frozenset(
 
 
 def describe_lost_operations(operations: Iterable[object]) -> list[str]:
-    """Name the operations that makemigrations will not write again.
-
-    RunPython and RunSQL carry data and hand-written SQL that no model describes, so a
-    fresh initial migration silently drops them; the user has to be told which ones.
-    """
+    """Name the operations that makemigrations will not write again."""
     lost: list[str] = []
     for operation in operations:
         kind = type(operation).__name__

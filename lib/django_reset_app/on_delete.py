@@ -1,8 +1,4 @@
-"""What a hard reset does to rows of other apps that point into the app it empties.
-
-Those rows cannot keep pointing at nothing, so the reset follows the field's ``on_delete``
-as deleting the rows through Django would, and stops where the developer asked to decide.
-"""
+"""What a hard reset does to rows of other apps that point into the app it empties."""
 
 from __future__ import annotations
 
@@ -21,10 +17,10 @@ _DATABASE_HANDLERS = (
 
 
 def on_delete_action(on_delete: Callable[..., object] | None) -> str:
-    """What reset_app does to rows that point at rows it deletes, following their on_delete.
+    """What reset_app does to rows pointing at rows it deletes, following their on_delete.
 
-    CASCADE deletes them and SET_NULL/SET_DEFAULT rewrite them. PROTECT, RESTRICT,
-    DO_NOTHING and custom handlers say the developer wants to decide, so the reset stops.
+    CASCADE deletes, SET_NULL/SET_DEFAULT rewrite; PROTECT, RESTRICT, DO_NOTHING and custom
+    handlers mean the developer decides, so the reset stops.
     """
     actions = {
         deletion.CASCADE: ACTION_DELETE,

@@ -1,10 +1,6 @@
 """The shape of a reset: what reset_app will remove, rewrite or lose, before it touches anything.
 
-The command gathers facts (which migrations exist, which are applied, which rows of other
-apps point at the app) into a :class:`ResetPlan`; the rule modules beside this one
-(:mod:`~django_reset_app.problems`, :mod:`~django_reset_app.dependents`, ...) read and fill
-it. Nothing here does I/O, so that every rule can be unit-tested without a database or a
-Django project.
+No I/O, so every rule module filling it can be unit-tested without a database or a project.
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
-"""What must stop a reset before it starts, each problem saying what to do about it.
-
-Every check runs on the plan before the first file or row is touched: a reset that stops
-halfway would leave the developer to untangle a half-rewritten project.
-"""
+"""What must stop a reset before it starts (a half-done one is hard to untangle), and what to do."""
 
 from __future__ import annotations
 

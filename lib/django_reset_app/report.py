@@ -1,8 +1,4 @@
-"""The plan as the user reads it before answering the confirmation prompt.
-
-Whoever types ``yes`` must know what is lost: every table emptied, every row of another app
-deleted or rewritten, every data migration that will not come back.
-"""
+"""The plan as the user reads it before typing ``yes``: everything lost, said before it is."""
 
 from __future__ import annotations
 

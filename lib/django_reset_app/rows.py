@@ -1,8 +1,7 @@
 """Rows of other apps whose foreign keys point into the apps being reset.
 
-A hard reset empties the app's tables, so these rows are counted for the plan and then
-deleted or rewritten through Django's own deletion collector, so that the result is what
-deleting the app's rows through the ORM would have done.
+Deleted or rewritten through Django's own deletion collector, so the result is what deleting the
+app's rows through the ORM would do.
 """
 
 from __future__ import annotations
@@ -59,11 +58,7 @@ def pointing(model: type[Model], fk: Field, alias: str) -> QuerySet[Any]:
 
 
 def cascade_preview(referencing: Iterable[ForeignKeyIn], alias: str) -> tuple[dict[str, int], str]:
-    """Count what CASCADE will delete, reading only (Collector.collect runs SELECTs).
-
-    Returns the counts per model and, when a PROTECT/RESTRICT further down the chain would
-    stop the deletion, Django's message saying which rows block it.
-    """
+    """Count what CASCADE will delete, reading only; and what blocks it, if anything does."""
     try:
         collector = collect_cascade(referencing, alias)
     except (ProtectedError, RestrictedError) as error:

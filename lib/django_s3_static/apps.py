@@ -1,5 +1,4 @@
-"""The Django app: management commands, template tags (``{% load s3_static %}``), the system
-checks of the dyno configuration, and integrity for django-pipeline's tags when asked."""
+"""The Django app: commands, template tags, system checks, integrity for django-pipeline."""
 
 from __future__ import annotations
 

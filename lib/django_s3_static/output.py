@@ -1,10 +1,4 @@
-"""Build log formatting in Heroku's style, on stdout only.
-
-Heroku shows a buildpack's stdout as the build log; the testrunner's assertions also require an
-empty stderr, so everything (warnings and errors included) goes to stdout. Every line passes
-through one redaction filter, so a secret that slips into an exception text or a child process's
-output is never printed.
-"""
+"""Build log formatting in Heroku's style, redacted, on stdout only (tests want stderr empty)."""
 
 from __future__ import annotations
 
@@ -79,8 +73,7 @@ def unexpected() -> None:
 
 
 def named_counts(groups: Iterable[tuple[str, list[str]]], limit: int = 3) -> str:
-    """``2 changed (css/a.css, js/b.js), 1 added (img/c.png)``: each group that has names, counted,
-    with its first ``limit`` names; "" when none has any."""
+    """``2 changed (css/a.css, js/b.js), 1 added (img/c.png)``; "" when no group has names."""
     parts = []
     for label, names in groups:
         if names:
@@ -104,10 +97,7 @@ def progress_line(done: int, total: int, sent: int, seconds: float) -> str:
 
 
 class Progress:
-    """Upload progress: a line every few seconds in a build log, a live bar on a terminal.
-
-    Build logs are read line by line (Heroku streams them), so no carriage returns there.
-    """
+    """Upload progress: a line every few seconds in a build log (no ``\r``), a bar on a terminal."""
 
     def __init__(self, every: float = 3.0, terminal: bool | None = None) -> None:
         self.every = every

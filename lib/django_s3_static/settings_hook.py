@@ -1,22 +1,10 @@
 """Install the settings snippet into whichever settings module a dyno's process imports.
 
-Every process on a dyno picks its own settings module: the ``DJANGO_SETTINGS_MODULE`` config var,
-else the ``os.environ.setdefault`` in ``manage.py``, ``wsgi.py``, ``asgi.py`` or ``celery.py``,
-or ``--settings``, or a Procfile assignment (``DJANGO_SETTINGS_MODULE=x gunicorn ...``). A
-``.profile.d`` script runs before all of them and cannot know which. So the decision is made where
-it is final: when Python imports the module named by ``DJANGO_SETTINGS_MODULE`` *at that moment*,
-this hook runs the module as usual and then calls ``django_s3_static.snippet.install`` on it.
-
-The build copies this file into the slug as ``sitecustomize.py``, in a folder that
-``.profile.d`` puts first on ``PYTHONPATH`` (``site`` imports ``sitecustomize`` at interpreter
-start: https://docs.python.org/3/library/site.html#module-sitecustomize). That is the way agents
-such as New Relic's instrument processes they do not start on Heroku. An app's own
-``sitecustomize`` further on the path still runs (it is loaded in turn, below). The hook itself
-imports nothing of Django or of this package until a settings module is imported, so a process
-that is not Django (a pip run, a script) pays a few attribute lookups.
-
-It stays a single file with no relative import: it runs before the package is importable.
-``DJANGO_S3_STATIC_WRAP_SETTINGS=0`` turns it off (see the README's explicit alternative).
+Each process picks its own settings module, so the hook acts when Python imports the one
+``DJANGO_SETTINGS_MODULE`` names at that moment. It is installed as ``sitecustomize.py``
+(https://docs.python.org/3/library/site.html#module-sitecustomize), as monitoring agents are, and
+runs before the package is importable: one file, no relative import. An app's own ``sitecustomize``
+still runs.
 """
 
 from __future__ import annotations

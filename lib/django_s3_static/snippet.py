@@ -1,9 +1,7 @@
 """The settings snippet: point an app's static storage at the slug's static cache and the bucket.
 
-``install(globals())`` at the end of a settings module is the explicit, one-line way; on a dyno
-the buildpack does the same without touching the app's code, to whichever settings module each
-process imports (see ``settings_hook``). Only dictionaries are changed here: no file read (one
-``isdir`` for WhiteNoise's ``STATIC_ROOT``, below), no network.
+``install(globals())`` ends a settings module, or ``settings_hook`` calls it; no I/O but one
+``isdir``.
 """
 
 from __future__ import annotations
@@ -29,8 +27,7 @@ MEMORY_ALIAS = "staticfiles-memory"
 SLUG_ALIAS = "staticfiles-slug"
 APP_STATIC_URL = "DJANGO_S3_STATIC_APP_STATIC_URL"
 WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
-#: Set in the namespace by ``install``: a settings module that calls it itself (the explicit
-#: one-line way) is not installed into a second time by the dyno's settings hook.
+#: Set in the namespace by ``install``, so a module that called it is not installed twice.
 INSTALLED_MARKER = "_django_s3_static_installed"
 _DEFAULT_STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
 _DEFAULT_CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -64,7 +61,7 @@ def static_caches(cache_file: str) -> dict[str, dict[str, Any]]:
 
 
 def install(namespace: MutableMapping[str, Any]) -> None:
-    """Make the settings in ``namespace`` serve static files from the bucket via the slug cache."""
+    """Serve the static files of the settings in ``namespace`` from the bucket."""
     if namespace.get(INSTALLED_MARKER):
         return
     namespace[INSTALLED_MARKER] = True
@@ -95,12 +92,10 @@ def install(namespace: MutableMapping[str, Any]) -> None:
 
 
 def _no_static_root_for_whitenoise(namespace: MutableMapping[str, Any]) -> None:
-    """WhiteNoise's middleware serves ``STATIC_ROOT`` and warns ``No directory at: ...`` in every
-    process that builds it when that folder is missing, as it always is on a dyno: the static
-    files are in the bucket and collectstatic does not run there. With the middleware installed
-    and no such folder, ``STATIC_ROOT`` is unset, which WhiteNoise reads as nothing to serve; it
-    still serves ``WHITENOISE_ROOT`` (robots.txt, favicon.ico). Its ``add_files`` does the same
-    ``isdir``: https://github.com/evansd/whitenoise/blob/main/src/whitenoise/base.py"""
+    """Unset a missing ``STATIC_ROOT`` under WhiteNoise, which warns in every process otherwise.
+
+    https://github.com/evansd/whitenoise/blob/main/src/whitenoise/base.py
+    """
     root = namespace.get("STATIC_ROOT")
     middleware = namespace.get("MIDDLEWARE") or ()
     if root and WHITENOISE_MIDDLEWARE in middleware and not os.path.isdir(root):
@@ -108,8 +103,7 @@ def _no_static_root_for_whitenoise(namespace: MutableMapping[str, Any]) -> None:
 
 
 def _s3_options(entry: object) -> dict[str, Any]:
-    """The django-storages ``OPTIONS`` of the app's static storage that place the files (bucket,
-    location, domain ...), kept for the storage that replaces it; the rest concern uploads."""
+    """The django-storages ``OPTIONS`` that place the files (bucket, location, domain ...)."""
     options = entry.get("OPTIONS") if isinstance(entry, dict) else None
     if not isinstance(options, dict):
         return {}

@@ -1,16 +1,8 @@
 """The dyno's static storage: ``{% static %}`` becomes a hashed S3/CDN URL, with no network call.
 
-It is Django's own ``ManifestStaticFilesStorage`` with two differences: hashed names come from the
-``staticfiles`` cache (process memory in front of the static cache in the slug, see ``snippet``),
-looked up name by name on first use rather than loaded at start-up; and the base URL is the
-bucket's public URL (or the custom domain). Each answer is kept in the storage's own dictionary,
-since a release's names never change, so a repeated lookup costs what Django's costs.
-
-A name missing from the static cache raises, as Django's manifest storage does, with what to do
-(``DJANGO_S3_STATIC_MANIFEST_STRICT``, on by default). Off, it renders the URL of the unhashed copy,
-which every build uploads beside the hashed one, and logs one error per name and process: a page
-with a wrong or new name then loads, instead of answering 500. Django's own non-strict mode would
-not do: it hashes the file from STATIC_ROOT, which a dyno does not have.
+Names are looked up one by one in the ``staticfiles`` cache and kept (a release's never change).
+When not strict, a missing name renders the unhashed copy: Django's own non-strict mode would hash
+the file from STATIC_ROOT, which a dyno lacks.
 """
 
 from __future__ import annotations
@@ -36,10 +28,7 @@ STRICT_SETTING = SETTINGS["manifest_strict"].name
 
 
 def public_base_url(options: dict | None = None) -> str:
-    """The bucket's public URL from the storage's django-storages ``OPTIONS``, the app's settings
-    or config vars, in that order, as the build computed it; or, when the slug's objects were
-    published elsewhere and the release phase does not copy them (``location.serving``), the URL
-    of the place they are, with one error logged."""
+    """The bucket's public URL, or where the objects are if the release phase does not copy them."""
     values = {**runtime_values(settings, os.environ), **storage_options_values(options or {})}
     try:
         config = Config.from_values(values, where=DYNO)
@@ -54,8 +43,7 @@ def public_base_url(options: dict | None = None) -> str:
 def serving(
     config: Config, values: dict[str, str], published: location.Location | None = None
 ) -> location.Serving:
-    """Which place the pages link to (shared with the system check, which passes the place it
-    has just read; else it is read through the slug's cache level)."""
+    """Which place the pages link to; the system check passes the place it has just read."""
     return location.serving(
         published or published_location(),
         location.configured(config),
@@ -97,9 +85,7 @@ class S3ManifestStorage(ManifestStaticFilesStorage):
     """Resolve names through the ``staticfiles`` cache; render them under the bucket's URL."""
 
     def __init__(self, base_url=None, cache_alias=CACHE_ALIAS, **options):
-        """``options``: django-storages' ``OPTIONS`` (``bucket_name``, ``location`` as the key
-        prefix, ``custom_domain`` ...), so this storage takes the place of
-        ``S3ManifestStaticStorage`` with the same settings; those about uploads are ignored."""
+        """``options``: django-storages' ``OPTIONS``, as ``S3ManifestStaticStorage`` takes them."""
         self.cache_alias = cache_alias
         values = runtime_values(settings, os.environ)
         self.names_strict = parse(values, "manifest_strict", strict=False) == "on"
@@ -138,9 +124,7 @@ class S3ManifestStorage(ManifestStaticFilesStorage):
         )
 
     def integrity(self, name: str) -> str | None:
-        """The integrity digest of the hashed object ``url(name)`` links to; None when there is
-        none to give: integrity off, DEBUG (unhashed URLs), a name the static cache lacks, an
-        unhashed copy (another release may replace it), a type without a recorded digest."""
+        """The integrity digest of the hashed object ``url(name)`` links to, or None."""
         if not self.integrity_on or settings.DEBUG:
             return None
         clean = urlsplit(unquote(name)).path.strip()

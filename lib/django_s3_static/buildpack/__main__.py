@@ -1,5 +1,4 @@
-"""The buildpack's helper: ``python -m django_s3_static.buildpack VERB BUILD_DIR BUILD_CACHE
-ENV_DIR``, VERB ``compile`` (``bin/compile``) or ``test-compile`` (``bin/test-compile``)."""
+"""``python -m django_s3_static.buildpack {compile|test-compile} BUILD_DIR BUILD_CACHE ENV_DIR``."""
 
 from __future__ import annotations
 
@@ -39,9 +38,8 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     code = main()
-    # The work is done and every line is out: skip the interpreter's teardown of the modules,
-    # a noticeable part of a build that changes nothing. Nothing is left to run: the app's
-    # process has exited, temporary folders are removed, the threads have finished.
+    # Every line is out and nothing is left to run: skip the interpreter's teardown of the
+    # modules, a noticeable part of a build that changes nothing.
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -1,20 +1,9 @@
 """``bin/test-compile``: Heroku CI's build, which checks the static cache and nothing more.
 
-Heroku CI runs a buildpack's ``bin/test-compile`` instead of its ``bin/compile`` when it has one,
-and flags the test run as errored when it exits non-zero
-(https://devcenter.heroku.com/articles/heroku-ci-technical-detail-on-ci-lifecycle, step 3). The
-testpack API asks it to prepare the app for its tests, skipping the steps that prepare production
-(https://devcenter.heroku.com/articles/testpack-api). So, unlike ``bin/compile``:
-
-- no S3: no credentials are needed, nothing is listed or uploaded. A test run's config vars are
-  the CI's, and a test build must never publish to the bucket the app deploys from;
-- nothing is written into the app: no ``.profile.d`` script, no runtime package, no settings
-  wrapping. ``bin/test`` and ``scripts.test`` run with every ``.profile.d`` script sourced
-  (testpack API), so the tests see exactly the app's own settings;
-- the committed static cache is checked against the sources with the build's own fingerprint,
-  the answer ``manage.py verify_static --sources-only`` gives. A stale or absent cache is not a
-  test failure (the deploy build collects and uploads): the log says so, and which files changed.
-  A malformed cache, or settings that cannot load, would fail or slow the deploy: an error.
+It replaces ``bin/compile`` in CI and a non-zero exit errors the run
+(https://devcenter.heroku.com/articles/heroku-ci-technical-detail-on-ci-lifecycle); it skips what
+prepares production (https://devcenter.heroku.com/articles/testpack-api): a test build must never
+publish. A stale static cache is not a test failure; a malformed one is.
 """
 
 from __future__ import annotations
@@ -40,10 +29,7 @@ NOT_A_FAILURE = "Not a test failure: the deploy build will collect and upload th
 
 
 def ci_compile(build_dir: str, build_cache: str, env_dir: str) -> int:
-    """Check the committed static cache's sources; exit 0 unless it or the settings are broken.
-
-    ``build_cache`` (CACHE_DIR) is not used: the check needs nothing installed.
-    """
+    """Check the static cache's sources; exit 0 unless it or the settings are broken."""
     started = time.monotonic()
     env = read_env_dir(env_dir)
     for value in secret_values(env):
@@ -99,8 +85,7 @@ def _load(cache_file: str, shown: str) -> StaticCache:
 
 
 def _location(env: Mapping[str, str], settings: Mapping[str, str], cache: StaticCache) -> Config:
-    """The bucket and prefix the app names, which the cache must match, as verify_static checks;
-    when the test environment names no bucket (it needs none), the cache's own."""
+    """The bucket and prefix the app names (as verify_static checks), else the static cache's."""
     values = {**env, **settings}
     if (values.get("AWS_STORAGE_BUCKET_NAME") or "").strip():
         return Config.from_values(values)

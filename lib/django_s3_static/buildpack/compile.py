@@ -1,14 +1,6 @@
-"""The build: verify the committed static cache, or collect and upload, then install the dyno.
+"""``bin/compile``: verify the static cache, or collect and upload, then install the dyno's part.
 
-The fast path costs the app's settings (the sources are checked against the finders record in the
-committed cache, or with a full Django start-up when that record does not hold) and one paged
-listing of the bucket prefix, made while the settings load. Only when the committed cache is
-absent, stale or incomplete does it run collectstatic and upload the objects the bucket lacks.
-The slug never references an object that is not in the bucket: the cache is written into the
-slug only after every upload succeeded.
-
-This module imports only what the app's process needs before it is forked: the rest of the
-build (``slug``) loads while that process reads the settings.
+Imports only what the app's process needs before it is forked; ``slug`` loads meanwhile.
 """
 
 from __future__ import annotations

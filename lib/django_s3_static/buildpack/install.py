@@ -1,6 +1,7 @@
-"""What the build leaves in the slug for the dyno: the package without its build-time rooms, and
-``.profile.d``. Dynos source ``.profile.d/*.sh`` at start, with ``$HOME`` the app's folder:
-https://devcenter.heroku.com/articles/buildpack-api#profile-d-scripts
+"""What the build leaves in the slug: the package less its build-time rooms, and ``.profile.d``.
+
+Dynos source ``.profile.d/*.sh`` at start
+(https://devcenter.heroku.com/articles/buildpack-api#profile-d-scripts).
 """
 
 from __future__ import annotations
@@ -27,15 +28,13 @@ PROFILE_SCRIPT = os.path.join(".profile.d", "django-s3-static.sh")
 BUILD_TIME = frozenset({"buildpack", "publish", "collect", "prune", "output.py"})
 #: Of the management commands, the dyno runs one: promote_static, in the release phase.
 DYNO_COMMANDS = frozenset({"__init__.py", "promote_static.py"})
-#: Where urllib3 goes when the app does not ship it (promote_static's S3 requests need it); on
-#: the path of promote_static only, never ahead of the app's own packages.
+#: Where urllib3 goes when the app does not ship it (promote_static needs it); on
+#: promote_static's path only, never ahead of the app's own packages.
 SLUG_VENDOR = os.path.join(SLUG_HOME, "vendor")
 
-#: Sourced before heroku/python's ``python.sh`` (alphabetical order), which only defaults
-#: PYTHONPATH to $HOME: so that default is kept here. The hook's folder goes first, as
-#: ``sitecustomize`` must be found before any other; the runtime goes last, where an
-#: installation of the package of the app's own wins over it. The settings module is left to
-#: each process (see ``settings_hook``).
+#: Sourced before heroku/python's ``python.sh`` (alphabetical), which only defaults PYTHONPATH
+#: to $HOME, so that default is kept here. The hook's folder goes first (``sitecustomize``
+#: must be found first); the runtime last, where the app's own installation wins over it.
 PROFILE_TEMPLATE = """\
 # django-s3-static: render {{% static %}} as hashed S3 URLs from the slug's static cache.
 export PYTHONPATH="$HOME/{site}:${{PYTHONPATH:-$HOME}}{lib}"
@@ -64,8 +63,7 @@ def copy_runtime(target: str) -> None:
 
 
 def installed_elsewhere(paths: list[str], own: str = PACKAGE_DIR) -> str | None:
-    """The app's own installation of the package (requirements.txt), if its Python has one:
-    the folder holding it, found on ``paths`` anywhere but this buildpack."""
+    """The folder on ``paths`` holding the app's own installation of the package, if not ours."""
     for entry in paths:
         candidate = os.path.join(entry or ".", "django_s3_static")
         if os.path.isfile(os.path.join(candidate, "__init__.py")) and not os.path.samefile(
@@ -76,11 +74,7 @@ def installed_elsewhere(paths: list[str], own: str = PACKAGE_DIR) -> str | None:
 
 
 def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None:
-    """Copy the runtime into the slug and write .profile.d; no config var is written anywhere.
-
-    An app that installs django-s3-static itself (for ``heroku run`` of its commands) keeps its
-    own installation: a copy on PYTHONPATH would hide it.
-    """
+    """Copy the runtime (unless the app installs its own) into the slug and write .profile.d."""
     promotes = procfile.release_promotes(build_dir)
     shutil.rmtree(os.path.join(build_dir, SLUG_HOME), ignore_errors=True)
     site = os.path.join(build_dir, SLUG_SITE)

@@ -1,11 +1,7 @@
-"""What the app's Procfile says about its release phase (pure but for reading two small files).
+"""Whether the Procfile's release phase runs ``promote_static`` (pure but for reading two files).
 
-The ``release`` process runs before every release is deployed, a build's, a pipeline promotion's,
-a rollback's or a config change's, and a failing one stops the release
-(https://devcenter.heroku.com/articles/release-phase). When it runs ``promote_static``, the dynos
-can link to the configured bucket even when this slug was published elsewhere: the release phase
-copies the objects there first, or fails (``format.location``). The command may run it directly
-or from a script in the app (``release: ./release-tasks.sh``); both are read.
+The ``release`` process runs before every release, and a failing one stops it
+(https://devcenter.heroku.com/articles/release-phase).
 """
 
 from __future__ import annotations
@@ -32,8 +28,7 @@ def release_command(build_dir: str) -> str | None:
 
 
 def release_promotes(build_dir: str) -> bool:
-    """Whether the release phase runs ``promote_static``: in the command, or in a script of the
-    app that the command runs."""
+    """Whether the release phase runs ``promote_static``, in the command or in a script it runs."""
     command = release_command(build_dir)
     if not command:
         return False

@@ -30,7 +30,7 @@ def build_slug(
 
 
 def report(outcome: Outcome, timings: output.Timings, build_dir: str) -> None:
-    """What the build did with the committed cache, and what the developer should do next."""
+    """What the build did with the static cache, and what the developer should do next."""
     cache_rel = os.path.relpath(outcome.cache_file, build_dir)
     if outcome.reason is not None:
         output.info(f"Wrote {cache_rel} into the slug")

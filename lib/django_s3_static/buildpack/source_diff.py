@@ -1,16 +1,7 @@
-"""Which static sources changed since the committed cache was published (pure logic, no I/O).
+"""Which static sources changed since the static cache was published (pure).
 
-The fingerprint says only that something changed. The cache says what: every source is collected
-under its own name as well as its hashed one, and the cache records that unhashed object's MD5,
-which is the source file's own (collectstatic copies it unchanged; only the hashed copies of CSS
-files have their ``url()``s rewritten). So the MD5s of today's sources, by name, against the cache
-show each file changed, added or removed. An object stored gzip-compressed has the MD5 of its
-gzip bytes; its integrity digest (SHA-384 of the decoded bytes, the source file's own) is compared
-instead.
-
-django-pipeline writes its packages under names of their own (``generated``), sometimes a source's
-name: those are left out. It may also collect files no finder lists, which would look removed: with
-it, removals are not told.
+The static cache records each source's unhashed copy: its MD5, or for a gzip object its integrity
+digest. With django-pipeline, which collects files no finder lists, removals are not told.
 """
 
 from __future__ import annotations
@@ -27,8 +18,7 @@ class SourceDiff:
     changed: list[str]
     added: list[str]
     removed: list[str]
-    #: False with django-pipeline, which collects files that are no source: the cache's names
-    #: that are no source may be those, so ``removed`` is left empty.
+    #: False with django-pipeline, whose collected files that are no source would look removed.
     removals_known: bool = True
 
     def __bool__(self) -> bool:
@@ -41,11 +31,7 @@ def source_diff(
     generated: Collection[str] | None = None,
     integrities: Mapping[str, str] | None = None,
 ) -> SourceDiff:
-    """Today's sources (name → MD5 of the file) against the cache's unhashed objects.
-
-    ``generated``: the names django-pipeline writes its packages to (None without it);
-    ``integrities``: the integrity digests of the sources of a compressible type.
-    """
+    """Today's sources (name → MD5) against the static cache's unhashed objects."""
     skip = set(generated or ())
     changed, added = [], []
     for name in sorted(digests):
@@ -70,8 +56,7 @@ def _differs(
 
 
 def describe(diff: SourceDiff, limit: int = 3) -> str:
-    """What changed, for one line of the log: ``2 changed (css/site.css, js/app.js), 1 added
-    (img/new.png)``; or, when no file did, what else the fingerprint covers."""
+    """What changed, for one line of the log; when no file did, what else the fingerprint covers."""
     groups = (("changed", diff.changed), ("added", diff.added), ("removed", diff.removed))
     counted = output.named_counts(groups, limit)
     if counted:

@@ -1,8 +1,4 @@
-"""``ChainedCache``: the backend's read and write rules over its levels.
-
-The rules and the options are documented in the package docstring (``django_s3_static.cache``),
-the name users put in ``settings.CACHES``.
-"""
+"""``ChainedCache``: the read and write rules over its levels (see the package docstring)."""
 
 from __future__ import annotations
 
@@ -28,12 +24,7 @@ logger = logging.getLogger("django_s3_static.cache")
 
 
 def _async(name: str) -> Callable[..., Any]:
-    """An ``a<name>`` method that runs the sync method in Django's usual thread.
-
-    BaseCache composes some async methods from other async ones (``aincr`` is an
-    ``aget`` plus an ``aset``, ``aset_many`` always returns ``[]``), which would bypass the
-    chain's rules; running the sync method keeps one implementation of each.
-    """
+    """An ``a<name>`` running the sync method: BaseCache's async compositions bypass the chain."""
 
     async def method(self: ChainedCache, *args: Any, **kwargs: Any) -> Any:
         return await sync_to_async(getattr(self, name), thread_sensitive=True)(*args, **kwargs)
@@ -44,10 +35,7 @@ def _async(name: str) -> Callable[..., Any]:
 
 
 class ChainedCache(BaseCache):
-    """A Django cache backend made of other caches, read top-down and written through.
-
-    See the package docstring for the configuration and the guarantees.
-    """
+    """A Django cache backend made of other caches, read top-down and written through."""
 
     def __init__(self, location: str, params: dict[str, Any]) -> None:
         super().__init__(params)
@@ -131,11 +119,7 @@ class ChainedCache(BaseCache):
             level.backend.set(key, value, timeout)
 
     def _discard_upper(self, keys: list[str]) -> None:
-        """Best-effort removal from the upper levels after a failed or refused write.
-
-        Called while an exception may be propagating, so it never raises itself: a copy it
-        fails to remove is still bounded by MAX_MEMORY_TIMEOUT.
-        """
+        """Best-effort removal from the upper levels; never raises (copies are capped anyway)."""
         for level in self._upper:
             try:
                 level.backend.delete_many(keys)
@@ -244,8 +228,7 @@ class ChainedCache(BaseCache):
     def set_many(
         self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
     ) -> list[Any]:
-        """Return the keys that any level failed to store (they are dropped from the
-        levels above the one that failed, so no level keeps an older value for them)."""
+        """The keys any level failed to store, dropped from the levels above the one that failed."""
         if not data:
             return []
         key_map = {self.make_and_validate_key(key, version=version): key for key in data}
@@ -277,9 +260,7 @@ class ChainedCache(BaseCache):
         return added
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> Any:
-        """Decided (atomically where the backend is) by the deepest level, then copied up
-        with the deep entry's remaining lifetime. A key missing there raises ValueError and
-        is dropped from the upper levels, even if one of them still had a copy."""
+        """Decided by the deepest level and copied up; a key missing there is dropped above."""
         key = self.make_and_validate_key(key, version=version)
         with self._writing([key]):
             value = self._deep.backend.incr(key, delta)
@@ -288,8 +269,7 @@ class ChainedCache(BaseCache):
         return value
 
     def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
-        """Decided by the deepest level; upper copies get the new (capped) timeout, or are
-        dropped when the deepest level no longer has the key."""
+        """Decided by the deepest level; upper copies get the new timeout, or go with the key."""
         key = self.make_and_validate_key(key, version=version)
         deep_timeout, upper_timeout = self._timeouts(timeout)
         with self._writing([key]):

@@ -1,8 +1,7 @@
 """Adapters between the chain and each level's backend.
 
-A fill must not outlive the entry it copies, so the chain needs each hit's expiry; Django's
-backends keep it privately, each in its own way, so one adapter per backend reads it where
-that backend records it.
+A fill must not outlive the entry it copies; Django's backends keep the expiry privately, each in
+its own way, so one adapter per backend reads it there.
 """
 
 from __future__ import annotations
@@ -25,19 +24,10 @@ from .markers import _GONE, _MISSING, _UNKNOWN, Expiry
 
 
 class _RawKeyMixin:
-    """Makes a backend take keys exactly as given: no key function, no validation.
+    """Makes a backend take keys exactly as given: the chain made them once, with its own options.
 
-    The chain makes and validates each key once, with its own KEY_PREFIX, VERSION and
-    KEY_FUNCTION, and then hands that key to every level. Django's backends have no raw-key
-    API: each public method runs ``make_and_validate_key`` (or ``make_key``) first. Calling
-    the alias's own instance would therefore store the entry under a key that depends on two
-    configurations, warn about a bad key twice, and scan the key a second time on every read.
-    Mutating that shared instance (``key_func = identity``) would change it for every other
-    user of the alias. So the chain builds a private instance of each level's backend class
-    with this mixin in front: every storage code path of the backend is untouched, only key
-    making is identity. The private instance shares its data with the alias's instance
-    because Django's backends key their storage on LOCATION (LocMemCache's name, the
-    FileBasedCache directory, the Redis server).
+    Each level is a private instance with this mixin (mutating the alias's shared one would change
+    it for every user); it shares the alias's data, which Django's backends key on LOCATION.
     """
 
     def make_key(self, key: str, version: int | None = None) -> str:
@@ -63,12 +53,7 @@ def _raw_key_class(backend_cls: type[BaseCache]) -> type[BaseCache]:
 
 
 class _Level:
-    """One level of a chain: a raw-key backend plus a way to learn an entry's expiry.
-
-    The expiry of a hit is what keeps a fill from outliving the deeper entry. The generic
-    level cannot tell it (``_UNKNOWN``); the subclasses below read it where the backend
-    records it.
-    """
+    """One level of a chain: a raw-key backend; the generic level cannot tell an entry's expiry."""
 
     __slots__ = ("alias", "backend")
 
@@ -100,12 +85,7 @@ class _LocMemLevel(_Level):
 
 
 class _FileLevel(_Level):
-    """FileBasedCache files start with the pickled absolute expiry (or None).
-
-    ``fetch`` reads the expiry and the value from one open file, as FileBasedCache.get
-    does (and deletes an expired file as it does), so the pair is consistent: a file is
-    replaced by rename, never rewritten in place by ``set``.
-    """
+    """FileBasedCache files start with the pickled expiry; ``fetch`` reads both from one file."""
 
     __slots__ = ()
 
@@ -140,11 +120,7 @@ class _FileLevel(_Level):
 
 
 class _RedisLevel(_Level):
-    """Reads the value and its PTTL in one MULTI/EXEC round trip through Django's client.
-
-    The pair is atomic, so the fill's lifetime is exactly what the entry has left (measured
-    from before the request, which errs on the short side).
-    """
+    """Reads the value and its PTTL in one MULTI/EXEC round trip (timed from before: errs short)."""
 
     __slots__ = ()
 
@@ -187,8 +163,7 @@ class _RedisLevel(_Level):
 
 
 def _make_level(alias: str, chain_class: type[BaseCache]) -> _Level:
-    """``chain_class`` (the class to refuse as a level) comes from the caller because this
-    module cannot import the chain module, which imports it."""
+    """A level for ``alias``; ``chain_class`` is passed in: the chain module imports this one."""
     try:
         params = dict(caches.settings[alias])
     except KeyError:

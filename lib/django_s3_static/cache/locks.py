@@ -1,5 +1,4 @@
-"""Process-wide write ordering for every chain, kept out of the chain's instances (see
-``_Stripes`` for why)."""
+"""Process-wide write ordering for every chain, kept out of the chain's instances."""
 
 from __future__ import annotations
 
@@ -12,13 +11,9 @@ from contextlib import contextmanager
 class _Stripes:
     """Per-key write serialisation and fill invalidation, shared by every chain in a process.
 
-    Django hands each thread its own cache instances, so the state lives here, not on the
-    instance. A write holds the lock of its key's stripe while it writes all levels (so two
-    writers cannot leave the levels disagreeing) and then bumps the stripe's generation. A
-    read that misses the top level notes the generation before reading deeper and fills only
-    if it is unchanged, so a fill never writes back a value that a write from this process
-    replaced meanwhile. A fill only *tries* the lock: when a write holds it the fill is
-    skipped, so no read ever waits on a lock of ours (top-level hits take none at all).
+    Django gives each thread its own cache instances, so the state lives here. A write holds its
+    key's stripe across all levels, then bumps the stripe's generation; a fill only tries the lock
+    and skips if the generation moved, so no read waits.
     """
 
     def __init__(self, count: int = 64) -> None:
@@ -53,8 +48,7 @@ class _Stripes:
                 self.locks[i].release()
 
     def claim_for_fill(self, key: str, generation: int) -> threading.Lock | None:
-        """The key's stripe lock, held, if no write is under way or happened since
-        ``generation`` was read; else None (the caller skips its fill)."""
+        """The key's stripe lock, held, if no write ran since ``generation``; else None."""
         i = self.index(key)
         lock = self.locks[i]
         if not lock.acquire(blocking=False):

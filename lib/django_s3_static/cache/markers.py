@@ -1,8 +1,4 @@
-"""Sentinels shared by the chain and its levels.
-
-They live apart from both so that a level and the chain compare against the same objects
-without either module importing the other.
-"""
+"""Sentinels shared by the chain and its levels, apart so neither module imports the other."""
 
 from __future__ import annotations
 

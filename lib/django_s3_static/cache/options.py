@@ -1,5 +1,4 @@
-"""A chain's ``OPTIONS`` (documented in the package docstring), checked when the chain is built
-so that a mistake names the option instead of surfacing on the first read or write."""
+"""A chain's ``OPTIONS``, checked when it is built, so a mistake names the option at once."""
 
 from __future__ import annotations
 

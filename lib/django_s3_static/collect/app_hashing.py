@@ -1,22 +1,8 @@
 """What the app's own staticfiles storage asks of Django's hashing, which the build honours.
 
-The build collects with its own storage (``buildstorage``), whatever ``STORAGES["staticfiles"]``
-names, so that nothing is uploaded file by file. But an app may have subclassed Django's
-``ManifestStaticFilesStorage`` (or django-storages' ``S3ManifestStaticStorage``) to change what
-the hashing does through the class attributes Django documents:
-``support_js_module_import_aggregation`` (rewrite JavaScript module imports to hashed names),
-``max_post_process_passes``, or its own ``patterns``. Those are carried over to the build's
-storage, and are part of the fingerprint, so changing one makes the committed cache stale.
-https://docs.djangoproject.com/en/stable/ref/contrib/staticfiles/#manifeststaticfilesstorage
-
-Methods that shape the hashed names or bytes (``file_hash``, ``hashed_name``, ``post_process``
-...) overridden in the app's own code cannot be carried over: the build names them in a warning,
-hashes as Django does, and never collects incrementally for such a storage.
-
-The well-known storages, whose hashing is Django's own, are not looked at, and the app's own
-class is read from its source when that tells (``storage_source``): the settings-only check runs
-before Django starts, and importing a subclass of django-storages' backend (and boto3 with it)
-there would cost the fast path for nothing. Otherwise the class is imported.
+The attributes Django documents are carried over to the build's storage and fingerprinted
+(https://docs.djangoproject.com/en/stable/ref/contrib/staticfiles/#manifeststaticfilesstorage);
+overridden hashing methods are only warned about, and rule out the incremental collect.
 """
 
 from __future__ import annotations
@@ -60,8 +46,7 @@ class AppHashing:
     problem: str | None = None
 
     def context(self) -> dict | None:
-        """The fingerprint's record of the options (None when they are Django's: a cache
-        written before this was recorded stays valid)."""
+        """What the fingerprint keeps of the options; None if Django's (old static caches hold)."""
         if not self.options and not self.overrides:
             return None
         recorded: dict[str, Any] = {
@@ -93,8 +78,7 @@ def keep_app_backend(settings: Any) -> None:
 
 
 def app_hashing(settings: Any) -> AppHashing:
-    """What the app's staticfiles storage asks of the hashing: read from its source where that
-    tells (``storage_source``), else by importing the class."""
+    """What the app's storage asks of the hashing: from its source if it tells, else imported."""
     backend = app_backend(settings)
     if not backend or backend.startswith(_KNOWN_PREFIXES):
         return AppHashing(backend)

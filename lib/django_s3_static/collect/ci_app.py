@@ -1,10 +1,4 @@
-"""The app side of ``bin/test-compile``, run as a child process like ``collect`` (same settings,
-config vars and folder): the sources fingerprinted exactly as the build does it, and, when they
-differ from the committed cache, each source's MD5 to tell which files changed.
-
-``python -m django_s3_static.collect.ci_app --result FILE --committed FILE``: the committed cache
-where the config vars put it (the settings may move it; the report names the one they give).
-"""
+"""The app's process of ``bin/test-compile``: the build's own fingerprint, and what changed."""
 
 from __future__ import annotations
 
@@ -49,8 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def check(committed: str) -> dict:
-    """The build's own fingerprint of the sources (``collect.run``), where the settings put the
-    cache, and the sources' MD5s when the fingerprint is not the cache's."""
+    """The build's fingerprint of the sources, and each source's MD5 when stale."""
     report = collect.run(None, collect.committed_record(committed))
     values = {**os.environ, **report["settings"]}
     report["cache_file"] = static_cache.path_in(os.getcwd(), static_cache_dir(values))
@@ -66,10 +59,7 @@ def check(committed: str) -> dict:
 
 
 def source_digests() -> tuple[dict[str, str], list[str] | None, dict[str, str]]:
-    """Every source's MD5 by name, the first finder winning as collectstatic does; with
-    django-pipeline, the names its packages are written to (``generated``), which no finder
-    lists and which may be a source's own name; and the integrity digest of each source of a
-    compressible type (the cache records those of gzip objects, whose MD5 is of gzip bytes)."""
+    """Source MD5s, django-pipeline's outputs, integrity digests (gzip objects' MD5s differ)."""
     from django.apps import apps  # lazy: Django, set up by collect.run
     from django.contrib.staticfiles.finders import get_finders  # lazy: as above
 

@@ -1,15 +1,7 @@
-"""The app side of the build, run as a child process with the app's settings and config vars.
+"""The build's work in the app's own process: fingerprint the sources, collect when asked.
 
-``python -m django_s3_static.collect.collect --result FILE [--collect-to DIR]`` sets Django up
-with the app's own settings, fingerprints every file the staticfiles finders return, and, when
-asked, runs ``collectstatic`` into a temporary folder with Django's manifest hashing. With
-``--incremental-to DIR``, sources that no longer match the committed cache are collected there
-at once, only what the change reaches (``incremental``), while every source is hashed; the build
-uses that unless it must collect everything. When the committed cache's finders record vouches
-for the folders, neither the check nor the incremental collect starts Django. It reports
-to the build through a private JSON file, never through its output, so secrets in settings are
-never printed. A child process keeps the app's imports, settings and crashes out of the build's
-own process.
+A child process keeps the app's imports and crashes out of the helper; it reports through a private
+JSON file, so secrets in settings are never printed.
 """
 
 from __future__ import annotations
@@ -66,8 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _options(argv: list[str]) -> dict[str, str]:
-    """The build's private command line (argparse's import would cost every build more than
-    this parsing)."""
+    """The private command line (argparse's import would cost more than this parsing)."""
     names = argv[::2]
     if len(argv) % 2 or "--result" not in names:
         raise SystemExit(USAGE)
@@ -77,7 +68,7 @@ def _options(argv: list[str]) -> dict[str, str]:
 
 
 def committed_record(path: str | None) -> dict | None:
-    """The committed cache's fingerprint and finders record, if it has both and they check out."""
+    """The static cache's fingerprint and finders record, if it has both and they check out."""
     if not path:
         return None
     try:
@@ -92,16 +83,7 @@ def committed_record(path: str | None) -> dict | None:
 def run(
     collect_to: str | None, expected: dict | None = None, incremental_to: str | None = None
 ) -> dict:
-    """Fingerprint the sources (and collect them when asked).
-
-    With ``expected`` (the committed cache's fingerprint and finders record), first try with
-    the settings alone: if the recorded folders still hold and their files give the committed
-    fingerprint, the sources are unchanged and no app is imported; with ``incremental_to``,
-    a change is collected there from the same listing when the record allows
-    (``_without_setup``). Otherwise, or when that cannot be vouched for, Django starts as usual
-    and its finders decide; then, with ``incremental_to``, sources that differ from the
-    committed cache are collected there.
-    """
+    """Fingerprint the sources (with the settings alone when they allow); collect when asked."""
     settings = _load_settings(collect_to)
     report: dict = {"settings": values_from_settings(settings)}
     if not collect_to:  # the app's own STATIC_ROOT, which heroku/python's collectstatic fills
@@ -132,11 +114,8 @@ def run(
 def _without_setup(settings, expected: dict, report: dict, incremental_to: str | None) -> bool:
     """Whether the report is complete with the settings alone, the registry unasked.
 
-    The folders the finders record vouches for are listed and fingerprinted. The same
-    fingerprint as the committed cache's: the sources are unchanged. Another one, when the
-    record also says ``django.setup()`` changed none of the static settings, and nothing the
-    change needs asks the registry (django-pipeline does): those folders are what Django's
-    finders list, so the change is collected incrementally from that listing.
+    A change is collected from the recorded listing only if ``django.setup()`` changes no static
+    setting and nothing needs the registry (django-pipeline does).
     """
     recorded = expected["finders"]
     listing = finders.listed_files(settings, recorded)
@@ -168,8 +147,7 @@ def _collect_changes(
     root: str,
     pipeline: bool,
 ) -> None:
-    """Collect into ``root`` what changed since the committed cache the settings name, if its
-    fingerprint is not the report's (``incremental``)."""
+    """Collect into ``root`` what changed since the static cache the settings name."""
     changed = _changed_since(settings, report)
     if changed:
         from .incremental import collect_changes  # lazy: only when something changed
@@ -191,8 +169,7 @@ def _needs_setup(settings, recorded: dict, names: set[str]) -> bool:
 
 
 def _changed_since(settings, report: dict) -> str | None:
-    """The committed cache the settings name, if its fingerprint is not the sources' (it is
-    where the build reads it: the settings may move the cache folder)."""
+    """The static cache the settings name (they may move it), if the sources differ from it."""
     values = {**os.environ, **report["settings"]}
     path = static_cache.path_in(os.getcwd(), static_cache_dir(values))
     try:
@@ -203,7 +180,7 @@ def _changed_since(settings, report: dict) -> str | None:
 
 
 class Fingerprinted(NamedTuple):
-    """The sources as Django's finders see them, and what the committed cache records of them."""
+    """The sources as Django's finders see them, and what the static cache records of them."""
 
     fingerprint: str
     sources: int  # how many files the finders return
@@ -214,10 +191,7 @@ class Fingerprinted(NamedTuple):
 
 
 def registry_fingerprint(settings, setup_kept: bool = False) -> Fingerprinted:
-    """The fingerprint as Django's finders see the sources (after ``django.setup()``), with the
-    patterns collectstatic ignores, and the finders record that lets the next build check it with
-    the settings alone (``setup_kept``: ``django.setup()`` left the static settings as they were).
-    """
+    """The fingerprint and finders record as Django's finders see the sources."""
     from django.apps import apps  # lazy: Django, imported once the app's settings are read
     from django.contrib.staticfiles.finders import get_finders  # lazy: as above
 
@@ -241,7 +215,7 @@ def _first_found(listed: list[tuple[str, Any]]) -> dict[str, tuple[Any, str]]:
 
 
 def _load_settings(collect_to: str | None):
-    """Import the app's settings (and point collectstatic at the build's folder and storage)."""
+    """Import the app's settings (pointing collectstatic at the build's folder and storage)."""
     with _settings_errors():
         from django.conf import settings  # lazy: reading it runs the app's settings module
 
@@ -256,11 +230,9 @@ def _load_settings(collect_to: str | None):
     return settings
 
 
-#: Apps that replace ``collectstatic`` with one that uploads to S3 itself, and the switch each
-#: documents to turn that off ("You can disable Collectfasta by ... setting
-#: COLLECTFASTA_ENABLED = False": https://github.com/jasongi/collectfasta#usage; collectfast,
-#: which it forked, reads COLLECTFAST_ENABLED). The build collects into a folder and uploads
-#: afterwards; with one left in INSTALLED_APPS, its strategy would expect an S3 storage there.
+#: Apps whose ``collectstatic`` uploads to S3 itself, and the switch each documents to turn that
+#: off (https://github.com/jasongi/collectfasta#usage; collectfast reads COLLECTFAST_ENABLED):
+#: the build collects into a folder, where their strategy would expect an S3 storage.
 UPLOADING_COLLECTSTATIC = {
     "collectfasta": "COLLECTFASTA_ENABLED",
     "collectfast": "COLLECTFAST_ENABLED",

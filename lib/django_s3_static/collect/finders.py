@@ -1,24 +1,8 @@
-"""Where the staticfiles finders look, recorded so a build can check the sources with the settings
-alone.
+"""Where the staticfiles finders look, recorded so a build can list sources without the registry.
 
-Fingerprinting the sources needs the list of files Django's finders return, and the app
-directories finder asks the app registry for every installed app's folder: ``django.setup()``,
-which imports every app (the admin alone imports most of Django). For a small app that start-up is
-most of a build that changes nothing. So each publish records, beside the fingerprint, how the
-registry answered: the finders and ``INSTALLED_APPS`` as set, and for each app its name and the
-module defining its AppConfig, with that file's SHA-256. A later build that finds the same settings
-and the same AppConfig files knows the same folders without importing a single app, lists them with
-Django's own finder code, with the ignore patterns collectstatic would use (read from the
-staticfiles app's AppConfig, made as Django makes it), and fingerprints the files. Anything it
-cannot vouch for (another finder, an AppConfig with its own ``path``, a namespace package, a
-changed ``apps.py``, an ``apps`` module where the record has none) means the full
-``django.setup()``, as before.
-
-When the fingerprint differs, the sources changed. If the publish also saw that
-``django.setup()`` left the static settings and Django's hashing classes as the settings module
-set them (``static_settings``: no ``ready()`` appended a folder or patched the hashing), the same
-folders are what Django's finders list, and the build collects the change from this listing
-(``collect``); otherwise the full start-up lists them.
+The app directories finder asks the registry, and ``django.setup()`` imports every app. While the
+recorded finders, ``INSTALLED_APPS`` and AppConfig files match, Django's own finder code lists the
+same folders; anything the finders record cannot vouch for means the full start-up.
 """
 
 from __future__ import annotations
@@ -48,10 +32,7 @@ STATICFILES_APP = "django.contrib.staticfiles"
 def module_location(dotted: str) -> tuple[str, bool] | None:
     """The source file of a module and whether it is a package, found without running it.
 
-    Only the top-level package is looked up through the import system (which runs nothing of
-    it); below that the folders are walked as the standard path finder would. Anything that
-    is not a plain ``.py`` module or a regular package (namespace packages, compiled modules,
-    zip imports) gives None: the caller then falls back to importing.
+    Namespace packages, compiled modules and zip imports give None: the caller imports instead.
     """
     parts = dotted.split(".")
     try:
@@ -94,13 +75,7 @@ def module_folder(dotted: str) -> str | None:
 
 
 def may_get_an_appconfig(app_name: str) -> bool:
-    """Whether an app that Django gave the default AppConfig could now get one of its own.
-
-    Django looks for an AppConfig in the app's ``apps`` submodule; one added later may set
-    another ``path``, and only the registry would know. Any file or folder that could be that
-    submodule counts (a plain ``apps.py``, a package, compiled or bytecode forms), and so does an
-    app that cannot be located without importing it.
-    """
+    """Whether an app on the default AppConfig could now get its own, with another ``path``."""
     found = module_location(app_name)
     if found is None:
         return True
@@ -113,19 +88,15 @@ def may_get_an_appconfig(app_name: str) -> bool:
 
 
 def collectstatic_ignore_patterns(staticfiles_config: Any) -> list[str]:
-    """The patterns collectstatic ignores by default: the staticfiles AppConfig's, each
-    normalised as collectstatic normalises them (sorted, so a record compares equal)."""
+    """The staticfiles AppConfig's patterns, normalised and sorted as collectstatic does."""
     return sorted({os.path.normpath(p) for p in staticfiles_config.ignore_patterns})
 
 
 def live_ignore_patterns(installed: list[str], apps: list[Mapping]) -> list[str] | None:
-    """The patterns collectstatic would ignore, read from the settings as they are now.
+    """The patterns collectstatic would ignore, from its AppConfig made as Django makes it.
 
-    A project may replace the staticfiles AppConfig by its own, whose ``ignore_patterns`` can
-    come from anywhere (a setting, a config var): the copy in the record may be out of date. So
-    the staticfiles app's AppConfig is made as ``django.setup()`` makes it (``AppConfig.create``
-    imports that app's module and its AppConfig's, no other app's, and runs no ``ready()``).
-    None when it cannot be made that way: the caller starts Django.
+    A project's own AppConfig may take them from anywhere; ``AppConfig.create`` runs no
+    ``ready()``. None when it cannot be made so.
     """
     from django.apps import AppConfig  # lazy: Django, imported once the app's settings are read
 
@@ -160,13 +131,7 @@ STATIC_SETTINGS = (
 
 
 def static_settings(settings: Any) -> tuple:
-    """What the listing and the hashing depend on besides the files: the static settings as the
-    settings module set them, and the attributes and methods of Django's hashing storage classes.
-
-    Taken before and after ``django.setup()`` by a process that records the finders: when they
-    differ (an app's ``ready()`` appended a folder, or patched the hashing), only the registry
-    gives Django's answer, and the record does not carry ``SETUP_KEEPS_SETTINGS``.
-    """
+    """The static settings as written, and Django's hashing classes, to compare around setup."""
     from django.contrib.staticfiles import storage  # lazy: Django, after the settings
 
     written = as_written(settings)  # reading a relative STATIC_URL now would keep it unprefixed
@@ -183,11 +148,7 @@ def static_settings(settings: Any) -> tuple:
 def record(
     settings: Any, app_configs: list, ignore_patterns: list[str], setup_kept: bool = False
 ) -> dict | None:
-    """What the next build needs to find the same folders without the registry; None if it can't.
-
-    Called in a process where ``django.setup()`` has run, with the registry's app configs;
-    ``setup_kept``: whether it left ``static_settings`` as the settings module set them.
-    """
+    """What the next build needs to find the same folders without the registry; None if it can't."""
     finders = list(settings.STATICFILES_FINDERS)
     installed = list(settings.INSTALLED_APPS)
     if not set(finders) <= KNOWN_FINDERS or len(installed) != len(app_configs):
@@ -225,10 +186,7 @@ def record(
 
 
 def app_folders(settings: Any, recorded: Mapping) -> list[tuple[str, str]] | None:
-    """(app name, folder) in registry order, if the settings and AppConfig files are unchanged.
-
-    None when anything differs from the record: the caller must ask the real registry.
-    """
+    """(app name, folder) in registry order; None when the settings or AppConfig files changed."""
     if list(settings.STATICFILES_FINDERS) != recorded["staticfiles_finders"]:
         return None
     if list(settings.INSTALLED_APPS) != recorded["installed_apps"]:
@@ -246,11 +204,7 @@ def app_folders(settings: Any, recorded: Mapping) -> list[tuple[str, str]] | Non
 
 
 def listed_files(settings: Any, recorded: Mapping) -> Iterator[tuple[str, Any]] | None:
-    """What ``finder.list()`` gives for each finder in the settings, the registry unasked; or None.
-
-    The file system finder is Django's own; the app directories finder is Django's too, handed
-    the folders the record vouches for instead of asking the registry.
-    """
+    """Each finder's ``list()``, the registry unasked; None unless the finders record holds."""
     folders = app_folders(settings, recorded)
     if folders is None:
         return None

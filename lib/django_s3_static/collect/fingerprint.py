@@ -1,8 +1,4 @@
-"""The fingerprint of a static build: everything that can change what collectstatic produces.
-
-Pure functions: the caller supplies the source files' content hashes and the settings that shape
-the output; the same inputs always give the same fingerprint, and one changed byte changes it.
-"""
+"""The fingerprint of a static build: all that can change what collectstatic produces (pure)."""
 
 from __future__ import annotations
 
@@ -36,13 +32,7 @@ def file_sha256(handle: Any, chunk_size: int = 1024 * 1024) -> str:
 
 
 def why_stale(published: Mapping[str, Any] | None, current: Mapping[str, Any] | None) -> str:
-    """Why a fingerprint differs, in one line: the first part of the context that changed
-    (``sources.fingerprint_context``, as the cache recorded it and as the build found it), else
-    the sources themselves.
-
-    A cache without the context was published by a version of this package that did not record
-    it, and whose fingerprint did not cover everything this one's does.
-    """
+    """Why a fingerprint differs: the first context entry that changed, else the sources."""
     if current is None:
         return SOURCES_CHANGED
     if published is None:

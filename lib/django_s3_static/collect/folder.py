@@ -1,6 +1,4 @@
-"""What a collect wrote into its folder: each file's size, MD5 and integrity digest, and Django's
-manifest of hashed names. Read the same way after a full collect, an incremental one, and a file
-collected again (``reuse``)."""
+"""What a collect wrote: each file's size, MD5 and integrity, and Django's manifest."""
 
 from __future__ import annotations
 
@@ -21,9 +19,7 @@ def manifest_paths(root: str) -> dict[str, str]:
 
 
 def walk(root: str) -> dict[str, dict]:
-    """Size and MD5 of every collected file, and the SHA-384 integrity digest of those of a
-    compressible type (``StaticObject.integrity``), streamed (large files are never held in
-    memory)."""
+    """Size, MD5 and (compressible types) SHA-384 integrity of every collected file, streamed."""
     objects = {}
     for folder, _dirs, files in os.walk(root):
         for filename in files:

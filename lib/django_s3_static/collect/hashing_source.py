@@ -1,15 +1,8 @@
-"""What an app's storage class asks of Django's hashing, read from its source without importing it
-(pure).
+"""What an app's storage class asks of Django's hashing, read from its source (pure).
 
-The settings-only check (the fast path) fingerprints what the app's storage class asks of the
-hashing (``app_storage``) before Django starts. Importing the class there would import its
-module's imports too, and the usual one, a subclass of django-storages' ``S3ManifestStaticStorage``,
-brings boto3 with it: a large share of the fast path, for a class that mostly sets ``location``.
-So the class is read from its module's source: its bases, resolved through the module's own
-imports, must be classes of that module (read the same way, one chain) or storages known to hash
-as Django does; the carried attributes it sets must be literals. Anything else (a base from
-another module of the app, a computed value, a class made in an ``if``) gives None, and the class
-is imported instead. Both ways give the same answer: the unit tests compare them.
+Importing it before Django starts would bring its module's imports, often boto3. Bases must resolve
+to the module's own classes or known storages and attributes be literals; else None, and the class
+is imported. Unit tests check both ways agree.
 """
 
 from __future__ import annotations
@@ -51,10 +44,7 @@ class Unreadable(Exception):
 def read(
     class_name: str, source: str, defaults: dict[str, Any], methods: tuple[str, ...]
 ) -> tuple[dict[str, Any], list[str]] | None:
-    """``(options, overrides)`` of top-level class ``class_name`` in ``source``, as
-    ``app_storage.hashing_of`` gives them for the imported class: the carried attributes (the
-    keys of ``defaults``, Django's values) it sets to other values, and ``Class.method`` of each
-    of ``methods`` it defines. None when the source cannot tell."""
+    """``(options, overrides)`` as ``app_hashing.hashing_of`` gives them; None if unreadable."""
     try:
         tree = ast.parse(source)
         classes = _classes(tree)
@@ -82,8 +72,7 @@ def _classes(tree: ast.Module) -> dict[str, ast.ClassDef]:
 
 
 def _plain(statement: ast.stmt) -> bool:
-    """What a class body may hold for its attributes to be read: assignments, methods, a
-    docstring."""
+    """What a class body may hold for its attributes to be read: assignments, methods, docstring."""
     if isinstance(statement, ast.Expr):
         return isinstance(statement.value, ast.Constant)
     return isinstance(
@@ -135,11 +124,10 @@ def _dotted(node: ast.expr, imports: dict[str, str]) -> str | None:
 def _chain(
     name: str, classes: dict[str, ast.ClassDef], imports: dict[str, str]
 ) -> list[ast.ClassDef] | None:
-    """The module's classes from ``name`` down to a known hashing storage, most derived first
-    (the order Python looks attributes up in); None when it ends on storages that do no hashing.
+    """The module's classes from ``name`` to a known hashing storage; None if none hashes.
 
-    Each class may have one base from this module, and it must come first (then it is looked up
-    before every known base, whatever the linearization); the others must be known storages.
+    Each may have one base of this module, listed first, so it is looked up before every known base
+    whatever the linearization.
     """
     chain: list[ast.ClassDef] = []
     hashing = False

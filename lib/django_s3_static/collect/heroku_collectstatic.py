@@ -1,19 +1,8 @@
-"""heroku/python's own ``collectstatic``, which runs before this buildpack: was it skipped, and
-what did it cost when it was not?
+"""heroku/python's own ``collectstatic``, run before this buildpack: skipped, or what it cost.
 
-heroku/python skips it on either of two switches, checked in this order
-(https://github.com/heroku/heroku-buildpack-python/blob/v351/bin/steps/collectstatic#L28-L42):
-
-- the app commits a file ``.heroku/collectstatic_disabled`` (bash ``-f``: a file, or a link to
-  one, relative to BUILD_DIR); heroku/python honours it but calls it deprecated;
-- the config var ``DISABLE_COLLECTSTATIC`` is set to anything but ``0`` or the empty string
-  (``"${DISABLE_COLLECTSTATIC:-0}" != "0"``, so ``false`` turns it off too). It reads the value
-  from ENV_DIR (``export_env``, the file's content without its trailing newlines), which wins over
-  the build's environment.
-
-Otherwise it runs ``python manage.py collectstatic --noinput`` with the app's own settings: the
-build then does the work twice, the slug carries what it wrote into ``STATIC_ROOT``, and a
-collectstatic that fails (``STATIC_ROOT`` unset, say) fails the build before this buildpack runs.
+Its switches:
+https://github.com/heroku/heroku-buildpack-python/blob/v351/bin/steps/collectstatic#L28-L42
+(``DISABLE_COLLECTSTATIC`` is read from ENV_DIR first; anything but ``0`` or empty).
 """
 
 from __future__ import annotations
@@ -43,9 +32,7 @@ def skipped_by(
 
 
 def settings_facts(settings: Any) -> dict[str, str | None]:
-    """What the app's settings tell about heroku/python's collectstatic: where it writes
-    (``STATIC_ROOT``) and with which storage. Read in the app's process, before the build points
-    ``STATIC_ROOT`` elsewhere."""
+    """Where heroku/python's collectstatic writes, and with which storage, as the app sets it."""
     root = getattr(settings, "STATIC_ROOT", None)
     storages = getattr(settings, "STORAGES", None)
     staticfiles = storages.get("staticfiles") if isinstance(storages, dict) else None

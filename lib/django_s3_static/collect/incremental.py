@@ -1,20 +1,6 @@
 """The incremental collect, in the app's process: only what a change reaches, hashed by Django.
 
-When the sources no longer match the committed static cache, the app's process (every source
-listed and hashed, by Django's finders or from the finders record) compares each source's digest
-with the cache's, reads the cache's reference graph backwards from the changed names
-(``reference_graph``), and runs Django's own ``post_process`` on those files alone, with every
-other name's hashed name given as the committed cache records it (``incremental_storage``).
-django-pipeline packages whose sources changed are built again first, and so is every package
-with a compiled source (a compiler reads files of its own choosing, such as SCSS imports). The
-result is the manifest and objects a full collect would give; the build merges it with the
-committed cache and uploads what is new.
-
-Anything it cannot reason about gives a one-line reason instead, and the build collects
-everything: a finder it does not know, an app storage class that overrides Django's hashing, a
-committed cache without the record, references Django might not settle, a package setting it
-does not follow, or any error while processing (the full collect then reports it as
-collectstatic does).
+Anything it cannot reason about refuses with a one-line reason, and the build collects everything.
 """
 
 from __future__ import annotations
@@ -52,12 +38,7 @@ def collect_changes(
     root: str,
     pipeline: bool,
 ) -> dict:
-    """Collect what changed since ``committed_file`` into ``root``; the report for the build.
-
-    ``sources``: name -> (storage, path) as collectstatic finds them; ``digests``: their
-    SHA-256s; ``context``: what else shapes the output (``sources.fingerprint_context``);
-    ``pipeline``: whether django-pipeline is installed (its packages need the app registry).
-    """
+    """Collect what changed since ``committed_file`` into ``root``; the report for the build."""
     report: dict = {"cache_file": committed_file}
     try:
         report.update(_collect(settings, sources, digests, context, committed_file, root, pipeline))
@@ -120,7 +101,7 @@ def _collect(settings, sources, digests, context, committed_file, root, pipeline
         )
     except incremental_plan.Unvouched as exc:
         raise Refused(str(exc)) from None
-    return {  # what differs from the committed cache (``incremental_plan.merge``)
+    return {  # what differs from the static cache (``incremental_plan.merge``)
         "collected": {
             "paths": {name: manifest[name] for name in sorted(process)},
             "removed": sorted(set(changes.removed) - packages.outputs),
@@ -141,13 +122,7 @@ def _collect(settings, sources, digests, context, committed_file, root, pipeline
 
 
 def _committed(path: str, context: dict) -> tuple[dict, dict, dict]:
-    """The committed cache's manifest, objects and incremental record, if they describe this
-    build's output.
-
-    Its names are not checked one by one here: that costs a second on a large app, and the
-    build checks the same file strictly (``static_cache.load``) before it uses anything this
-    process reports. Only what this process relies on is checked: the shape of the tables.
-    """
+    """The static cache's tables, only their shape checked: the helper checks the file fully."""
     try:
         document = static_cache.read_document(path)
     except static_cache.CacheError as exc:
@@ -174,8 +149,7 @@ TABLES = ("paths", "objects", "incremental", "built_with")
 
 
 def _refuse_hashed_targets(references: Mapping[str, list[str]], hashed: set[str]) -> None:
-    """A reference to a hashed copy itself resolves only if collectstatic happened to write that
-    copy before (it depends on the order of the files), and only a full collect has them all."""
+    """A reference to a hashed copy resolves only if collectstatic happened to write it first."""
     for name in sorted(references):
         found = sorted(hashed.intersection(references[name]))
         if found:
@@ -202,8 +176,7 @@ def _copy(source: tuple[Any, str], target: str) -> None:
 
 
 def _post_process(storage, sources, process: set[str], outputs: set[str]) -> str | None:
-    """Django's post-processing of the files the change reaches, in collectstatic's order; why
-    it failed, if it did (the full collect then reports it, as collectstatic does)."""
+    """Django's post-processing of the reached files; why it failed, if it did."""
     paths = {name: sources[name] for name in sources if name in process and name not in outputs}
     paths.update({name: (storage, name) for name in sorted(process & outputs)})
     try:
@@ -218,7 +191,7 @@ def _post_process(storage, sources, process: set[str], outputs: set[str]) -> str
 
 
 class _Packages:
-    """django-pipeline's packages, as the committed cache recorded them and as they are now."""
+    """django-pipeline's packages, as the static cache recorded them and as they are now."""
 
     def __init__(self, storage, record: Mapping, sources: Mapping, enabled: bool) -> None:
         self.enabled = enabled
@@ -268,8 +241,7 @@ class _Packages:
             raise Refused(f"django-pipeline compiles a file into {overlap[0]}, a collected name")
 
     def build(self, changed: set[str]) -> set[str]:
-        """Build the packages whose sources changed, and every one with a compiled source (a
-        compiler reads files of its own choosing, such as SCSS imports)."""
+        """Build the packages whose sources changed, and all with a compiled source."""
         rebuilt = set()
         for output, members in self.members.items():
             if (

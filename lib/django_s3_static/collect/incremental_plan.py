@@ -1,12 +1,6 @@
-"""The bookkeeping of an incremental collect (pure): what changed, what to process, what the new
-static cache holds.
+"""The bookkeeping of an incremental collect (pure): what changed, what the new static cache holds.
 
-The new cache must be exactly what a full collect would write, so it is derived from what a full
-collect produces rather than patched: every collected source under its own name, every
-django-pipeline package output and compiled file, and every hashed name of the new manifest. Each
-of those objects is the one this build wrote, or else the committed cache's entry, carried over
-whole (with whatever else it records of the object); a name neither can vouch for stops the
-incremental collect.
+The new static cache must be what a full collect would write, so it is derived, not patched.
 """
 
 from __future__ import annotations
@@ -20,7 +14,7 @@ from .. import output
 
 @dataclass(frozen=True)
 class Changes:
-    """Sources whose content differs from the committed cache's digests, by name."""
+    """Sources whose content differs from the static cache's digests, by name."""
 
     changed: list[str]
     added: list[str]
@@ -37,7 +31,7 @@ class Changes:
 
 
 def changes(recorded: Mapping[str, str], current: Mapping[str, str]) -> Changes:
-    """Today's source digests against the committed cache's."""
+    """Today's source digests against the static cache's."""
     changed, added = [], []
     for name in sorted(current):
         if name not in recorded:
@@ -54,8 +48,7 @@ def carried_references(
     processed: Collection[str],
     present: Collection[str],
 ) -> dict[str, list[str]]:
-    """The new reference graph (or table of missing references): each file processed now as
-    this build found it, every other present file as the committed cache recorded it."""
+    """The new reference graph (or missing references): processed files as found now."""
     merged = {
         name: list(targets)
         for name, targets in recorded.items()
@@ -66,7 +59,7 @@ def carried_references(
 
 
 class Unvouched(Exception):
-    """An object of the new cache that neither this build wrote nor the committed cache has."""
+    """An object of the new static cache that neither this build wrote nor the old one has."""
 
 
 def new_objects(
@@ -75,13 +68,7 @@ def new_objects(
     produced: Mapping[str, dict],
     committed: Mapping[str, object],
 ) -> tuple[dict[str, object], list[str]]:
-    """The objects a full collect would have written (``unhashed`` names and the manifest's
-    hashed ones): each produced one as this build wrote it (``produced``), the others carried
-    over from the committed cache. Also the names of the committed objects dropped.
-
-    Raises Unvouched for a name neither has, and for a produced file a full collect would not
-    have written (both mean this bookkeeping and Django disagree: collect everything instead).
-    """
+    """The objects a full collect would have written, and the old ones dropped."""
     expected = set(unhashed) | set(manifest.values())
     clash = sorted(
         hashed for name, hashed in manifest.items() if hashed != name and hashed in unhashed
@@ -105,13 +92,13 @@ def new_objects(
 
 @dataclass
 class Merged:
-    """The new static cache's tables: the committed ones with what the change reached."""
+    """The new static cache's tables: the old ones with what the change reached."""
 
     paths: dict[str, str]
     objects: dict[str, Any]
     incremental: dict
     missing_references: list[dict[str, str]]
-    kept: int  # objects carried over from the committed cache
+    kept: int  # objects carried over from the static cache
 
 
 def merge(
@@ -121,13 +108,7 @@ def merge(
     collected: Mapping[str, Any],
     produced: Mapping[str, Any],
 ) -> Merged:
-    """The committed cache's ``paths``, ``objects`` and incremental ``record`` with what the
-    app's process collected (``collected``: only the names it processed, what it removed and
-    dropped; ``produced``: the objects it wrote, as the cache records them).
-
-    The app's process sends only these differences: the tables of a large app would cost more
-    to write and read back than collecting the change did.
-    """
+    """The static cache's tables and incremental ``record`` with only the differences collected."""
     removed, processed = set(collected["removed"]), set(collected["paths"])
     new_paths = {name: hashed for name, hashed in paths.items() if name not in removed}
     new_paths.update(collected["paths"])

@@ -1,13 +1,7 @@
-"""The storage of an incremental collect: Django's manifest hashing of part of the tree, in a folder
-that answers for all of it.
+"""The storage of an incremental collect: Django's hashing of part of the tree, answering for all.
 
-collectstatic copies every source into its folder before post-processing, and Django's hashing
-looks there: a reference to a file not hashed yet, or with a query string, is hashed from the copy
-in that folder; django-pipeline lists it to expand its packages' patterns and reads the sources
-from it. This folder holds only what this build writes, so for every other collected name it
-answers from the source itself: the same bytes collectstatic would have copied. The names the
-committed cache vouches for are handed to Django's own ``_post_process`` as already hashed, exactly
-as a full run would have them after its first file; Django does the rest.
+Its folder holds only this build's files, so other names are read from their sources, the bytes
+collectstatic would have copied; names the static cache vouches for are given as already hashed.
 """
 
 from __future__ import annotations
@@ -35,15 +29,13 @@ class IncrementalStorage(TolerantManifestStorage):
         super().__init__(*args, **kwargs)  # reads a manifest through open(): set up first
 
     def attach(self, sources: Mapping[str, tuple[Any, str]]) -> None:
-        """Answer for every collected source (name -> (storage, path), as the finders gave
-        them) and for the folders collectstatic would have made for them."""
+        """Answer for every collected source and the folders collectstatic makes."""
         self.sources = sources
         self.folders = {""}
         self.add_folders(sources)
 
     def add_folders(self, names: Iterable[str]) -> None:
-        """The folders of these files exist (collectstatic's folder has them), here too: a
-        django-pipeline compiler writes its output beside its source's copy."""
+        """Make these files' folders: a django-pipeline compiler writes beside its source."""
         for name in names:
             folder = posixpath.dirname(name)
             while folder not in self.folders:
@@ -88,23 +80,20 @@ class IncrementalStorage(TolerantManifestStorage):
         return sorted(dirs), sorted(files)
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
-        """Write over this build's own file, as django-pipeline's storage does (a package's
-        output may have a source's name), never beside it under another name."""
+        """Write over this build's own file, as django-pipeline's storage does, never beside it."""
         if self.written(name):
             self.delete(name)
         return name
 
     def _post_process(self, paths, adjustable_paths, hashed_files):
-        # The unaffected names, as a full run would have them: Django looks a reference up here
-        # first, and never hashes these files again.
+        # The unaffected names, as a full run would have them: never hashed again.
         for name, hashed in self.preloaded.items():
             hashed_files.setdefault(self.hash_key(self.clean_name(name)), hashed)
         yield from super()._post_process(paths, adjustable_paths, hashed_files)
 
 
 def install(root: str) -> IncrementalStorage:
-    """Make an IncrementalStorage on ``root`` the app's staticfiles storage in this process, as
-    collectstatic's would be: django-pipeline's globbing and compressors read through it."""
+    """Make an IncrementalStorage on ``root`` this process's staticfiles storage."""
     storage = IncrementalStorage(location=root)
     storages._storages["staticfiles"] = storage
     staticfiles_storage._wrapped = storage

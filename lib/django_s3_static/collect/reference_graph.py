@@ -1,19 +1,9 @@
 """Which files a change reaches, and whether Django's post-processing is sure to settle (pure).
 
-Django's ``ManifestStaticFilesStorage`` names a file after its content once its references are
-rewritten to the hashed names of their targets; a stylesheet therefore changes name when an image
-it refers to changes, and so does every stylesheet that refers to that one. The reference graph
-(file -> the names its references resolved to, recorded at publish time) read backwards from the
-changed names gives every file whose output can differ; every other file keeps its recorded name.
-
-Post-processing runs in passes (``max_post_process_passes``): a first pass hashes every file, and
-each further pass rewrites the references again until no name changes. A file whose references
-lead to no file with references of its own is final after the first pass; one more level of
-nesting needs one more pass. So a graph without cycles whose longest chain of such files is
-shorter than the number of passes always settles, to the one set of names that agrees with
-itself, whatever order the files come in: that is what makes processing a part of the tree with
-the other names given equal to processing all of it. A cycle, or a chain longer than that, is left
-to the full collect, which fails or succeeds exactly as Django does.
+Each pass rewrites references until no name changes, one more per level of nesting. So a graph
+without cycles whose longest chain is shorter than ``max_post_process_passes`` settles to one set
+of names in any order, which is what makes processing part of the tree equal to processing all of
+it.
 """
 
 from __future__ import annotations
@@ -38,11 +28,7 @@ def reached(changed: Iterable[str], references: Mapping[str, Collection[str]]) -
 
 
 def settling_problem(references: Mapping[str, Collection[str]], passes: int) -> str | None:
-    """Why post-processing with ``passes`` passes might not settle this graph, or None.
-
-    Only files with references of their own count as links (a file without any is written as it
-    is, and its name is final from the start).
-    """
+    """Why ``passes`` passes might not settle this graph, or None."""
     depth: dict[str, int] = {}
     on_path: dict[str, int] = {}
     for start in sorted(references):

@@ -1,8 +1,4 @@
-"""The static sources as the finders list them: checked, hashed, fingerprinted.
-
-Runs in the app's process (``collect``). Django's finders follow symbolic links, so every file is
-checked to be really inside its static folder or the app before anything hashes or uploads it.
-"""
+"""The static sources as the finders list them: checked, hashed, fingerprinted."""
 
 from __future__ import annotations
 
@@ -22,8 +18,7 @@ from .written_settings import as_written, with_script_prefix
 
 
 def fingerprint_sources(listing: Iterable[tuple[str, Any]]) -> list[tuple[str, str]]:
-    """(name, content SHA-256) of every file listed, the first finder winning as collectstatic
-    does; S3StaticError naming every file that must not be published."""
+    """(name, SHA-256) of every listed file, the first finder winning; refuses unsafe ones."""
     seen: dict[str, str] = {}
     refused: list[str] = []
     roots = _Roots()
@@ -52,12 +47,10 @@ def fingerprint_sources(listing: Iterable[tuple[str, Any]]) -> list[tuple[str, s
     return sorted(seen.items())
 
 
-#: Content hashes by file, for this process: when the settings-only check finds the sources
-#: changed, Django's finders list the same files again, and hashing them twice cost a second and
-#: a half on a 10,000-file project.
+#: Content hashes by file, for this process: after a settings-only check finds the sources
+#: changed, Django's finders list the same files again, and nothing is hashed twice.
 _HASHES: dict[str, str] = {}
-#: (name, file) of the sources checked and found publishable in this process, for the same
-#: reason: the second listing checks nothing twice.
+#: (name, file) of the sources checked and found publishable in this process, likewise.
 _PASSED: set[tuple[str, str]] = set()
 
 
@@ -72,12 +65,7 @@ def _content_hash(storage, path: str, location: str | None) -> str:
 
 
 def fingerprint_context(settings, app_names: set[str]) -> dict:
-    """The settings and versions that shape collectstatic's output besides the sources.
-
-    Plain JSON values only (the PIPELINE settings by their digest): the committed cache keeps
-    this beside the fingerprint, so a build that finds the fingerprint changed can say which of
-    them did (``fingerprint.why_stale``).
-    """
+    """The settings and versions that shape collectstatic's output, as plain JSON."""
     import django  # lazy: Django is imported by the app's settings first
 
     pipeline = "pipeline" in app_names
@@ -97,7 +85,7 @@ def fingerprint_context(settings, app_names: set[str]) -> dict:
 
 
 def settings_digest(value: object) -> str | None:
-    """A setting too large (or too private) to keep in the committed cache, by its SHA-256."""
+    """A setting too large (or too private) to keep in the static cache, by its SHA-256."""
     if value is None:
         return None
     encoded = json.dumps(value, sort_keys=True, default=repr).encode()
@@ -107,17 +95,12 @@ def settings_digest(value: object) -> str | None:
 def post_processing_static_url(settings) -> str | None:
     """``STATIC_URL`` as far as ManifestStaticFilesStorage's post-processing depends on it.
 
-    It rewrites a CSS or JavaScript reference that starts with ``/`` only when the reference
-    starts with ``STATIC_URL`` too; references with a scheme or ``//`` are never rewritten. So a
-    path (``/static/``, or ``static/`` under the script prefix) shapes the output, while any full
-    URL (the bucket's, a CDN's: what ``snippet.install`` sets) makes it rewrite none of them and
-    counts as None: adding a CDN, or publishing where it is not set, does not make a cache stale.
-
-    Read from the settings as written, with the script prefix ``django.setup()`` would set
-    (``FORCE_SCRIPT_NAME``): the settings-only check runs without it, and must agree.
+    Only references under a path ``STATIC_URL`` are rewritten, so a full URL (a CDN's) counts as
+    None and adding a CDN does not make a static cache stale. Read as written, with the script
+    prefix.
     """
     wrapped = as_written(settings)
-    # The value before the dyno's snippet replaced it (``runtime.snippet``), if it did.
+    # The value before the dyno's snippet replaced it (``snippet``), if it did.
     value = getattr(
         wrapped, "DJANGO_S3_STATIC_APP_STATIC_URL", getattr(wrapped, "STATIC_URL", None)
     )
@@ -130,11 +113,7 @@ def post_processing_static_url(settings) -> str | None:
 
 
 class _Roots:
-    """The real folders a source file may be in: its static folder, or the app (the cwd).
-
-    Resolved once per folder, not once per file: a large tree has thousands of files in a few
-    folders, and each realpath() is a system call per path component.
-    """
+    """The real folders a source may be in: its static folder, or the app, each resolved once."""
 
     def __init__(self) -> None:
         self.app = os.path.realpath(os.getcwd()) + os.sep
@@ -148,9 +127,7 @@ class _Roots:
         return real.startswith(folder) or real.startswith(self.app)
 
     def real(self, path: str) -> str:
-        """``os.path.realpath(path)``, resolving each folder once: a file that is not itself a
-        link is its real folder plus its name, which costs one ``lstat`` instead of one per
-        path component."""
+        """``os.path.realpath(path)``, each folder resolved once."""
         parent, name = os.path.split(path)
         real_parent = self._parents.get(parent)
         if real_parent is None:
@@ -163,13 +140,7 @@ class _Roots:
 def source_problem(
     storage, path: str, name: str, roots: _Roots, full: str | None = None
 ) -> str | None:
-    """Why a source file a finder returned must not be published, or None.
-
-    Its name must be a safe S3 key (valid UTF-8, no control character, ...), and the file must
-    really be inside the static folder it was found in, or inside the app: Django's finders
-    follow symbolic links, and a link to /etc, to /proc/self/environ or to another project would
-    be uploaded to a public bucket.
-    """
+    """Why a listed source must not be published: finders follow links, to /etc as anywhere."""
     shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     problem = name_problem(name)
     if problem:

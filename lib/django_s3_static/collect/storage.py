@@ -1,15 +1,7 @@
 """The storage collectstatic uses at build time: Django's manifest hashing into a local folder.
 
-Whatever the app's own ``STORAGES["staticfiles"]`` says (often django-storages' S3 storage, which
-would upload file by file during collectstatic), the build collects locally first and uploads only
-what the bucket lacks afterwards. A CSS ``url()`` to a file that does not exist is common in
-third-party apps; by default it is reported and left as written instead of failing the build.
-With django-pipeline installed, its packages are compiled, combined and compressed first, then
-hashed like every other file.
-
-While it post-processes, it notes what the next build's incremental collect needs (``records``):
-the names each file's references resolved to, the references left as written, and the sources
-of each django-pipeline package. Django's own code does all the hashing; these are only notes.
+Not the app's own (often an S3 storage uploading file by file): the build uploads only what the
+bucket lacks. A CSS ``url()`` to a missing file is left as written unless strict.
 """
 
 from __future__ import annotations
@@ -37,12 +29,7 @@ def missing_references() -> list[dict[str, str]]:
 
 
 def records(pipeline: bool) -> dict:
-    """What this process's post-processing noted, as the committed cache's ``incremental``
-    section keeps it (``format.incremental_record``), less the digests, which the caller has.
-
-    ``packages`` is None without django-pipeline, and with it when the packages could not be
-    told apart (``note_package``): the next build then collects everything.
-    """
+    """What the post-processing noted, as the static cache's ``incremental`` section keeps it."""
     missing: dict[str, list[str]] = {}
     for reference in _missing:
         missing.setdefault(reference["file"], []).append(reference["url"])
@@ -61,9 +48,7 @@ def reset_records() -> None:
 
 
 def reference_targets(name: str) -> set[str]:
-    """The names a reference resolving to ``name`` depends on: the manifest key Django looks up
-    (``_stored_name``), and the file it hashes when that key is not there (``hashed_name``,
-    which drops a query string)."""
+    """The names a reference to ``name`` depends on: the manifest key and the hashed file."""
     name = posixpath.normpath(name)
     return {name.replace("\\", "/"), urlsplit(unquote(name)).path.strip()} - {""}
 
@@ -105,8 +90,7 @@ class TolerantManifestStorage(ManifestStaticFilesStorage):
         return tolerant
 
     def _stored_name(self, name, hashed_files):
-        """Django's lookup of a reference's hashed name; noted by referring file, so a later
-        build knows which files a changed one reaches."""
+        """Django's lookup of a reference's hashed name, noted for the next build."""
         if self._referrer is not None:
             _references.setdefault(self._referrer, set()).update(reference_targets(name))
         return super()._stored_name(name, hashed_files)
@@ -177,9 +161,7 @@ def _storage_class() -> type:
 
 
 def __getattr__(name: str) -> type:
-    """``BuildStorage``, the class collectstatic is given, made when first asked for: it depends
-    on the installed apps, which only a full collect asks (after ``django.setup()``); an
-    incremental collect may run without the app registry and uses TolerantManifestStorage."""
+    """``BuildStorage``, made when first asked for (only by a full collect, after setup)."""
     if name != "BuildStorage":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     made = globals()["BuildStorage"] = _storage_class()

@@ -1,9 +1,4 @@
-"""The committed cache's ``finders`` section: how the staticfiles finders answered (pure).
-
-Written by a publish (``build.finders.record``), read back by every later build, which uses it to
-check the sources with the settings alone. What it holds comes from a file anyone can edit, so it
-is checked strictly here before anything relies on it.
-"""
+"""The static cache's ``finders`` section: how the finders answered, checked strictly (pure)."""
 
 from __future__ import annotations
 
@@ -14,10 +9,9 @@ FILE_SYSTEM_FINDER = "django.contrib.staticfiles.finders.FileSystemFinder"
 APP_DIRECTORIES_FINDER = "django.contrib.staticfiles.finders.AppDirectoriesFinder"
 KNOWN_FINDERS = frozenset({FILE_SYSTEM_FINDER, APP_DIRECTORIES_FINDER})
 MAX_APPS = 1000
-#: Present (and true) when ``django.setup()`` left the static settings as the settings module set
-#: them (``build.finders.static_settings``): then the record's folders, listed with the settings
-#: alone, are what Django's finders list, whatever the files hold, and a build may collect a
-#: change without starting Django. Records written before it was kept lack it.
+#: Present (and true) when ``django.setup()`` left the static settings as written
+#: (``collect.finders.static_settings``): the recorded folders are then what Django's finders
+#: list, and a build may collect a change without starting Django.
 SETUP_KEEPS_SETTINGS = "setup_keeps_settings"
 _KEYS = frozenset({"apps", "ignore_patterns", "installed_apps", "staticfiles_finders"})
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -29,9 +23,7 @@ class RecordError(Exception):
 
 
 def consistent(entry: str, app: Mapping[str, str]) -> bool:
-    """Whether an INSTALLED_APPS entry can have resolved to this app, as Django resolves them:
-    a module (its ``apps`` submodule's AppConfig, or the plain AppConfig) or an AppConfig's path.
-    """
+    """Whether an INSTALLED_APPS entry can have resolved to this app, as Django resolves them."""
     if entry == app["name"]:
         return app["config"] in (f"{entry}.apps", "django.apps.config")
     module, _, _class = entry.rpartition(".")
@@ -39,7 +31,7 @@ def consistent(entry: str, app: Mapping[str, str]) -> bool:
 
 
 def check(document: object) -> dict:
-    """Validate a recorded finders section read from a committed cache (pure; fuzzed)."""
+    """Validate a recorded finders section read from a static cache (pure; fuzzed)."""
     if not isinstance(document, dict) or set(document) - {SETUP_KEEPS_SETTINGS} != _KEYS:
         raise RecordError("the static cache's 'finders' section is not as written")
     if document.get(SETUP_KEEPS_SETTINGS, True) is not True:

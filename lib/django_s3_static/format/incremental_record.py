@@ -1,15 +1,7 @@
-"""The committed cache's ``incremental`` section: what lets a build collect only what a change
-reaches (pure).
+"""The static cache's ``incremental`` section: what lets a build collect only what changed.
 
-A publish records, for every source, a digest of its content (so a later build sees which files
-changed without trusting the objects' MD5s, which may be of compressed bytes); for every file
-Django's post-processing rewrote, the names its references resolved to (the reference graph); the
-references it left as written because their target did not exist; and, with django-pipeline, the
-sources each package was built from. A build that finds the sources changed reads it to know which
-files the change reaches; everything else keeps the hashed name the cache records.
-
-It comes from a file anyone can edit, so it is checked strictly here before anything relies on it;
-a section that does not check out makes the whole cache untrusted, like any other malformed part.
+Source digests (object MD5s may be of gzip bytes), the reference graph, missing references and
+package sources, checked strictly: a file anyone can edit.
 """
 
 from __future__ import annotations
@@ -19,8 +11,8 @@ from collections.abc import Mapping
 
 from .names import name_problem
 
-#: Hex characters kept of each source's SHA-256: 64 bits, enough to notice any edit, and a
-#: quarter of the full digest's bytes in a file committed with the code.
+#: Hex characters kept of each source's SHA-256: 64 bits notice any edit, in a quarter of the
+#: bytes of a file committed with the code.
 DIGEST_CHARS = 16
 TABLES = ("digests", "missing", "packages", "references")
 MAX_ENTRIES = 500_000
@@ -39,11 +31,7 @@ def digest(sha256_hex: str) -> str:
 
 
 def check(document: object, names: bool = True) -> dict:
-    """Validate an ``incremental`` section read from a committed cache (pure; fuzzed).
-
-    ``names=False`` checks the shape only, not each name (what costs time on a large app): for
-    a reader whose caller checks the same file in full (``static_cache.load``).
-    """
+    """Validate an ``incremental`` section (pure; fuzzed); ``names=False`` checks the shape only."""
     safe = name_problem if names else _any_string
     if not isinstance(document, dict) or set(document) != set(TABLES):
         raise RecordError("the static cache's 'incremental' section is not as written")
@@ -83,8 +71,7 @@ def _check_lists(table: object, label: str, safe) -> None:
 
 
 def _text(value: object) -> bool:
-    """A target, URL or member as a build writes it: a short string that is valid UTF-8 (the
-    file is written as UTF-8; a lone surrogate would fail that)."""
+    """A short string that is valid UTF-8 (a lone surrogate would fail writing the file)."""
     if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
         return False
     try:
@@ -99,8 +86,7 @@ def _shown(name: object) -> str:
 
 
 def to_json(section: Mapping, dump, string) -> str:
-    """The section as the cache file writes it: sorted, one entry per line, so a pull request
-    shows which files' references changed. ``dump`` and ``string`` are the cache's encoders."""
+    """The section as the static cache writes it: sorted, one entry per line, for readable diffs."""
     parts = []
     for table in TABLES:
         rows = section.get(table)

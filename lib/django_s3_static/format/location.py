@@ -1,16 +1,9 @@
-"""Where a slug's static files were published, where the settings say they are, and which of the
-two a dyno's pages link to (pure).
+"""Where a slug's static files were published, where the settings say, and which one pages use.
 
-A slug can run with settings that name another place than the one its build published to:
-``heroku pipelines:promote`` releases staging's slug with production's config vars, a rollback
-releases an old slug with today's, ``heroku config:set AWS_STORAGE_BUCKET_NAME=...`` releases the
-same slug with a new bucket (https://devcenter.heroku.com/articles/pipelines,
-https://devcenter.heroku.com/articles/releases). Each of those releases runs the Procfile's
-``release`` command first, and a failing one stops the release
-(https://devcenter.heroku.com/articles/release-phase). So when the release phase runs
-``promote_static``, which fills the configured place or fails, the pages link to the configured
-place; without it they keep linking to the place the objects were published to, where they are,
-and the system check says so.
+A slug can run with settings naming another place (a promotion, a rollback:
+https://devcenter.heroku.com/articles/pipelines, https://devcenter.heroku.com/articles/releases).
+Pages link to the configured place only when the release phase runs ``promote_static``, which fills
+it or stops the release (https://devcenter.heroku.com/articles/release-phase). Pure.
 """
 
 from __future__ import annotations
@@ -54,8 +47,7 @@ def configured(config: Config) -> Location:
 
 @dataclass(frozen=True)
 class Serving:
-    """Which place the pages link to, and what to tell the developer when it is not the
-    configured one (None when all is well)."""
+    """Which place pages link to, and the problem to report when it is not the configured one."""
 
     location: Location
     problem: str | None = None
@@ -69,8 +61,7 @@ PROMOTE_HINT = (
 
 
 def serving(recorded: Location | None, configured: Location, release_promotes: bool) -> Serving:
-    """Link to ``configured`` when the objects were published there or the release phase copies
-    them there; else to ``recorded``, where they are, with the reason."""
+    """Link to ``configured`` if the objects are or will be there; else to ``recorded``."""
     if recorded is None or recorded.same_place(configured) or release_promotes:
         return Serving(configured)
     return Serving(
@@ -81,8 +72,7 @@ def serving(recorded: Location | None, configured: Location, release_promotes: b
 
 
 def public_config(config: Config, location: Location) -> Config:
-    """The settings with the files' place replaced: for URLs to a place the custom domain (which
-    fronts the configured place) does not serve."""
+    """The settings with the files' place replaced (a custom domain fronts only its own)."""
     if configured(config).same_place(location):
         return config
     endpoint = config.endpoint_url if location.endpoint is None else location.endpoint

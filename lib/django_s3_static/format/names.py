@@ -1,8 +1,4 @@
-"""Path checks for names that become S3 keys or files in the slug.
-
-A name comes from a manifest that may have been edited by hand or by an attacker, so it is checked
-before it is joined to a prefix or a folder: nothing may escape the configured prefix or the app.
-"""
+"""Path checks for names that become S3 keys or files: a hand-edited manifest may not escape."""
 
 from __future__ import annotations
 

@@ -1,12 +1,6 @@
-"""Records of what was published, kept in the bucket beside the objects.
+"""Records of what was published, kept in the bucket beside the objects (pure).
 
-Every build (each one is a release on Heroku, the fast path included) and every publish_static
-stores its static cache under ``<prefix>/.manifests/``, named so that names sort by time:
-``20261127T221503Z-<commit>-<digest>-<app>.json``. ``prune_static`` keeps every object that one of
-the newest N records references, so the last N releases (and rollbacks to them) keep working.
-The app label tells apart two apps publishing to one prefix; records written before it existed
-(``<time>-<commit>-<digest>.json``) and those of publish_static have none. Pure functions here;
-the S3 calls are in ``s3``, the build and the commands.
+Named ``.manifests/<time>-<commit>-<digest>[-<app>].json`` so that names sort by time.
 """
 
 from __future__ import annotations
@@ -42,8 +36,7 @@ class RecordName:
 
 
 def digest(cache: StaticCache, text: str | None = None) -> str:
-    """The first 12 hex digits of the SHA-256 of the cache's JSON (``text``, when the caller has
-    it already: serialising a 20,000-object cache is tens of milliseconds of a fast path)."""
+    """The first 12 hex digits of the SHA-256 of the static cache's JSON ``text``."""
     return hashlib.sha256((cache.to_json() if text is None else text).encode()).hexdigest()[:12]
 
 

@@ -1,10 +1,6 @@
 """The static cache: the record of one publish, committed to git beside the code.
 
-One deterministic, sorted JSON file per cache folder, so a pull request shows which static files
-changed. It maps each original name to its hashed name (Django's manifest), records the size and MD5
-of every object published (of the bytes stored, compressed or not), where they were published, and
-the fingerprint of the sources they were built from. Loading is strict: anything malformed is
-reported and treated as absent, never trusted.
+Sorted JSON, one entry per line, for readable diffs; anything malformed is treated as absent.
 """
 
 from __future__ import annotations
@@ -33,7 +29,7 @@ ENCODINGS = ("gzip",)
 
 
 class CacheError(Exception):
-    """The committed cache cannot be used; the message says why, in one line."""
+    """The static cache cannot be used; the message says why, in one line."""
 
 
 @dataclass(frozen=True)
@@ -44,10 +40,9 @@ class StaticObject:
     md5: str
     #: "gzip" when stored compressed (served with ``Content-Encoding: gzip``); None: as collected.
     encoding: str | None = None
-    #: SHA-384 of the bytes a browser gets after decoding, as ``sha384-<base64>``: the
-    #: ``integrity`` attribute of a script or stylesheet, and, for a compressed object, what tells
-    #: a later build its content is unchanged without compressing it again. Recorded for the
-    #: compressible types (``s3.content_types.compressible``); None for the others.
+    #: SHA-384 of the decoded bytes, as ``sha384-<base64>``: the ``integrity`` attribute, and
+    #: for a compressed object what tells a later build its content is unchanged. Recorded for
+    #: the compressible types only.
     integrity: str | None = None
 
 
@@ -58,18 +53,13 @@ class StaticCache:
     prefix: str
     paths: dict[str, str] = field(default_factory=dict)
     objects: dict[str, StaticObject] = field(default_factory=dict)
-    #: How the staticfiles finders found the sources (``finders.record``): lets a build check
-    #: the fingerprint with the settings alone. None in caches that predate it, or when the app's
-    #: finders cannot be checked that way.
+    #: How the finders found the sources (``finders.record``), for the settings-only check.
     finders: dict | None = None
-    #: What shaped the output besides the sources (the versions, STATIC_URL ...: the context
-    #: the fingerprint covers), so a build can say which of them changed. None in older caches.
+    #: What shaped the output besides the sources, so a build can say which of them changed.
     built_with: dict | None = None
-    #: The S3 endpoint the objects were published to ("" for AWS); None in caches that predate
-    #: it (``location.Location``).
+    #: The S3 endpoint the objects were published to ("" for AWS).
     endpoint: str | None = None
-    #: What lets a build collect only what a change reaches (``incremental_record``): source
-    #: digests, the reference graph, django-pipeline's packages. None in older caches.
+    #: What lets a build collect only what a change reaches (``incremental_record``).
     incremental: dict | None = None
 
     def to_json(self) -> str:
@@ -78,9 +68,8 @@ class StaticCache:
         def table(rows: list[str]) -> str:
             return "{\n" + ",\n".join(rows) + "\n }" if rows else "{}"
 
-        # Row by row with the JSON string encoder itself: json.dumps per value costs many times
-        # as much, a noticeable part of a large app's fast path. The MD5s are checked hex and
-        # the sizes integers, so they need no escaping.
+        # Row by row with the JSON string encoder itself: json.dumps per value is many times
+        # slower. MD5s are checked hex and sizes integers, so they need no escaping.
         objects = [
             f'  {_string(name)}: {{{_extra(obj)}"md5": "{obj.md5}", "size": {obj.size}}}'
             for name, obj in sorted(self.objects.items())
@@ -125,8 +114,7 @@ class StaticCache:
 
 
 def _extra(obj: StaticObject) -> str:
-    """The optional fields of an object's row, in sorted order before "md5" (both are checked
-    plain ASCII, so they need no escaping)."""
+    """The optional fields of an object's row, sorted before "md5" (checked ASCII: no escaping)."""
     text = f'"encoding": "{obj.encoding}", ' if obj.encoding else ""
     return text + (f'"integrity": "{obj.integrity}", ' if obj.integrity else "")
 
@@ -143,8 +131,7 @@ def path_in(app_dir: str, static_cache_dir: str) -> str:
 
 
 def write(cache: StaticCache, folder: str, text: str | None = None) -> str:
-    """Write atomically, so a crash never leaves half a manifest in the slug. ``text``: the
-    cache's ``to_json()``, when the caller has it already (a large app's takes a while)."""
+    """Write atomically, so a crash never leaves half a manifest in the slug."""
     os.makedirs(folder, exist_ok=True)
     target = os.path.join(folder, FILE_NAME)
     temporary = target + ".tmp"
@@ -160,13 +147,9 @@ def load(path: str) -> StaticCache:
 
 
 def read_document(path: str) -> object:
-    """The decoded file, its structure unchecked: for a reader (the app's process, collecting a
-    change) whose caller checks the same file with ``load`` before using what it reports.
+    """The decoded file, unchecked, kept while it is the same file (read thrice per process).
 
-    The app's process reads the committed cache up to three times (its finders record, its
-    fingerprint where the settings put it, its incremental section), and a large app's is
-    megabytes of JSON: the last file read is kept, as long as it is the same file (path, inode,
-    size and modification time). Callers only read the document.
+    Shared between callers: they only read it.
     """
     try:
         found = os.stat(path)
@@ -184,11 +167,7 @@ _last_read: list = []
 
 
 def load_sources_record(path: str) -> tuple[str, dict | None]:
-    """Only the fingerprint and the finders record of a cache file, both checked.
-
-    What the app's process needs to check the sources; the tables of names, which take most of
-    the time to check on a large app, are the build's to check.
-    """
+    """Only the fingerprint and the finders record of a static cache, both checked."""
     document = read_document(path)
     if not isinstance(document, dict) or document.get("version") != FORMAT_VERSION:
         raise CacheError("the static cache is not a version 1 cache")
@@ -199,8 +178,7 @@ def load_sources_record(path: str) -> tuple[str, dict | None]:
 
 
 def _section(document: dict, key: str, record: Any) -> Any:
-    """A section its own module checks (``record.check``), or None when the cache has none; the
-    module's ``RecordError`` is the cache's error."""
+    """A section its own module checks, or None; the module's ``RecordError`` becomes CacheError."""
     if key not in document:
         return None
     try:

@@ -1,12 +1,7 @@
 """``promote_static``: the configured bucket gets every object the slug's static cache names.
 
-Run in the release phase (``release: python manage.py promote_static && ...``), it makes a
-promoted or reconfigured slug safe before Heroku starts its dynos: one listing of the configured
-place; when something is missing, a copy from the place the build published to (server-side on
-one endpoint, through the public URLs otherwise), then the release's record for prune_static.
-When it cannot, it fails, and Heroku does not deploy the release
-(https://devcenter.heroku.com/articles/release-phase). Every step can be run again: a rerun after
-an interruption lists what is there and copies the rest.
+In the release phase it fails rather than let a release link to missing files
+(https://devcenter.heroku.com/articles/release-phase); a rerun copies only the rest.
 """
 
 from __future__ import annotations

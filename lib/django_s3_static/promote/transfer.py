@@ -1,12 +1,7 @@
 """Copying objects from where a slug was published to where its settings point.
 
-On one S3 endpoint the copy is server-side (``CopyObject``): the bytes never leave the service and
-nothing is downloaded. Across services, or when the target's credentials may not read the source
-bucket, each object is fetched from the source's public URL, which every published object has
-(the build checks it), checked against the size and MD5 the static cache records, and uploaded by
-the build's own ``Uploader`` (parallel, retried, conditional on hashed names). An object stored
-gzip-compressed is copied as stored: downloaded without decoding, uploaded with its
-``Content-Encoding``.
+Server-side on one endpoint; otherwise from the public URL, checked against the static cache,
+uploaded as stored.
 """
 
 from __future__ import annotations
@@ -100,8 +95,7 @@ def through_public_urls(
 
 
 def download(http: Any, base: str, name: str, cache: StaticCache, workdir: str) -> str:
-    """GET one published object as a browser would (no credentials), streamed into
-    ``workdir``; raise unless its size and MD5 are the ones the static cache records."""
+    """GET one published object as a browser would; raise unless its size and MD5 match."""
     url = base + urllib.parse.quote(name, safe="/~")
     target = os.path.join(workdir, hashlib.sha256(name.encode()).hexdigest())
     wanted = cache.objects[name]

@@ -1,26 +1,8 @@
 """The pruning plan: which records to keep, and which objects none of them references (pure).
 
-The records themselves (their names, what they hold) are the committed format's: ``format.records``.
-
-What prune_static keeps, and why:
-
-- the newest N records: the last N releases, and rollbacks to them;
-- when apps share the prefix (their records interleave: staging and production with one bucket
-  and ``AWS_LOCATION``), the newest N of each app too, or one app's builds would push the other's
-  running release out of the count;
-- every record younger than the minimum age, and every record that appears while prune runs:
-  a build reuses objects it listed and records its release only at its end, so a record that is
-  new (or not yet written when prune listed) may reference anything;
-- every object younger than the minimum age (a build may be uploading it right now) and every
-  object the checkout's committed cache references.
-
-The race that remains, and what covers it: a build lists the bucket (the objects are there),
-prune deletes some of them, the build records its release. Prune lists ``.manifests/`` again
-right before deleting (``spare``), which leaves only a build whose listing-to-record interval
-overlaps prune's last listing and its deletes; prune lists once more after deleting and names any
-release recorded meanwhile that uses a deleted object (``broken``), so the app gets rebuilt. Only
-a build whose listing precedes the deletes and whose record follows that last listing goes
-unseen by both; running prune_static while no build runs rules it out.
+Records appearing while prune runs are kept: a build reuses what it listed but records at its end.
+Prune lists ``.manifests/`` again before deleting (``spare``) and after (``broken``); only a build
+listing before the deletes and recording after that last listing goes unseen.
 """
 
 from __future__ import annotations
@@ -57,9 +39,7 @@ def is_young(remote: RemoteObject, now: float, min_age: float) -> bool:
 def sharing_apps(names: Iterable[str]) -> dict[str, list[str]]:
     """The apps whose records interleave (label -> records, oldest first); empty for one app.
 
-    Two labels whose records follow each other (``a a b b``) are one app whose label changed (a
-    purged build cache, a renamed app); interleaved ones (``a b a``) are two apps building at the
-    same time into one prefix.
+    ``a a b b`` is one app whose label changed (a purged build cache); ``a b a`` is two apps.
     """
     by_app: dict[str, list[str]] = {}
     order: dict[str, int] = {}
@@ -82,8 +62,7 @@ def sharing_apps(names: Iterable[str]) -> dict[str, list[str]]:
 def choose_records(
     inventory: Mapping[str, RemoteObject], keep: int, min_age: float, now: float
 ) -> RecordChoice:
-    """Which records stay: the newest ``keep``, the newest ``keep`` of each app sharing the
-    prefix, and every one younger than ``min_age`` seconds."""
+    """The newest ``keep``, the newest ``keep`` of each app sharing the prefix, and young ones."""
     all_records = records(inventory)
     newest = set(all_records[-keep:]) if keep > 0 else set()
     sharing = sharing_apps(all_records)
@@ -103,11 +82,7 @@ def plan_prune(
     now: float,
     protected: Iterable[str] = (),
 ) -> PrunePlan:
-    """What to delete: names (relative to the prefix) that no kept record references.
-
-    ``inventory`` is keyed by name relative to the prefix; ``kept`` holds the records of
-    ``choice.kept``, loaded. Objects younger than ``min_age`` seconds are never deleted.
-    """
+    """What to delete: names (under the prefix) that no kept record references, unless young."""
     referenced = set(protected)
     for cache in kept.values():
         referenced.update(cache.objects)

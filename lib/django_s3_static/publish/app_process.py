@@ -1,5 +1,4 @@
-"""The Django app in a checkout: finding its manage.py (the rule bin/detect applies too), and
-running its side of the build in a process of its own."""
+"""The Django app in a checkout: its manage.py (bin/detect's rule too) and its own process."""
 
 from __future__ import annotations
 
@@ -23,8 +22,7 @@ _SETDEFAULT = re.compile(
 
 
 def find_manage_py(build_dir: str, max_depth: int = 3) -> str | None:
-    """The shallowest manage.py within ``max_depth`` levels, as heroku/python looks for it, but
-    skipping folders named ``.*`` or ``node_modules`` (tools' copies, never the app)."""
+    """The shallowest manage.py within ``max_depth`` levels, as heroku/python finds it."""
     found: list[tuple[int, str]] = []
     root_depth = build_dir.rstrip(os.sep).count(os.sep)
     for folder, dirs, files in os.walk(build_dir):
@@ -65,12 +63,7 @@ def settings_module(manage_py: str, configured: str | None) -> str:
 
 @dataclass
 class AppProcess:
-    """How to run the app side: its folder, its settings module, the config vars it may see.
-
-    The app's settings and imports run in a child process (``django_s3_static.collect.collect``),
-    never in the build's own, which keeps secrets in settings, import side effects and crashes
-    apart.
-    """
+    """How to run the app's process: its folder, its settings module, the config vars it may see."""
 
     app_dir: str
     settings: str
@@ -89,13 +82,7 @@ class AppProcess:
         return environment
 
     def inspect(self, values: Mapping[str, str], workdir: str, fork: bool) -> Inspecting:
-        """Start reading the settings and checking the sources against the committed cache
-        where the config vars put it (the settings may move it: checked once they are read).
-
-        When the sources changed, the same process collects what the change reaches into
-        ``workdir/incremental`` (``incremental``): Django is set up and every source hashed by
-        then, which a second process would do again.
-        """
+        """Start checking the sources; a change is collected by the same process, already set up."""
         committed = os.path.join(self.app_dir, static_cache_dir(values), STATIC_CACHE_FILE_NAME)
         result = os.path.join(workdir, "inspect.json")
         incremental = os.path.join(workdir, "incremental")
@@ -115,11 +102,7 @@ class AppProcess:
         committed: str | None = None,
         incremental_to: str | None = None,
     ) -> subprocess.Popen | Forked:
-        """Start ``python -m <module>`` (``django_s3_static.collect.collect``) in the app's folder.
-
-        ``committed``: a static cache file to check the sources against (see ``collect.run``);
-        ``incremental_to``: where to collect what changed since the committed cache.
-        """
+        """Start ``python -m <module>`` in the app's folder, against ``committed``."""
         command = [sys.executable, "-m", self.module, "--result", result]
         if collect_to:
             command += ["--collect-to", collect_to]
@@ -141,14 +124,7 @@ class AppProcess:
     def fork(
         self, result: str, committed: str, incremental_to: str | None = None
     ) -> subprocess.Popen | Forked:
-        """The same check of the sources as ``start``, in a fork of this process with Django's
-        modules already imported; ``start`` when this Python has no Django.
-
-        Only for a build helper that has not read any settings: a new interpreter would spend
-        most of the build's fast path importing Python's and Django's modules before reading the
-        first line of the app's settings. The fork reads the settings itself, with the app's
-        config vars, folder and path, exactly as the new process would.
-        """
+        """``start``, in a fork with Django imported: a new interpreter's imports cost more."""
         try:
             import django.conf  # lazy: the fork exists to have these imported before it
             import django.contrib.staticfiles.finders  # lazy: as above  # noqa: F401
@@ -235,8 +211,7 @@ class Forked:
 
 @dataclass
 class Inspecting:
-    """An inspection under way: the app's process, where it reports, the committed cache it
-    checks against, and the build's temporary folder."""
+    """An inspection under way: the app's process, its report, the static cache, the workdir."""
 
     child: subprocess.Popen | Forked
     result: str

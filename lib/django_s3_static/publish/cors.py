@@ -1,25 +1,9 @@
 """Cross-origin reads of web fonts: check the bucket's CORS configuration, or add the one rule.
 
-Why this exists: browsers load stylesheets, scripts and images from another origin without asking
-anyone, but a font named by ``@font-face`` is always fetched in CORS mode. Unless the bucket answers
-with ``Access-Control-Allow-Origin`` for the site's origin, the browser throws the font away and
-draws the text in a fallback font; the only trace is a console error. AWS S3 sends no CORS header
-at all until the bucket has a CORS configuration, so a new bucket breaks every web font while every
-other static file works, and neither the build nor the site's own checks notice.
-
-The build can see it with one ``GetBucketCors`` request: it warns with the exact configuration to
-apply, or adds the rule itself when ``DJANGO_S3_STATIC_SET_CORS`` is on. Only ``GET`` matters to a
-browser (a font request is a simple request: no preflight, no custom header), so that is all
-``allows`` looks at. Wildcards follow S3: ``*`` alone is any origin, and one ``*`` inside an origin
-(``https://*.example.com``) stands for any run of characters.
-
-Subresource Integrity makes scripts and stylesheets CORS reads too: a tag with ``integrity`` is
-rendered with ``crossorigin="anonymous"``, because a browser checks the digest of a cross-origin
-file only when the file's server allows it with CORS, and refuses the file otherwise
-(https://www.w3.org/TR/SRI/#cross-origin-data-leakage). With integrity on, the same check covers
-them, and the same rule serves both. The page then loses its scripts and styles, not only a font:
-when django-pipeline's tags render integrity (every page of the app then depends on it), a missing
-rule fails the build.
+A ``@font-face`` font is fetched in CORS mode, and S3 sends no CORS header without a configuration:
+on a new bucket every font is refused while all else works. It is a simple request, so only ``GET``
+matters. A tag with ``integrity`` is ``crossorigin="anonymous"`` and refused without CORS too
+(https://www.w3.org/TR/SRI/#cross-origin-data-leakage).
 """
 
 from __future__ import annotations
@@ -61,8 +45,7 @@ def has_fonts(names: Iterable[str]) -> bool:
 
 
 def readers(names: Iterable[str], config: Config) -> str | None:
-    """What the pages read from the bucket in CORS mode, for the messages ("the fonts", ...);
-    None when nothing is."""
+    """What the pages read from the bucket in CORS mode, for the messages; None when nothing is."""
     names = list(names)
     fonts = has_fonts(names)
     scripts = config.integrity == "on" and any(
@@ -74,12 +57,10 @@ def readers(names: Iterable[str], config: Config) -> str | None:
 
 
 def parse_origins(value: str | None) -> tuple[str, ...]:
-    """The origins of ``DJANGO_S3_STATIC_CORS_ORIGINS`` (comma-separated), checked and normalized.
+    """The origins of ``DJANGO_S3_STATIC_CORS_ORIGINS``, checked and normalized; empty is any.
 
-    A browser's ``Origin`` header is lower case and has no path or trailing slash; S3 compares
-    origins as strings, so ``https://Example.com/`` written in a config var would never match.
-    Normalizing here, and refusing what no browser sends, keeps the rule the build prints or writes
-    one that works. Empty means the default, any origin.
+    S3 compares origins as strings and a browser's ``Origin`` is lower case with no path, so
+    ``https://Example.com/`` would never match.
     """
     raw = (value or "").strip() or SETTINGS["cors_origins_value"].default
     origins: list[str] = []
@@ -106,13 +87,7 @@ def parse_origins(value: str | None) -> tuple[str, ...]:
 
 
 def _covers(pattern: str, origin: str) -> bool:
-    """Whether an ``AllowedOrigins`` entry admits ``origin``; ``origin`` may be a pattern itself.
-
-    ``a*b`` admits a plain origin that starts with ``a`` and ends with ``b`` (S3's single
-    wildcard). It admits another pattern ``c*d`` only when every origin ``c*d`` stands for is
-    admitted, that is when ``c`` starts with ``a`` and ``d`` ends with ``b``; a plain entry admits
-    no pattern but its own text.
-    """
+    """Whether an ``AllowedOrigins`` entry admits ``origin``, or all that the pattern covers."""
     if pattern == origin:
         return True
     if "*" not in pattern:
@@ -127,12 +102,7 @@ def _covers(pattern: str, origin: str) -> bool:
 
 
 def allows(rules: Sequence[Mapping] | None, origin: str) -> bool:
-    """Whether a bucket's ``CORSRules`` (as ``get_bucket_cors`` returns them) let ``origin`` GET.
-
-    ``origin`` is what a browser sends (``https://www.example.com``), or a pattern from the config
-    var (``*``, ``https://*.example.com``): a pattern is allowed only when every origin it stands
-    for is. ``None`` or no rules allow nothing, as on AWS.
-    """
+    """Whether a bucket's ``CORSRules`` let ``origin`` (or every origin of a pattern) GET."""
     for rule in rules or ():
         if "GET" not in rule.get("AllowedMethods", ()):
             continue
@@ -157,21 +127,13 @@ def rule_for(origins: Iterable[str]) -> dict:
 
 
 def merged_rules(existing: Sequence[Mapping] | None, origins: Iterable[str]) -> list[dict]:
-    """The bucket's rules with ours added last; an earlier rule of ours (same ID) is replaced.
-
-    ``PutBucketCors`` replaces the whole configuration, so the rules other tools or people wrote
-    must be sent again, unchanged, or they would be lost.
-    """
+    """The bucket's rules with ours last, replacing ours: ``PutBucketCors`` replaces them all."""
     kept = [dict(rule) for rule in existing or () if rule.get("ID") != RULE_ID]
     return [*kept, rule_for(origins)]
 
 
 def rule_json(origins: Iterable[str], existing: Sequence[Mapping] | None = None) -> str:
-    """The exact ``--cors-configuration`` for ``aws s3api put-bucket-cors``, on one line.
-
-    With ``existing`` (the bucket's current rules) they are kept, because that command replaces the
-    bucket's whole configuration.
-    """
+    """The ``--cors-configuration`` for ``aws s3api put-bucket-cors``, keeping ``existing``."""
     return json.dumps({"CORSRules": merged_rules(existing, origins)})
 
 
@@ -192,11 +154,7 @@ def read_rules(config: Config) -> list[dict] | None:
 def add_rule(
     config: Config, origins: Iterable[str], existing: Sequence[Mapping] | None = None
 ) -> list[dict]:
-    """Add the rule for ``origins`` to the bucket's CORS configuration, keeping its other rules.
-
-    ``existing`` saves the read when the caller already has the rules; the written rules are
-    returned. Raises S3's refusal (AccessDenied without ``s3:PutBucketCORS``).
-    """
+    """Add the rule for ``origins``, keeping the bucket's other rules; returns the rules written."""
     origins = list(origins)
     if existing is None:
         existing = read_rules(config)
@@ -223,15 +181,11 @@ def _who(origins: Sequence[str]) -> str:
 def check_bucket(
     config: Config, origins: Sequence[str], set_cors: bool = False, what: str = FONTS
 ) -> str:
-    """After uploading: make sure browsers on ``origins`` may read ``what`` (``readers``), or
-    say how.
+    """Make sure browsers on ``origins`` may read ``what``, or say how.
 
-    One ``GetBucketCors`` request; with ``set_cors`` and a missing rule, one ``PutBucketCors``.
-    Returns what it found, for the caller's tests: ``"allowed"``, ``"added"``, ``"missing"`` (a
-    warning was printed) or ``"unknown"`` (the configuration could not be read; warning printed).
-    A missing rule is a warning when only fonts or the integrity tags need it (the tags may be on
-    no page); it fails the build when django-pipeline's tags render integrity, which every page
-    then depends on, and when the build was asked to add the rule (``set_cors``) and cannot.
+    Returns ``"allowed"``, ``"added"``, ``"missing"`` or ``"unknown"``. A missing rule fails the
+    build only when django-pipeline's tags render integrity (every page needs them), or
+    ``set_cors`` cannot add it.
     """
 
     who = _who(origins)

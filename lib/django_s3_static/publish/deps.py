@@ -1,10 +1,7 @@
 """The build helper's own dependencies, for apps that do not ship them, installed only if used.
 
-The build signs its own requests over urllib3, so with explicit keys (as on Heroku) urllib3 is all
-it needs; boto3 only when its credential chain (profiles, instance roles) must find the keys. Most
-apps already have both. For the others the pinned ``vendor/<name>.txt`` is installed once with the
-app's Python into the build cache, keyed by Python version and requirements, and later builds
-reuse it. It is put on this process's path only: the app's own processes never see it.
+Installed once into the build cache, keyed by Python version and requirements, and put on this
+process's path only.
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
-"""List where the committed cache was published while the app's process reads the settings.
-
-On the fast path the settings confirm what the config vars and the committed cache already said,
-and the listing has run in the meantime instead of after.
-"""
+"""List where the static cache was published while the app's process reads the settings."""
 
 from __future__ import annotations
 
@@ -39,9 +35,7 @@ LISTING_FIELDS = (
 def list_inventory(
     config: Config, names: Iterable[str] = ()
 ) -> tuple[dict[str, RemoteObject], int]:
-    """Every object under the prefix and the requests it took; S3StaticError when S3 refuses.
-    ``names``: the objects the committed cache expects, whose keys let a large listing be read
-    in ranges at once (``s3.listing.ranges``)."""
+    """Every object under the prefix and the requests it took, read in ranges of ``names``."""
     expected = sorted(config.key(name) for name in names)
     try:
         with Bucket(config, listing.MAX_RANGES if expected else 1) as bucket:
@@ -51,8 +45,7 @@ def list_inventory(
 
 
 def follow_region(config: Config, mismatch: RegionMismatch) -> Config:
-    """Sign for the region S3 names, when none was set; a region set wrong fails the build,
-    since the dyno renders its URLs from that setting too."""
+    """Sign for the region S3 names, if none was set; a wrong one fails (the dyno's URLs use it)."""
     if config.region is not None:
         raise mismatch
     output.info(
@@ -65,8 +58,7 @@ def follow_region(config: Config, mismatch: RegionMismatch) -> Config:
 def list_in_region(
     config: Config, names: Iterable[str] = ()
 ) -> tuple[Config, dict[str, RemoteObject], int]:
-    """``list_inventory``, following the bucket's region when S3 names it and none was set;
-    with the config that listed (the rest of the run signs for that region too)."""
+    """``list_inventory``, following the bucket's region; with the config that listed."""
     try:
         return config, *list_inventory(config, names)
     except RegionMismatch as exc:
@@ -75,10 +67,9 @@ def list_in_region(
 
 
 class EarlyListing:
-    """The place and the credentials come from the config vars and the committed cache; once the
-    settings are read, ``result()`` uses this listing only if the config lists exactly the same
-    way, and lists again otherwise. A failure here is kept, and raised only if it is the answer
-    the real listing would have given.
+    """A listing from the config vars and static cache, used if the settings list alike.
+
+    Its failure is raised only if it is the answer the real listing would have given.
     """
 
     def __init__(self, values: Mapping[str, str], committed: StaticCache | None) -> None:
@@ -87,7 +78,7 @@ class EarlyListing:
         self._error: Exception | None = None
         self._seconds = 0.0
         self._thread: threading.Thread | None = None
-        #: The objects the committed cache expects (``list_inventory``).
+        #: The objects the static cache expects (``list_inventory``).
         self.names: list[str] = list(committed.objects) if committed is not None else []
         if committed is None:
             return

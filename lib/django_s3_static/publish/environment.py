@@ -1,8 +1,6 @@
-"""The config vars of a build: read from Heroku's ENV_DIR, passed on with care, never printed.
+"""The config vars of a build: read from ENV_DIR, passed on with care, never printed.
 
-Config vars are not in a buildpack's environment: ``bin/compile`` gets a folder with one file per
-var, and exports only what is safe, never ``PATH``, ``LD_*``, ``PYTHONHOME``, ``PYTHONPATH``
-(https://devcenter.heroku.com/articles/buildpack-api#bin-compile).
+https://devcenter.heroku.com/articles/buildpack-api#bin-compile
 """
 
 from __future__ import annotations
@@ -17,8 +15,8 @@ from ..config import SECRET_SETTINGS
 #: Config vars never passed to the app's processes at build time (heroku/python's rule).
 UNSAFE_ENV = re.compile(r"^(PATH|GIT_DIR|CPATH|CPPATH|LD_.*|LIBRARY_PATH|PYTHONHOME|PYTHONPATH)$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-#: Config vars whose names say they hold a secret: their values are redacted from the build log
-#: too (the app's settings read them, and a settings error may quote the value it choked on).
+#: Config vars whose names say they hold a secret: redacted from the build log too (a settings
+#: error may quote the value it choked on).
 SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|(^|_)KEY$")
 
 
@@ -58,10 +56,8 @@ def secret_values(env: Mapping[str, str]) -> list[str]:
     return found
 
 
-#: Config vars the AWS credential chain and the network reads from the environment, exported to
-#: the build helper's own process so that boto3 (profiles, web identity, container credentials)
-#: and the signed requests (proxies, a CA bundle) see what the app's config vars say.
-#: https://docs.aws.amazon.com/sdkref/latest/guide/settings-reference.html
+#: Config vars the AWS credential chain and the network read, exported to the helper's own
+#: process (https://docs.aws.amazon.com/sdkref/latest/guide/settings-reference.html).
 SDK_ENV = frozenset(
     {
         "AWS_PROFILE",

@@ -1,10 +1,4 @@
-"""Publishing: make the bucket and the static cache agree, with as little work as possible.
-
-Shared by the build (``bin/compile``) and ``manage.py publish_static``. The app's own settings and
-imports run in a child process (``collect``); this module holds the decisions: whether the
-committed cache can be trusted as is, what to collect, what to upload, and when the new cache may
-be written (only after every object it names is in the bucket).
-"""
+"""Publishing: make the bucket and the static cache agree, with as little work as possible."""
 
 from __future__ import annotations
 
@@ -34,12 +28,11 @@ class Outcome:
     config: Config
     cache: StaticCache
     cache_file: str
-    reason: str | None  # why the committed cache was not used as is; None on the fast path
+    reason: str | None  # why the static cache was not used as is; None on the fast path
     uploaded: int = 0
     #: On the fast path: the sources were checked with the settings alone (no app imported).
     settings_only: bool = False
-    #: On the fast path: the cache's finders record is missing or out of date, so builds start
-    #: Django to check the sources (publish_static refreshes it).
+    #: On the fast path: the finders record is missing or stale, so builds start Django.
     record_outdated: bool = False
     #: What the app's settings tell about heroku/python's collectstatic (``heroku_collectstatic``).
     heroku_python: dict = field(default_factory=dict)
@@ -66,11 +59,7 @@ def problems(
     inventory: Mapping | None,
     context: Mapping | None = None,
 ) -> list[str]:
-    """Every reason a loaded cache cannot be trusted as it is (pure; used by build and verify).
-
-    ``context``: what shapes the output besides the sources, as the app's process found it;
-    compared with the cache's ``built_with`` to say why the fingerprint differs.
-    """
+    """Every reason a loaded static cache cannot be trusted as it is (pure; build and verify)."""
     found = []
     if fingerprint is not None and cache.fingerprint != fingerprint:
         found.append(why_stale(cache.built_with, context))
@@ -95,13 +84,9 @@ def publish(
     refresh_record: bool = False,
     build_cache: str | None = None,
 ) -> Outcome:
-    """Verify the committed cache or collect, upload and write a fresh one; return what happened.
+    """Verify the static cache, or collect, upload and write a fresh one; return what happened.
 
-    ``inspecting`` is the app's process already started (``AppProcess.inspect``), in whose
-    temporary folder the files are collected. ``refresh_record`` (publish_static) rewrites a
-    fresh cache whose finders record is out of date; the build leaves the committed cache as it
-    is. ``build_cache`` (the build's cache) is where boto3 is installed when the credentials
-    need its chain; only a build has one, and a build is a release (``release``).
+    ``build_cache``: only a build has one (boto3 goes there), and a build is a release.
     """
     found = inspect(app, values, timings, inspecting, build_cache)
     if build_cache is not None:
@@ -119,8 +104,7 @@ def inspect(
     inspecting: Inspecting,
     build_cache: str | None,
 ) -> Inspection:
-    """While the app's process reads the settings and fingerprints the sources, list the bucket
-    where the config vars and the committed cache say; then compare."""
+    """List the bucket while the app's process fingerprints the sources; then compare."""
     guessed_file = inspecting.committed_file
     guessed = _load_or_none(guessed_file)
     early = EarlyListing(values, guessed)
@@ -180,7 +164,7 @@ def _load_or_none(path: str) -> StaticCache | None:
 
 
 def verified(found: Inspection, refresh_record: bool) -> Outcome:
-    """The fast path: the committed cache is fresh and complete."""
+    """The fast path: the static cache is fresh and complete."""
     committed, settings_only = found.committed, bool(found.report.get("settings_only"))
     recorded = found.report.get("finders")
     outdated = not settings_only and committed.finders != recorded
@@ -206,8 +190,7 @@ def collect_and_upload(
     workdir: str,
     progress: output.Progress,
 ) -> Outcome:
-    """Collect into ``workdir`` (or take what the app's process collected of a change), upload
-    what the bucket lacks, and only then write the cache."""
+    """Collect (or take the incremental collect), upload what the bucket lacks, then write."""
     config = found.config
     output.info(f"Collecting: {found.reason}")
     root = os.path.join(workdir, "incremental")
@@ -254,8 +237,7 @@ def upload_and_write(
     progress: output.Progress,
     missing_references: list[dict[str, str]],
 ) -> Outcome:
-    """Upload what the bucket lacks of ``cache`` (its new files are in ``root``), check what
-    browsers get, record the publish, and only then write the cache."""
+    """Upload what the bucket lacks, check, record, and only then write the static cache."""
     config = found.config
     report_missing_references(missing_references)
     uploaded = upload_missing(config, cache, found.inventory, root, progress, found.committed)

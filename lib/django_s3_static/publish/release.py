@@ -1,19 +1,10 @@
 """Which release a build records: the commit Heroku builds, and the app it builds it for.
 
-On Heroku every ``git push`` build is a release, so every build records its static cache in the
-bucket (``format.records``), even when the cache is one recorded before (a revert is a new
-release). ``prune_static`` counts those records; the app label lets it notice two apps (staging
-and production, say) publishing to one prefix, whose records would otherwise count together.
-
-What a classic build sees of its app: the config vars in ENV_DIR and a build cache (CACHE_DIR)
-kept between the builds of one app (https://devcenter.heroku.com/articles/buildpack-api), and the
-commit in ``SOURCE_VERSION``, set in the build's environment (as the README of
-https://github.com/ianpurvis/heroku-buildpack-version shows). The app's name is in the config var
-``HEROKU_APP_NAME`` only where Heroku sets it (review apps; the Labs dyno metadata,
-https://devcenter.heroku.com/articles/dyno-metadata) or the owner did. Without it the label is a
-random id the build keeps in its build cache: the same for every build of the app until that
-cache is purged (a purge starts another id, which prune_static tells apart from a second app:
-the two ids' records follow each other instead of interleaving).
+The commit is ``SOURCE_VERSION`` (https://github.com/ianpurvis/heroku-buildpack-version).
+``HEROKU_APP_NAME`` exists only where set (https://devcenter.heroku.com/articles/dyno-metadata);
+else the label is a random id kept in the build cache
+(https://devcenter.heroku.com/articles/buildpack-api), whose records follow, not interleave with,
+the id before a purge.
 """
 
 from __future__ import annotations
@@ -47,8 +38,7 @@ def release_of(
 
 
 def cache_label(build_cache: str) -> str | None:
-    """``cache-<id>``, the id kept in the build cache (made on its first build); None when the
-    cache cannot keep one (the record then carries no label, as publish_static's do)."""
+    """``cache-<id>``, kept in the build cache; None when it cannot keep one."""
     path = os.path.join(build_cache, APP_ID_FILE)
     with contextlib.suppress(OSError):
         with open(path, encoding="ascii", errors="replace") as handle:

@@ -1,11 +1,6 @@
-"""The build's side of an incremental collect: whether the committed cache's objects can be kept,
-and the new static cache made of them and of what the change reached.
+"""The helper's side of an incremental collect: reuse the static cache's other objects.
 
-The app's process collected only what changed (``incremental``) and named the committed objects a
-full collect would no longer write. Every other object keeps the committed cache's entry, whole
-(its stored form, digests and all), and is not copied, hashed or uploaded again: that holds only
-if the bucket has each of them as recorded, which the listing shows. Otherwise, or when the app's
-process gave a reason instead, the build collects everything and says why in one line.
+Only if the listing shows each of them in the bucket as recorded; otherwise collect everything.
 """
 
 from __future__ import annotations
@@ -34,9 +29,7 @@ def incremental_cache(
     reason: str,
     root: str,
 ) -> tuple[StaticCache, list[dict[str, str]]] | None:
-    """The new static cache from the app's process's incremental collect and its missing
-    references, or None: then the build collects everything, and the log says why unless
-    ``reason`` already did."""
+    """The new static cache and its missing references, or None: the build collects everything."""
     done = report.get("incremental")
     if not done:
         return None
@@ -100,9 +93,7 @@ def restore(
     kept: dict[str, StaticObject],
     objects: dict[str, StaticObject],
 ) -> None:
-    """Copy unchanged sources into ``root`` whose copy in the bucket differs from the committed
-    cache's (another build wrote that name since): a full collect would upload them again, and
-    so does this build."""
+    """Collect unchanged sources whose copy another build replaced, as a full collect would."""
     for name in names:
         target = os.path.join(root, name)
         os.makedirs(os.path.dirname(target), exist_ok=True)

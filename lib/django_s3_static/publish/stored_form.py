@@ -1,25 +1,7 @@
 """How each collected file is stored: as collected or gzip-compressed, and what the bucket has.
 
-The static cache records the stored bytes (their size and MD5, which a listing checks), and a file
-of a compressible type has two possible forms. The bucket may already hold either: written by a
-build with compression on or off, or by a version of the buildpack without it. A name already in
-the bucket keeps the form it has (hashed names are never overwritten, and either form serves the
-same decoded bytes), so turning compression on or off never fails a build and never re-uploads:
-it applies to what is uploaded from then on.
-
-Per collected name:
-
-- in the bucket as collected (the collected file's size and MD5): recorded so, not uploaded;
-- in the bucket as the gzip form the committed static cache records for the same decoded bytes
-  (same integrity digest): recorded so, without compressing the file again;
-- in the bucket in a form neither says: the file is compressed here (in parallel) and compared;
-- not in the bucket: uploaded, gzip-compressed in the upload thread when compression is on and it
-  pays (``s3.upload``).
-
-What matches neither form is a conflict for a hashed name (never overwritten) and an upload for an
-unhashed copy (those are replaced when their content changes). Pure but for reading files to
-compress them. A record that is already of a stored form (``encoding`` set: carried over from
-the committed cache by an incremental collect) is taken as it is.
+A name in the bucket keeps its form (hashed names are never overwritten), so switching compression
+never fails a build or re-uploads.
 """
 
 from __future__ import annotations
@@ -47,7 +29,7 @@ class Plan:
     compress: set[str] = field(default_factory=set)
     #: Hashed names the bucket holds with other content (never overwritten).
     conflicts: list[Difference] = field(default_factory=list)
-    #: Files compressed to compare them with an object the committed cache did not describe.
+    #: Files compressed to compare them with an object the static cache did not describe.
     checked: int = 0
 
 
@@ -109,7 +91,7 @@ def _differs(
 def _known_gzip_forms(
     collected: Mapping[str, StaticObject], committed: Mapping[str, StaticObject]
 ) -> dict[str, StaticObject]:
-    """The gzip forms the committed cache records for files whose decoded bytes are unchanged."""
+    """The gzip forms the static cache records for files whose decoded bytes are unchanged."""
     known = {}
     for name, wanted in collected.items():
         before = committed.get(name)
@@ -132,7 +114,7 @@ def _compressed_forms(
         try:
             with open(os.path.join(root, name), "rb") as handle:
                 body, encoding = stored_form(handle.read())
-        except FileNotFoundError:  # a record carried over from the committed cache, no file
+        except FileNotFoundError:  # an entry carried over from the static cache, no file
             return None
         if encoding is None:
             return None

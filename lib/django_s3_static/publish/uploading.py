@@ -1,8 +1,4 @@
-"""After collecting: upload what the bucket lacks, check what browsers get, record the publish.
-
-Each step raises a ``S3StaticError`` before any static cache is written, so a failed step never
-leaves a slug that refers to an object missing from the bucket.
-"""
+"""After collecting: upload what the bucket lacks, check what browsers get, record the publish."""
 
 from __future__ import annotations
 
@@ -38,13 +34,10 @@ def record(
     release: Release | None,
     text: str | None = None,
 ) -> None:
-    """Keep this publish's manifest in the bucket, for prune_static, before the build may succeed.
+    """Keep this publish's manifest in the bucket for prune_static, before the build may succeed.
 
-    A build (``release``) is a release: it always records, even a cache recorded before (a
-    revert, or a fast path), so that prune_static counts it among the last N and a concurrent
-    prune sees what it uses. publish_static (``release`` None) releases nothing: it records a
-    cache only when the listing shows no record of it, which costs no request at all.
-    ``text``: the cache's ``to_json()``, when the caller has it already.
+    Every build records, even a static cache recorded before, so prune counts it; publish_static
+    only what is unrecorded.
     """
     if release is None:
         if is_recorded(cache, [key[len(config.key_prefix) :] for key in inventory]):
@@ -72,12 +65,7 @@ def upload_missing(
     progress: output.Progress,
     committed: StaticCache | None = None,
 ) -> list[str]:
-    """Upload what the bucket lacks; raise (before any cache is written) on any failure.
-
-    ``cache`` comes with the collected files' records and leaves with the stored ones (the form
-    each object has in the bucket, ``storing``); ``committed`` (the committed static cache, if
-    any) saves compressing again the files whose gzip form it records.
-    """
+    """Upload what the bucket lacks, or raise before any static cache is written."""
     immutable = immutable_names(cache.paths)
     decided = stored_form.plan(
         cache.objects,

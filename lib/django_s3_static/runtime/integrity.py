@@ -1,16 +1,8 @@
 """Scripts and stylesheets rendered with their Subresource Integrity digest.
 
-A page that names a script's digest is protected from whatever replaces the file behind the build's
-back (on the bucket, at a CDN, on the way): the browser refuses a file whose digest differs
-(https://www.w3.org/TR/SRI/). The static cache records the digest of each hashed script and
-stylesheet as the browser gets it, after content decoding, so a gzip-compressed object checks out.
-A cross-origin file is checked only when the browser reads it in CORS mode, hence
-``crossorigin="anonymous"``, and the bucket must answer it with ``Access-Control-Allow-Origin``
-(the build checks that, ``build.cors``).
-
-No digest, no attribute: integrity off (``DJANGO_S3_STATIC_INTEGRITY``), DEBUG, another storage
-(``runserver`` with the app's own settings), an unhashed name, or a static cache that predates
-digests all render the plain tag, which loads as before.
+The static cache records the digest after content decoding, so a gzip object checks out
+(https://www.w3.org/TR/SRI/); cross-origin, it is checked only in CORS mode, hence ``crossorigin``.
+No digest, no attribute.
 """
 
 from __future__ import annotations
@@ -33,8 +25,7 @@ def digest(name: str) -> str | None:
 
 
 def _attributes(extra: dict[str, object]) -> SafeString:
-    """Template-tag keywords as HTML attributes: ``True`` bare, ``False``/None left out, ``_``
-    written ``-`` (``data_role="x"`` is ``data-role="x"``)."""
+    """Template-tag keywords as HTML attributes: ``True`` bare, ``False``/None out, ``_`` as -."""
     bare = [(key.replace("_", "-"),) for key, value in extra.items() if value is True]
     valued = [
         (key.replace("_", "-"), value)
@@ -62,8 +53,7 @@ def script_tag(name: str, extra: dict[str, object]) -> SafeString:
 
 
 def stylesheet_tag(name: str, extra: dict[str, object]) -> SafeString:
-    """``<link rel="stylesheet" href=… integrity=… crossorigin="anonymous">`` for a static
-    name."""
+    """``<link rel="stylesheet" href=… integrity=… crossorigin="anonymous">`` for a static name."""
     return format_html(
         '<link rel="stylesheet" href="{}"{}{}>',
         staticfiles_storage.url(name),
@@ -73,9 +63,7 @@ def stylesheet_tag(name: str, extra: dict[str, object]) -> SafeString:
 
 
 def with_integrity(html: str, tag: str, name: str) -> str:
-    """``html`` (one ``<script>`` or ``<link>`` rendered by django-pipeline) with the digest
-    of ``name`` added to its opening tag; unchanged when there is none, or when the package's
-    own template renders something else first."""
+    """``html``, a tag django-pipeline rendered, with the digest of ``name`` if there is one."""
     stripped = html.lstrip()
     if not stripped.startswith(f"<{tag}"):
         return html
@@ -94,9 +82,7 @@ def pipeline_integrity_on() -> bool:
 
 
 def wrap_pipeline_tags() -> bool:
-    """Make django-pipeline's ``{% stylesheet %}`` and ``{% javascript %}`` render integrity
-    (``DJANGO_S3_STATIC_PIPELINE_INTEGRITY=on``): each package's output file is a hashed static
-    file like any other. Returns whether pipeline's tags were wrapped."""
+    """Make django-pipeline's tags render integrity; whether they were wrapped."""
     try:
         from pipeline.templatetags import pipeline as tags  # lazy: apps with django-pipeline only
     except ImportError:

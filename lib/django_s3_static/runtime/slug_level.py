@@ -1,12 +1,8 @@
 """A cache level whose data is the static cache in the slug: original name → hashed name.
 
-It is the deep level of the dyno's ``staticfiles`` chain (process memory in front of it). The
-file is read on the first lookup, not at import or boot, and then answered from a dictionary.
-Entries never expire: the slug's static cache cannot change while the release runs. Writes only
-change this process's table, never the file, so a stray ``cache.clear()`` cannot damage a slug.
-
-Its keys are made with the level's own KEY_PREFIX, VERSION and KEY_FUNCTION, which the snippet
-sets to the chain's, so the chain's made keys find the entries.
+Read on the first lookup; never expires, since the slug cannot change while it runs. Writes touch
+only this process's table, never the file. Keys use the level's own KEY_PREFIX, VERSION and
+KEY_FUNCTION, which the snippet sets to the chain's.
 """
 
 from __future__ import annotations

@@ -1,9 +1,4 @@
-"""boto3, configured once, for what the hand-signed requests do not cover.
-
-Its credential chain (profiles, instance roles, web identity) when no explicit keys are set, and
-the calls only ``prune_static`` makes (reading records, deleting objects). botocore's failures are
-turned into this package's error types here, where they arise.
-"""
+"""boto3, configured once, for its credential chain and the calls only ``prune_static`` makes."""
 
 from __future__ import annotations
 
@@ -66,16 +61,16 @@ def client(config: Config):
         max_pool_connections=config.concurrency,
         signature_version="s3v4",
         s3={"addressing_style": style},
-        # botocore 1.36+ adds CRC checksums and aws-chunked bodies by default, which several
-        # S3-compatible services reject; Content-MD5 already proves every body.
+        # botocore 1.36+ adds CRC checksums and aws-chunked bodies, which several S3-compatible
+        # services reject; Content-MD5 already proves every body.
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
     )
     client = session(config).client(
         "s3", endpoint_url=config.endpoint_url, config=boto_config, verify=config.verify
     )
-    # botocore 1.36+ proves a DeleteObjects body with a CRC32 of its own choosing; MinIO and
-    # older S3-compatible stores require the Content-MD5 that S3 has always accepted.
+    # botocore 1.36+ proves a DeleteObjects body with a CRC32; MinIO and older stores
+    # require the Content-MD5 that S3 has always accepted.
     client.meta.events.register("before-sign.s3.DeleteObjects", _content_md5)
     return client
 
@@ -88,8 +83,7 @@ def _content_md5(request: Any, **kwargs: Any) -> None:
 
 
 def call(operation: str, send: Callable[[], T]) -> T:
-    """Run one botocore call, its failures turned into ``S3Error``, ``Unreachable`` or
-    ``NoCredentials``."""
+    """Run one botocore call, its failures turned into this package's error types."""
     import botocore.exceptions as boto_errors  # lazy: heavy, and only with boto3
 
     try:

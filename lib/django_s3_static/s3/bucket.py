@@ -1,10 +1,7 @@
 """``Bucket``: the one S3 client of the buildpack and its commands, for one bucket and prefix.
 
-The request budget is part of the design: a listing is one ``ListObjectsV2`` per 1,000 keys; an
-upload is one ``PutObject`` per missing object; there is never a HEAD or GET per object. Those
-calls, and the CORS read and write, are signed here over urllib3 (``transport``); reading records
-and deleting objects, which only ``prune_static`` does, go through boto3 (``boto``). Methods raise
-this package's error types; ``explain`` turns them into what to tell the user.
+The request budget is part of the design: one ``ListObjectsV2`` per 1,000 keys, one ``PutObject``
+per missing object, never a HEAD or GET per object.
 """
 
 from __future__ import annotations
@@ -45,9 +42,7 @@ class Bucket:
     def list(
         self, under: str = "", expected: Sequence[str] = ()
     ) -> tuple[dict[str, RemoteObject], int]:
-        """Every object under the prefix (or its folder ``under``), keyed by S3 key, and the
-        number of requests it took. ``expected``: the keys the caller expects (sorted), which
-        split a large listing into ranges listed at once (``listing.ranges``)."""
+        """Every object under the prefix (or ``under``) by key, and the requests it took."""
         prefix = self.config.key_prefix + under
         parts = listing.ranges(expected)
         try:
@@ -80,8 +75,7 @@ class Bucket:
             query = {**query, "continuation-token": token}
 
     def put(self, key: str, body: Any, headers: dict[str, str]) -> int:
-        """One try of one PUT of a file (an open stream) or bytes; 200, or 412 when an
-        ``If-None-Match: *`` write finds the key taken."""
+        """One try of one PUT; 200, or 412 when ``If-None-Match: *`` finds the key taken."""
         return self.transport.send("PUT", "PutObject", key, body=body, headers=headers).status
 
     def put_small(self, key: str, body: bytes, content_type: str, cache_control: str) -> None:
@@ -95,13 +89,8 @@ class Bucket:
         self.transport.policy.call(lambda: self.put(key, body, headers))
 
     def copy(self, key: str, source_bucket: str, source_key: str) -> None:
-        """One try of a server-side copy (CopyObject) of another bucket's object on this
-        endpoint: the bytes never leave S3, and the object's metadata (type, caching) is copied.
-
-        S3 may report a failure in the middle of a copy as an error document in a 200 answer
-        (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html): that is an error
-        too, and a passing one (retried) when S3 says so.
-        """
+        """One try of a server-side CopyObject, whose failure may come in a 200 answer
+        (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html)."""
         source = "/" + urllib.parse.quote(f"{source_bucket}/{source_key}", safe="/~")
         response = self.transport.send("PUT", "CopyObject", key, amz={"x-amz-copy-source": source})
         answer = xml_or_none(response.data)
@@ -109,8 +98,7 @@ class Bucket:
             raise error_from(response.data, 500, "CopyObject")
 
     def get_decoded(self, key: str) -> bytes:
-        """One object's body as a browser gets it (``Content-Encoding: gzip`` decoded), signed
-        and retried; ``verify_static`` checks integrity digests with it."""
+        """One object's body as a browser gets it (gzip decoded), signed and retried."""
         return self.transport.policy.call(lambda: self.transport.send("GET", "GetObject", key).data)
 
     def get_cors(self) -> list[dict] | None:

@@ -1,12 +1,8 @@
-"""Compare the objects a static cache names with what the bucket holds (pure logic, no I/O).
+"""Compare the objects a static cache names with what the bucket holds (pure).
 
-The bucket is known from one paged listing: key, size and ETag. A single-part upload's ETag is the
-MD5 of its content when the object is stored in plain or with SSE-S3, so size and MD5 together
-prove an object is complete and correct without a HEAD or GET per object. With SSE-KMS, DSSE-KMS
-or SSE-C the ETag is 32 hex digits that are not the MD5, and a multipart ETag has a dash
-(https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html): those prove only the size.
-The listing does not say how an object is encrypted, so the bucket shows it: its ETags are taken
-for MD5s only when at least one object of the same size has the MD5 the build knows.
+A single-part, unencrypted or SSE-S3 object's ETag is its MD5; with KMS, SSE-C or multipart it is
+not (https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html). A listing does not say
+which, so ETags count as MD5s once one matches.
 """
 
 from __future__ import annotations
@@ -39,8 +35,7 @@ def etags_are_md5s(
     inventory: Mapping[str, RemoteObject],
     key: Callable[[str], str],
 ) -> bool:
-    """Whether this bucket's ETags are MD5s: one object of the right size whose ETag is the
-    MD5 the build knows proves it; an encrypted bucket never shows one."""
+    """Whether this bucket's ETags are MD5s: proven by one that matches (never if encrypted)."""
     for name, wanted in objects.items():
         remote = inventory.get(key(name))
         if remote is not None and remote.size == wanted.size and remote.md5 == wanted.md5:

@@ -1,10 +1,7 @@
-"""The Content-Type of each static file, from this table alone.
+"""The Content-Type of each static file, from this table alone: ``mimetypes`` varies by machine.
 
-Python's ``mimetypes`` reads the machine's ``/etc/mime.types``, so the same file got another type
-on another build machine (``.js`` as ``application/javascript`` or ``text/javascript``, ``.woff2``
-unknown on some). Browsers care: a script or stylesheet served with the wrong type is refused
-under ``X-Content-Type-Options: nosniff``, and text needs its charset. Types follow the WHATWG
-MIME Sniffing standard and IANA's registry (https://www.iana.org/assignments/media-types/).
+A script or stylesheet of the wrong type is refused under ``nosniff``. Types follow IANA
+(https://www.iana.org/assignments/media-types/).
 """
 
 from __future__ import annotations
@@ -72,10 +69,8 @@ TYPES = {
 }
 
 
-#: What gzip makes noticeably smaller: text (scripts, styles, SVG, JSON and source maps, XML, plain
-#: text) and the uncompressed binary formats ``.ico``, TTF and OTF. Never images or fonts that are
-#: compressed already (PNG, JPEG, GIF, WebP, AVIF, WOFF, WOFF2), audio, video or archives: gzip
-#: would only add its header. The CDNs' own lists are alike: CloudFront
+#: What gzip makes noticeably smaller: text and the uncompressed binaries ``.ico``, TTF, OTF;
+#: never formats already compressed. The CDNs' lists are alike: CloudFront
 #: (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html)
 #: and Cloudflare (https://developers.cloudflare.com/speed/optimization/content/compression/).
 COMPRESSIBLE = frozenset(

@@ -1,7 +1,5 @@
-"""The bucket's CORS configuration as S3's XML, read and written (pure).
+"""The bucket's CORS configuration as S3's XML, in boto3's shape, read and written (pure).
 
-Rules are dictionaries in boto3's shape (``AllowedOrigins``, ``AllowedMethods`` ...), so a rule
-the build prints for ``aws s3api put-bucket-cors`` is the same structure it writes.
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketCors.html
 """
 

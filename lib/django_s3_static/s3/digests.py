@@ -1,11 +1,7 @@
 """Do the objects in the bucket give the integrity digests the static cache records?
 
-A listing proves sizes and, where ETags are MD5s, content; with SSE-KMS or SSE-C it proves sizes
-alone, and an object replaced behind the build's back with one of the same size would pass. A
-page that renders the recorded digest would then be refused by browsers. So ``verify_static``
-reads each object that has a digest (scripts, stylesheets and the other compressible types) as a
-browser does, decoded, and compares: one GET per such object, in parallel. The build never does
-this (its budget is a listing and the PUTs it needs).
+An encrypted bucket's listing proves sizes alone, so ``verify_static`` reads each object with a
+digest, decoded; the build never does.
 """
 
 from __future__ import annotations
@@ -25,8 +21,7 @@ class Recorded(Protocol):
 
 
 def mismatched(config: Config, objects: Mapping[str, Recorded]) -> tuple[list[str], int]:
-    """The names whose object does not give its recorded digest once decoded (sorted), and how
-    many were read. A missing object is left to the listing's check; other failures raise."""
+    """The names whose object does not give its recorded digest, and how many were read."""
     names = sorted(name for name, obj in objects.items() if obj.integrity)
     if not names:
         return [], 0

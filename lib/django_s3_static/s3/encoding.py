@@ -1,21 +1,11 @@
 """How an object is stored (gzip-compressed or as collected), and the digest a browser checks.
 
-S3 stores bytes and their headers and never negotiates ``Content-Encoding`` with a client: an
-object stored gzip-compressed with ``Content-Encoding: gzip`` is sent compressed to every client
-(https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html). Every browser accepts
-gzip, so that is safe for pages; a CDN in front of the bucket passes such an object on as it is and
-compresses only what it gets uncompressed
+S3 never negotiates ``Content-Encoding``
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html); every browser accepts
+gzip, and a CDN passes it on
 (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html).
-
-The bytes are deterministic, so the same file always makes the same object: the gzip header
-carries no time, no file name and a fixed operating-system byte, and the level is fixed. A rebuild
-then finds the object it would upload already in the bucket, and the static cache's sizes and MD5s
-(of the stored bytes) stay exact. A file is stored compressed only when that saves ``MIN_SAVING``
-or more; one that gzip does not shrink (or grows) is stored as it is.
-
-Subresource Integrity is checked by the browser over the response body after content decoding
-(https://www.w3.org/TR/SRI/#does-response-match-metadatalist: the body as Fetch delivers it), so the
-digest is of the decoded bytes, whatever the object's encoding.
+The bytes are deterministic, so a rebuild finds its object already there. SRI is checked after
+decoding (https://www.w3.org/TR/SRI/#does-response-match-metadatalist).
 """
 
 from __future__ import annotations
@@ -30,11 +20,10 @@ GZIP = "gzip"
 LEVEL = 9
 #: Store compressed only when it saves at least this share of the bytes (5%, as WhiteNoise does).
 MIN_SAVING = 0.05
-#: Larger files are stored as they are: each upload thread holds its file and its compressed copy
-#: in memory, and files this large are rarely text.
+#: Larger files are stored as they are: each upload thread holds a file and its compressed copy.
 MAX_COMPRESS_BYTES = 32 * 1024 * 1024
-#: The gzip member header (RFC 1952): deflate, no flags, modification time 0, XFL 2 (the slowest,
-#: best compression), operating system 255 ("unknown"), so it is the same on every machine.
+#: The gzip member header (RFC 1952): deflate, no flags, mtime 0, XFL 2, OS 255 ("unknown"),
+#: the same on every machine.
 _HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
 
 

@@ -1,14 +1,8 @@
 """What can go wrong talking to S3, classified where it happens, and explained to the user.
 
-Each transport turns its own failures into these types at the point they arise (urllib3's in
-``transport``, botocore's in ``boto``), so every caller decides on types, never on class names:
-
-* ``S3Error``: S3 answered with an error. Whether it passes (throttling, a 5xx, a conflicting
-  conditional write) is decided from its status and code.
-* ``Unreachable``: no answer at all (refused, reset, timed out): always worth another try.
-* ``NoCredentials``: nothing to sign with: never worth another try.
-
-``explain`` turns any of them into a ``S3StaticError``: what failed, why, and what to do.
+Each transport turns its own failures into ``S3Error`` (an answer), ``Unreachable`` (none: worth
+another try) or ``NoCredentials``, so callers decide on types, never class names; ``explain`` turns
+them into what to do.
 """
 
 from __future__ import annotations
@@ -18,9 +12,9 @@ from ..errors import S3StaticError
 
 #: Codes that mean "slow down": the uploader also halves its concurrency on these.
 THROTTLE_CODES = frozenset({"SlowDown", "Throttling", "RequestLimitExceeded", "TooManyRequests"})
-#: Codes that pass whatever their status. ``ConditionalRequestConflict`` (409) is S3's answer to
-#: two conditional writes of one key at once: the documented remedy is to retry.
-#: https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+#: Codes that pass whatever their status. ``ConditionalRequestConflict`` (409): two conditional
+#: writes of one key at once, to be retried
+#: (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
 PASSING_CODES = THROTTLE_CODES | {
     "ServiceUnavailable",
     "InternalError",

@@ -6,10 +6,7 @@ import threading
 
 
 class ConcurrencyLimiter:
-    """Additive increase, multiplicative decrease, as TCP does: a throttled bucket gets relief at
-    once, and the uploader finds its way back to full speed when the throttling stops. Retries
-    themselves are the retry policy's; this decides how many run at once.
-    """
+    """Additive increase, multiplicative decrease, as TCP: quick relief, then back to full speed."""
 
     def __init__(self, maximum: int) -> None:
         self.maximum = maximum

@@ -1,18 +1,10 @@
 """Reading ``ListObjectsV2`` pages: key, size, ETag and date of every object (pure).
 
-Keys are asked for with ``encoding-type=url`` (a key may hold characters XML 1.0 cannot carry).
-Services disagree on the encoding: SeaweedFS writes a space as ``+``, Ceph RGW as ``%20``, and a
-literal ``+`` is always ``%2B``, so ``unquote_plus`` decodes every one of them.
-https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
-
-A listing is one request per 1,000 keys, each waiting for the one before (the continuation
-token). S3 lists keys in UTF-8 binary order ("List results are always returned in UTF-8 binary
-order", https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjects.html), which is Python's
-order of ``str``, and starts after any key given as ``StartAfter`` (API_ListObjectsV2, above),
-so a build that knows which keys to expect (the committed cache's) lists several ranges at once
-(``ranges``). Directory buckets do not support ``StartAfter`` (same page), and S3 work-alikes
-added it late: a range whose keys do not come in order after its start makes the caller list
-the whole prefix the plain way.
+``unquote_plus`` decodes the keys of every service (``+`` or ``%20`` for a space:
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html). S3 lists in UTF-8 binary
+order (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjects.html), so expected keys
+split a listing into ranges read at once; a range out of order (no ``StartAfter``) falls back to
+the plain way.
 """
 
 from __future__ import annotations
@@ -64,10 +56,7 @@ def next_token(page: ElementTree.Element) -> str | None:
 
 
 def boundaries(expected: Sequence[str], ranges: int = MAX_RANGES) -> list[str]:
-    """Keys that split a listing of ``expected`` (sorted) into at most ``ranges`` ranges of whole
-    pages: the range after a boundary starts with ``start-after`` set to it, and ends with the
-    next one. When the bucket holds just those keys, the ranges take as many requests as one
-    listing would; each key the bucket holds beyond them costs at most one more page."""
+    """Keys that split a listing of sorted ``expected`` into at most ``ranges`` ranges of pages."""
     pages = math.ceil(len(expected) / PAGE_SIZE)
     count = min(ranges, pages)
     if count < 2:
@@ -87,8 +76,7 @@ class OutOfOrder(Exception):
 
 
 class RangeListing:
-    """The keys of one range, ``(start, end]`` (``None``: the prefix's first or last key), read
-    page by page: ``add`` takes a page's objects and says whether the range needs another."""
+    """The keys of one range, ``(start, end]``; ``add`` says whether it needs another page."""
 
     def __init__(self, start: str | None, end: str | None) -> None:
         self.end = end

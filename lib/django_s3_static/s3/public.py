@@ -11,10 +11,7 @@ from ..config import Config
 
 
 def fetch_public(url: str, timeout: float = 10.0, verify: bool | str = True) -> str | None:
-    """GET a URL without credentials, as a visitor's browser would; None when it answers 200.
-
-    ``verify`` as the S3 requests have it (a CA bundle's path, or False), for a private service
-    whose certificate the build machine does not know by default."""
+    """GET a URL without credentials, as a browser would; None when it answers 200."""
     request = urllib.request.Request(url, headers={"User-Agent": "django-s3-static public check"})
     context = None  # loading the system's CA certificates is most of a plain-HTTP check
     if url.startswith("https:"):

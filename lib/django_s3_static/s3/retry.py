@@ -1,8 +1,6 @@
-"""The one retry policy: how often a request is tried, and how long to wait between tries.
+"""The one retry policy: exponential backoff with jitter, as AWS recommends.
 
-Exponential backoff with jitter, as AWS recommends for its SDKs, so that many clients failing at
-once do not come back at once: https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
-A request is tried ``attempts`` times; the uploader's later rounds continue the same sequence.
+https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
 """
 
 from __future__ import annotations
@@ -25,8 +23,7 @@ class RetryPolicy:
     cap: float = 20.0
 
     def delay(self, attempt: int) -> float:
-        """Seconds to wait after failed try number ``attempt`` (1-based): half to all of
-        ``base * 2**attempt``, at most ``cap``."""
+        """Seconds to wait after failed try ``attempt``: half to all of ``base * 2**attempt``."""
         return min(self.cap, self.base * 2**attempt) * random.uniform(0.5, 1.0)
 
     def pause(self, attempt: int) -> None:

@@ -1,9 +1,7 @@
 """Where a request goes and its Signature Version 4, for the requests sent without botocore.
 
-SigV4 as S3 specifies it, with an unsigned payload (``UNSIGNED-PAYLOAD``): the upload's
-``Content-MD5`` already makes S3 reject a corrupted body, and hashing every body twice would cost
-the uploader its speed. https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html
-A known-answer test compares these signatures with botocore's.
+The payload is unsigned: ``Content-MD5`` already protects the body, and hashing it twice would slow
+uploads (https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html).
 """
 
 from __future__ import annotations
@@ -21,8 +19,7 @@ UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 
 
 class Endpoint:
-    """Where requests for the bucket go: path style on a custom endpoint (unless
-    ``AWS_S3_ADDRESSING_STYLE`` is ``virtual``), the bucket's own host on AWS."""
+    """Where requests go: path style on a custom endpoint, the bucket's own host on AWS."""
 
     def __init__(self, config: Config) -> None:
         self.region = config.region or "us-east-1"
@@ -61,12 +58,7 @@ def canonical_query(query: dict[str, str]) -> str:
 
 
 class Signer:
-    """Signature Version 4 headers for one request, with the day's key derived once.
-
-    Explicit keys (settings or config vars, as on Heroku) are used as they are, without
-    importing boto3; otherwise boto3's credential chain finds them wherever boto3 would
-    (profiles, instance roles, web identity) and refreshes temporary ones.
-    """
+    """SigV4 headers for one request; explicit keys as they are, else boto3's credential chain."""
 
     def __init__(self, config: Config) -> None:
         self.region = config.region or "us-east-1"
@@ -96,9 +88,7 @@ class Signer:
         now: time.struct_time | None = None,
         amz: dict[str, str] | None = None,
     ) -> dict[str, str]:
-        """The headers that sign the request (``host`` excluded: urllib3 sends it). ``amz``:
-        the request's own ``x-amz-*`` headers (``x-amz-copy-source``), which S3 wants signed;
-        they are returned with the rest."""
+        """The headers that sign the request, ``amz`` included (not ``host``: urllib3 sends it)."""
         access_key, secret_key, token = self._current()
         now = now or time.gmtime()
         stamp, day = time.strftime("%Y%m%dT%H%M%SZ", now), time.strftime("%Y%m%d", now)

@@ -1,8 +1,7 @@
 """Signed requests over a urllib3 keep-alive pool, their failures classified where they arise.
 
-botocore spends about as much CPU per request as the whole PUT costs the server, and parses a
-listing page many times slower than ElementTree; the calls an ordinary build makes are sent here
-instead. Every urllib3 failure becomes ``Unreachable`` and every error answer ``S3Error``.
+botocore spends about as much CPU per request as a PUT costs the server, and parses listings many
+times slower than ElementTree.
 """
 
 from __future__ import annotations
@@ -45,9 +44,7 @@ class Transport:
         payload: str = UNSIGNED_PAYLOAD,
         amz: dict[str, str] | None = None,
     ) -> Any:
-        """One try of one request; a 2xx (or 412, which a conditional PUT expects) answer, or
-        ``S3Error`` / ``Unreachable``. ``body`` is bytes or an open file, streamed; ``amz``
-        the request's own signed ``x-amz-*`` headers."""
+        """One try: a 2xx (or a conditional PUT's 412), or ``S3Error`` / ``Unreachable``."""
         target = self.endpoint.target(key)
         signed = self.signer.headers(method, self.endpoint.host, target, query, payload, amz=amz)
         url = self.endpoint.origin + target + (f"?{canonical_query(query)}" if query else "")
@@ -71,8 +68,7 @@ class Transport:
         body: bytes = b"",
         headers: dict[str, str] | None = None,
     ) -> ElementTree.Element | None:
-        """A request to the bucket itself (listing, CORS), retried by the policy; its XML
-        answer, or None when it has none."""
+        """A request to the bucket itself (listing, CORS), retried; its XML answer, or None."""
         payload = hashlib.sha256(body).hexdigest()
 
         def send() -> ElementTree.Element | None:
@@ -86,8 +82,7 @@ class Transport:
 
 
 def pool_manager(config: Config, size: int, origin: str) -> Any:
-    """A urllib3 keep-alive pool for requests to ``origin``: the configured timeouts and TLS
-    verification, through the proxy the environment names for it."""
+    """A urllib3 keep-alive pool for ``origin``: timeouts, TLS, the environment's proxy."""
     import urllib3  # lazy: as in Transport
 
     timeout = urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout)
@@ -102,8 +97,7 @@ def pool_manager(config: Config, size: int, origin: str) -> Any:
 
 
 def proxy_for(origin: str) -> str | None:
-    """The proxy the environment names for this endpoint (HTTPS_PROXY, HTTP_PROXY, NO_PROXY),
-    as curl, pip and boto3 read them; None when the endpoint is reached directly."""
+    """The proxy the environment names for this endpoint, as curl and boto3 read it, or None."""
     if not any(name.lower().endswith("_proxy") for name in os.environ):
         return None  # the usual case, decided without loading urllib.request
     import urllib.request  # lazy: only when the environment names a proxy

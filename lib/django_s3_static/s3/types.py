@@ -13,9 +13,6 @@ class RemoteObject:
 
     @property
     def md5(self) -> str | None:
-        """The ETag read as the content's MD5: 32 hex digits, as a single-part upload's is.
-
-        A multipart ETag (``md5-of-md5s-N``) has a dash and proves only the size.
-        """
+        """The ETag as the content's MD5, as a single-part upload's is; None for a multipart one."""
         etag = self.etag.strip('"').lower()
         return etag if len(etag) == 32 and "-" not in etag else None

@@ -1,21 +1,8 @@
 """Parallel PUTs of the objects the bucket lacks; one object's failure never raises.
 
-Each request is retried by the retry policy on throttling, 5xx answers and broken or stalled
-connections; what still fails for a passing reason gets more rounds after a pause, so a server
-that restarts or throttles hard mid-upload does not fail the build. ``SlowDown`` also halves the
-number of PUTs in flight (``ConcurrencyLimiter``).
-
-The first PUT goes alone for up to ``FIRST_PUT_HEAD_START`` seconds. If the bucket refuses it in
-that time for a reason that holds for every object (credentials, a missing permission, no such
-bucket), the upload stops after one request instead of one per object. And a server that sets
-storage up on a bucket's first write gets that done before the burst (SeaweedFS makes PUTs that
-arrive within a few milliseconds of a new bucket's first one wait about a second). On S3 the cost
-is at most that head start.
-
-A job may ask for its file to be stored gzip-compressed (``compress``): the upload thread compresses
-it just before sending it, so compressing overlaps the other threads' uploads (zlib releases the
-GIL), and keeps the compressed copy only when it pays (``s3.encoding``). What was stored, size, MD5
-and encoding, is in the result for the static cache.
+Passing failures get more rounds after a pause, and ``SlowDown`` halves the PUTs in flight. The
+first PUT goes alone: a refusal that holds for all costs one request, and a store that sets up on a
+bucket's first write (SeaweedFS) does so before the burst.
 """
 
 from __future__ import annotations
@@ -54,8 +41,7 @@ class UploadJob:
     cache_control: str
     #: Store it gzip-compressed when that pays (the file is read and compressed in the thread).
     compress: bool = False
-    #: The file is already encoded so (a copy of a stored object): sent with this
-    #: ``Content-Encoding``, as it is.
+    #: The file is already encoded so (a copy of a stored object): sent as it is.
     content_encoding: str | None = None
 
 
@@ -79,7 +65,7 @@ class UploadResult:
     lowest_concurrency: int = 0
     not_sent: int = 0  # jobs never tried: the first PUT was refused for a reason that holds for all
     #: The store refused ``If-None-Match``: hashed names were written with plain PUTs, which
-    #: their content hashes make safe (the same name always holds the same bytes).
+    #: content hashes make safe.
     unconditional: bool = False
     #: Each uploaded (or already there) job's stored bytes, by name.
     stored: dict[str, Stored] = field(default_factory=dict)
@@ -91,8 +77,7 @@ Progress = Callable[[int, int, int, float], None]
 
 
 class UnreadableFile(S3StaticError):
-    """A file to upload cannot be read, or no longer holds what was planned: not S3's doing, and
-    never worth another try (a changed file would store other bytes under a content hash)."""
+    """A file to upload is unreadable, or changed under its content hash: never retried."""
 
     def __init__(self, job: UploadJob, problem: str) -> None:
         super().__init__(
@@ -111,8 +96,7 @@ def _open(job: UploadJob) -> BinaryIO:
 
 
 def _read(job: UploadJob, handle: BinaryIO) -> tuple[bytes, str | None]:
-    """The file's stored form (``s3.encoding``), read whole to compress it, once its bytes are
-    known to be the ones planned (the streamed path gets the same check from Content-MD5)."""
+    """The file's stored form, read whole to compress it, once its bytes are the ones planned."""
     try:
         data = handle.read()
     except OSError as exc:

@@ -2,10 +2,8 @@
 
     {% static_script 'js/app.js' defer=True %}
     {% static_stylesheet 'css/site.css' media='print' %}
-    <link rel="preload" href="{% static 'js/app.js' %}" as="script"
-          integrity="{% static_integrity 'js/app.js' %}" crossorigin="anonymous">
 
-The logic is in ``runtime.integrity``; this module only registers the tags.
+Without a digest, the plain tag (``runtime.integrity``).
 """
 
 from __future__ import annotations

@@ -1,14 +1,6 @@
-"""``manage.py reset_app``: start an app's migrations over, during early development.
+"""``manage.py reset_app``: start an app's migrations over, during early development (``HELP``).
 
-A Django take on South's ``south_reset``. Hard mode (the default) throws the app's data away
-and rebuilds its tables from the current models; ``--soft`` keeps every row and only
-squashes the migration history into one fresh initial migration. Either way the old files
-are backed up first and put back if any step fails, and the database work runs in one
-transaction, so a failed reset leaves the project as it was.
-
-This module only talks to the user: the facts are gathered in
-:mod:`django_reset_app.facts`, the rules live in the pure modules beside
-:mod:`django_reset_app.plan`, and :mod:`django_reset_app.execute` carries the plan out.
+A Django take on South's ``south_reset``.
 """
 
 from __future__ import annotations
@@ -98,8 +90,7 @@ class Command(BaseCommand):
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
 
     def handle(self, *args: str, **options: Any) -> None:
-        # Nothing this command imports may leave .pyc files behind (--dry-run writes nothing,
-        # and a stale cached migration must never shadow a rewritten one).
+        # No .pyc left behind: --dry-run writes nothing, and a stale one could shadow a rewrite.
         dont_write_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
         try:
             self._handle(tuple(dict.fromkeys(options["app_label"])), options)

@@ -1,9 +1,4 @@
-"""``manage.py promote_static``: the release phase's guarantee that every static URL works.
-
-Meant as the first release command (``release: python manage.py promote_static && python manage.py
-migrate``). It runs on the dyno from the slug, so it is copied there with the runtime and imports
-only that, the S3 client and ``release``.
-"""
+"""``manage.py promote_static``: the release phase's guarantee that every static URL works."""
 
 from __future__ import annotations
 
@@ -23,7 +18,7 @@ from ...promote.promote import promote
 from ...settings_table import COMMANDS
 from ...snippet import SLUG_ALIAS
 
-#: Where the build puts urllib3 in the slug when the app does not ship it (``build.install``).
+#: Where the build puts urllib3 in the slug when the app does not ship it (``buildpack.install``).
 VENDOR = os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
     os.pardir,

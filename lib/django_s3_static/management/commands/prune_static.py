@@ -1,13 +1,4 @@
-"""``manage.py prune_static --keep N``: delete the objects no recent release uses.
-
-Every build (a release) and every publish_static records its manifest under
-``<prefix>/.manifests/``. This command keeps every object that one of the newest N records
-references (so the last N releases, and rollbacks to them, keep working; when apps share the
-prefix, the last N of each), and deletes the rest of the prefix: never anything outside it, never
-a record or an object younger than ``--min-age`` (a build may be using it right now), never what a
-record written while it runs or the committed static cache of this checkout references.
-``--dry-run`` prints the same list and deletes nothing. Why each is kept: ``build.records``.
-"""
+"""``manage.py prune_static --keep N``: delete the objects no recent release uses."""
 
 from __future__ import annotations
 
@@ -107,7 +98,7 @@ class Command(BaseCommand):
         output.info(f"Deleted {len(doomed)} objects")
 
     def new_records(self, bucket: Bucket, config: Config, known: Iterable[str]) -> list[str]:
-        """The records under ``.manifests/`` now that ``known`` lacks (one LIST per 1,000)."""
+        """The records under ``.manifests/`` now that ``known`` lacks."""
         try:
             listed, _ = bucket.list(f"{RECORDS_DIR}/")
         except Exception as exc:
@@ -179,7 +170,7 @@ class Command(BaseCommand):
         return found
 
     def protected(self, config: Config) -> list[str]:
-        """What this checkout's committed cache references; without one, the records decide."""
+        """What this checkout's static cache references; without one, the records decide."""
         with contextlib.suppress(static_cache.CacheError):
             committed = static_cache.load(static_cache.path_in(app_dir(), config.static_cache_dir))
             return list(committed.objects)

@@ -1,9 +1,4 @@
-"""``manage.py publish_static``: collect, upload what the bucket lacks, write the static cache.
-
-The one command that replaces the old deploy script (``rm -rf static_cache; collectstatic;
-s3cmd sync; git add static_cache; git commit``). Commit the folder it writes, and the next build
-skips collectstatic entirely.
-"""
+"""``manage.py publish_static``: collect, upload what the bucket lacks, write the static cache."""
 
 from __future__ import annotations
 
@@ -22,8 +17,8 @@ from ._common import app_dir, command_error, values
 
 class Command(BaseCommand):
     help = "Collect the static files, upload the ones the bucket lacks, write the static cache."
-    #: It writes the static cache that the system checks (E002) look for: with the explicit
-    #: install(globals()) line, a first publish would otherwise be refused for lacking it.
+    #: It writes the static cache the system check E002 looks for: a first publish would be
+    #: refused for lacking it.
     requires_system_checks: list[str] = []
 
     def handle(self, *args, **options):

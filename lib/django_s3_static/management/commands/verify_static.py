@@ -1,10 +1,4 @@
-"""``manage.py verify_static``: is the committed static cache fresh and complete?
-
-Exit 0 when it is; else non-zero with every reason (stale sources, missing objects, size or MD5
-mismatch, another location, an object whose decoded bytes do not give the integrity digest the
-cache records). Meant for CI before a push; ``--sources-only`` skips the bucket, for a CI without S3
-credentials; ``--no-digests`` skips reading the objects (one GET each of those with a digest).
-"""
+"""``manage.py verify_static``: is the static cache fresh and complete? Exit 0 when it is."""
 
 from __future__ import annotations
 
