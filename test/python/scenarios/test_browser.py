@@ -1,151 +1,28 @@
-"""What a visitor's browser sees: the built example apps, served from their slugs, in Chromium.
-
-``test_end_to_end`` proves every static URL answers 200; this proves the page works in a browser:
-no failed request and no console error, every stylesheet, script, image and font fetched from the
-local S3 server, the web fonts actually used (a font is read cross-origin, so the bucket's CORS
-answer decides), and the scripts run. The example app's home page is checked on both local S3
-servers (SeaweedFS and Ceph RGW), the rest on SeaweedFS. Each page is saved as a full-page
-screenshot in test/.cache/screenshots/ to look at.
-
-What the visitor downloads: the bytes of CSS and JavaScript Chromium transferred for the example
-app, its admin and the pipeline app, stored gzip-compressed and as collected, next to WhiteNoise
-serving the same apps (gzip and Brotli) in the same run, every file decoding to the same bytes;
-and Subresource Integrity: every script and stylesheet rendered with a digest loads, and a file
-replaced in the bucket is refused.
-
-Needs Debian's ``chromium`` and PyPI's ``playwright`` (no browser download); a missing one fails
-the tests with what to install, it never skips them.
-"""
+"""What a visitor's browser sees of the built apps: working pages, the bytes it downloads, SRI."""
 
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import re
-import uuid
-
-import pytest
 
 from conftest import deploy_config
 from django_s3_static.config import Config
 from django_s3_static.publish import cors
-from support.browser import BrowserMissing, Chromium, PageVisit, screenshot_path
-from support.dyno import ROOT, Slug
-from support.whitenoise_site import WhiteNoiseSite
+from support import browser_sites
+from support.browser import PageVisit, screenshot_path
+from support.browser_sites import allow_any_origin, assert_visitor_sees_a_working_page
+from support.dyno import ROOT
 
-ASSET_TYPES = ("stylesheet", "script", "image", "font")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    try:
-        with Chromium() as browser:
-            yield browser
-    except BrowserMissing as exc:
-        pytest.fail(str(exc), pytrace=False)
-
-
-class Site:
-    """A fixture app built by bin/compile into its own bucket, served by gunicorn from the slug."""
-
-    def __init__(
-        self, s3server, root: str, python_home: str, fixture: str, location: str, **config: str
-    ) -> None:
-        self.s3server = s3server
-        self.bucket = s3server.bucket()
-        self.location = location
-        self.prefix = f"{s3server.endpoint}/{self.bucket}/{location}/"
-        self.slug = Slug(root, python_home).prepare(fixture)
-        self.slug.set_config(
-            **deploy_config(s3server, self.bucket, AWS_LOCATION=location, **config)
-        )
-        result = self.slug.compile()
-        assert result.returncode == 0, result.output
-        self.dynos = [self.start_dyno()]
-
-    @property
-    def dyno(self):
-        return self.dynos[0]
-
-    def start_dyno(self, **env: str):
-        """A web dyno; it holds no S3 credentials: browsers read the bucket anonymously."""
-        return self.slug.start_web(
-            env={"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", **env}
-        )
-
-    def cache(self) -> dict:
-        with open(os.path.join(self.slug.build_dir, "static_cache", "manifest.json")) as handle:
-            return json.load(handle)
-
-    def stop(self) -> None:
-        for dyno in self.dynos:
-            dyno.stop()
-
-
-@pytest.fixture(scope="module")
-def site_factory(s3server, app_python_home, tmp_path_factory):
-    sites: list[Site] = []
-
-    def make(fixture: str, location: str, server=None, **config: str) -> Site:
-        """The site built and served; its bucket on ``server`` (SeaweedFS unless given)."""
-        root = tmp_path_factory.mktemp(f"browser-{fixture}") / f"slug-{uuid.uuid4().hex[:8]}"
-        sites.append(
-            Site(server or s3server, str(root), app_python_home, fixture, location, **config)
-        )
-        return sites[-1]
-
-    yield make
-    for site in sites:
-        site.stop()
-
-
-@pytest.fixture(scope="module")
-def example_site(site_factory) -> Site:
-    return site_factory("example_app", "static")
-
-
-@pytest.fixture(scope="module")
-def ceph_example_site(site_factory, cephserver) -> Site:
-    return site_factory("example_app", "static", cephserver)
-
-
-@pytest.fixture
-def any_example_site(anys3, request) -> Site:
-    """The example app with its bucket on the test's server (``[seaweedfs]``, ``[ceph]``)."""
-    return request.getfixturevalue("ceph_example_site" if anys3.name == "ceph" else "example_site")
-
-
-@pytest.fixture(scope="module")
-def pipeline_site(site_factory) -> Site:
-    return site_factory("pipeline_app", "assets")
-
-
-def site_favicon_404(site: Site, url: str | None = None) -> str:
-    """The one console error a page without <link rel="icon"> gets: Chromium then asks the site
-    (not the bucket) for /favicon.ico, and neither Django's admin nor the pipeline app declares an
-    icon or serves that URL. It concerns no static file, so it is the only error let through."""
-    return (
-        "Failed to load resource: the server responded with a status of 404 (Not Found) "
-        f"({url or site.dyno.url}/favicon.ico)"
-    )
-
-
-def assert_visitor_sees_a_working_page(visit: PageVisit, site: Site, types=ASSET_TYPES) -> None:
-    detail = visit.summary()
-    assert visit.status == 200, detail
-    assert visit.failed == [], detail
-    allowed = {site_favicon_404(site, dyno.url) for dyno in site.dynos}
-    assert [e for e in visit.console_errors if e not in allowed] == [], detail
-    assert visit.page_errors == [], detail
-    # Everything but the page itself comes from the bucket: stylesheets, scripts, images, fonts,
-    # and the icon (Playwright's type "other").
-    assert visit.requests[0].url == visit.url, detail
-    for fetched in visit.requests[1:]:
-        assert fetched.url.startswith(site.prefix), f"not from the bucket: {fetched.url}\n{detail}"
-        assert fetched.status == 200, detail
-    seen = {fetched.resource_type for fetched in visit.requests[1:]}
-    assert set(types) <= seen, f"expected {types}, the page fetched {sorted(seen)}\n{detail}"
+chromium = browser_sites.chromium
+site_factory = browser_sites.site_factory
+example_site = browser_sites.example_site
+ceph_example_site = browser_sites.ceph_example_site
+any_example_site = browser_sites.any_example_site
+pipeline_site = browser_sites.pipeline_site
+example_site_as_collected = browser_sites.example_site_as_collected
+pipeline_site_as_collected = browser_sites.pipeline_site_as_collected
+whitenoise_sites = browser_sites.whitenoise_sites
 
 
 def test_example_app_home_page(chromium, any_example_site):
@@ -248,29 +125,6 @@ def test_a_cors_rule_without_the_sites_origin_blocks_only_the_fonts(chromium, ex
 # What the visitor downloads: compressed bytes, next to WhiteNoise
 
 
-@pytest.fixture(scope="module")
-def example_site_as_collected(site_factory) -> Site:
-    return site_factory("example_app", "static", DJANGO_S3_STATIC_COMPRESS="off")
-
-
-@pytest.fixture(scope="module")
-def pipeline_site_as_collected(site_factory) -> Site:
-    return site_factory("pipeline_app", "assets", DJANGO_S3_STATIC_COMPRESS="off")
-
-
-@pytest.fixture(scope="module")
-def whitenoise_sites(tmp_path_factory):
-    sites = {}
-    try:
-        for fixture, app in (("example_app", "exampleapp"), ("pipeline_app", "pipelineapp")):
-            root = tmp_path_factory.mktemp(f"whitenoise-{fixture}")
-            sites[fixture] = WhiteNoiseSite.start(str(root), fixture, app)
-        yield sites
-    finally:
-        for site in sites.values():
-            site.stop()
-
-
 #: Chromium's own Accept-Encoding (gzip, deflate, br, zstd) gets Brotli from WhiteNoise; this
 #: one gets its gzip copies.
 GZIP_ONLY = {"Accept-Encoding": "gzip, deflate"}
@@ -286,14 +140,6 @@ VARIANTS = (
     "WhiteNoise, Brotli",
 )
 BYTES_TABLE = os.path.join(ROOT, "test", ".cache", "browser-bytes.md")
-
-
-def allow_any_origin(*sites: Site) -> None:
-    """The CORS rule the build prints (or adds with DJANGO_S3_STATIC_SET_CORS=1): fonts and
-    integrity-checked files are CORS reads. Set explicitly, as another test of this module
-    replaces the bucket's rules."""
-    for site in sites:
-        cors.add_rule(Config.from_values(deploy_config(site.s3server, site.bucket)), ["*"])
 
 
 def css_and_js(visit: PageVisit) -> list:

@@ -1,0 +1,130 @@
+"""The buildpack's stated targets, each decided from the medians of the tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from results import TreeResults, Value, fmt
+
+
+@dataclass
+class Target:
+    what: str
+    value: Value | None
+    limit: float
+    at_most: bool  # True: value <= limit meets it; False: value >= limit
+    unit: str
+    detail: str = ""
+
+    @property
+    def verdict(self) -> str:
+        """met / NOT MET, or "undetermined" when a bound from --cap cannot decide it."""
+        if self.value is None:
+            return "n/a"
+        number, bound = self.value.number, self.value.bound
+        meets = number <= self.limit if self.at_most else number >= self.limit
+        if bound == "=":
+            return "met" if meets else "NOT MET"
+        # A lower bound decides "at least" targets it reaches and "at most" targets it exceeds.
+        decides = (bound == ">=") != self.at_most
+        if decides and meets:
+            return "met"
+        if not decides and not meets:
+            return "NOT MET"
+        return "undetermined (capped)"
+
+
+def targets(all_results: list[TreeResults]) -> list[Target]:
+    """The buildpack's stated targets, each computed from the medians of the tables."""
+    found: list[Target] = []
+    for results in all_results:
+        big = results.label.startswith("10,000")
+        m = results.median
+        fast, upload = m("bp_fast"), m("bp_upload")
+        label = results.label
+        limit = 4.0 if big else 1.5
+        found.append(Target(f"{label}: fast path compile", fast, limit, True, " s"))
+
+        def ratio(top: Value | None, bottom: Value | None) -> Value | None:
+            return top.over(bottom) if top else None
+
+        ds_warm, s5, s3cmd = m("ds_warm"), m("s5cmd_cold"), m("s3cmd_cold")
+        s5_note = "" if s5 else f" (s5cmd {results.scenarios['s5cmd_cold'].note or 'failed'})"
+        found += [
+            Target(
+                f"{label}: S3ManifestStaticStorage unchanged ÷ fast path",
+                ratio(ds_warm, fast),
+                20.0,
+                False,
+                "×",
+                f"{fmt(ds_warm)} s ÷ {fmt(fast)} s",
+            ),
+            Target(
+                f"{label}: cold upload phase ÷ s5cmd sync cold",
+                ratio(upload, s5),
+                1.0,
+                True,
+                "×",
+                f"{fmt(upload)} s ÷ {fmt(s5)} s{s5_note}",
+            ),
+            Target(
+                f"{label}: s3cmd sync cold ÷ cold upload phase",
+                ratio(s3cmd, upload),
+                2.5,
+                False,
+                "×",
+                f"{fmt(s3cmd)} s ÷ {fmt(upload)} s",
+            ),
+        ]
+        # Incremental collect: a change costs what it reaches (issue 15's targets).
+        changed = m("bp_changed")
+        if big:
+            gap = Value(changed.number - fast.number, changed.bound) if changed and fast else None
+            found += [
+                Target(f"{label}: one CSS changed, compile", changed, 3.0, True, " s"),
+                Target(
+                    f"{label}: one CSS changed, minus the fast path",
+                    gap,
+                    1.5,
+                    True,
+                    " s",
+                    f"{fmt(changed)} s - {fmt(fast)} s",
+                ),
+                Target(
+                    f"{label}: one PNG changed (10 CSS refer to it)", m("bp_png"), 3.5, True, " s"
+                ),
+                Target(f"{label}: 100 files changed", m("bp_many"), 6.0, True, " s"),
+            ]
+            for key in ("bp_changed", "bp_png", "bp_many"):
+                runs = results.scenarios[key].runs
+                peak = max((run.max_rss_kb for run in runs), default=0) / 1024
+                trees = [run.tree_rss_kb for run in runs if run.tree_rss_kb]
+                found.append(
+                    Target(
+                        f"{label}: peak RSS, {results.scenarios[key].name.split(': ', 1)[1]}",
+                        Value(max(trees) / 1024) if trees else (Value(peak) if peak else None),
+                        300.0,
+                        True,
+                        " MB",
+                        f"sum over the process tree (largest process {peak:.0f} MB)",
+                    )
+                )
+        else:
+            found.append(Target(f"{label}: one CSS changed, compile", changed, 0.8, True, " s"))
+        if big:
+            cold = results.scenarios["bp_cold"]
+            peak = max((run.max_rss_kb for run in cold.runs), default=0) / 1024
+            trees = [run.tree_rss_kb for run in cold.runs if run.tree_rss_kb]
+            found.append(
+                Target(
+                    f"{label}: peak RSS of the cold compile (largest process)",
+                    Value(peak) if peak else None,
+                    300.0,
+                    True,
+                    " MB",
+                    f"sum over its process tree, sampled at 20 Hz: {max(trees) / 1024:.0f} MB"
+                    if trees
+                    else "",
+                )
+            )
+    return found
