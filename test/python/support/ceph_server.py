@@ -260,7 +260,7 @@ class CephServer:
 _LISTINGS = ("list_bucket", "list_bucket_versions", "list_multipart_uploads")
 
 
-def ops(ops_log: str, settle: float = 0.2) -> list[dict]:
+def ops(ops_log: str, settle: float = 0.5) -> list[dict]:
     """Every request RGW logged so far. It writes each one as it answers, sometimes a moment after
     the client has the answer: the file is read once it stopped growing for ``settle`` seconds."""
     deadline = time.monotonic() + 5
