@@ -15,7 +15,7 @@ from typing import Any
 from .. import __version__
 from ..config import flag, runtime_values
 from ..errors import S3StaticError
-from ..format.names import name_problem
+from ..format.names import name_problem, shown
 from .app_hashing import app_hashing
 from .fingerprint import file_sha256
 from .written_settings import as_written, with_script_prefix
@@ -170,15 +170,14 @@ def source_problem(
     follow symbolic links, and a link to /etc, to /proc/self/environ or to another project would
     be uploaded to a public bucket.
     """
-    shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     problem = name_problem(name)
     if problem:
-        return f"  {shown}: the name {problem}"
+        return f"  {shown(name)}: the name {problem}"
     location = getattr(storage, "location", None)
     if location:
         real = roots.real(full or storage.path(path))
         if not roots.allow(location, real):
-            return f"  {shown}: a link to {real}, outside {location} and the app"
+            return f"  {shown(name)}: a link to {real}, outside {location} and the app"
     return None
 
 
