@@ -7,6 +7,7 @@ refusal says what to do, since the user meets it before any plan.
 from __future__ import annotations
 
 import importlib
+import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,19 @@ def connection_for(alias: str) -> BaseDatabaseWrapper:
             f"Unknown database alias '{alias}' (--database). Known aliases: {known}."
         )
     return connections[alias]
+
+
+def database_host(connection: BaseDatabaseWrapper) -> tuple[str, list[str]]:
+    """The connection's HOST setting and the addresses it resolves to (none when it does not
+    resolve, or names no network host: empty, a socket folder)."""
+    host = str(connection.settings_dict.get("HOST") or "")
+    if not host.strip() or host.startswith("/"):
+        return host, []
+    try:
+        found = socket.getaddrinfo(host.strip("[]"), None)
+    except (OSError, UnicodeError):
+        return host, []
+    return host, sorted({str(info[4][0]) for info in found})
 
 
 def make_plan(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 
 from django_reset_app.plan import (
@@ -25,6 +26,59 @@ def check_debug(debug: bool, force: bool) -> str | None:
         "refuses to run. It is meant for early development. If you really mean it, "
         "run it again with --force."
     )
+
+
+#: The flag that lets reset_app run on a dyno or against a database on another machine.
+ALLOW_REMOTE = "--allow-remote"
+
+
+def check_where(
+    dyno: str | None,
+    alias: str,
+    vendor: str,
+    host: str,
+    addresses: Sequence[str],
+    allow: bool,
+) -> str | None:
+    """A reset belongs to a developer's own database: on a Heroku dyno (``DYNO`` is set), or
+    against a database on another machine, DEBUG alone does not say so (a staging app often
+    runs with DEBUG on), so it needs an explicit --allow-remote.
+
+    ``addresses``: what ``host`` resolves to; a host that resolves to nothing is not local.
+    """
+    if allow:
+        return None
+    if dyno:
+        return (
+            f"DYNO is set ({dyno}): this is a Heroku dyno, whose database is the app's own "
+            "(staging or production), not a development copy, even with DEBUG on. reset_app "
+            f"refuses to run there. If you really mean it, run it again with {ALLOW_REMOTE}."
+        )
+    if vendor == "sqlite" or is_local_host(host, addresses):
+        return None
+    return (
+        f"The database '{alias}' is on {host}, not on this machine (its HOST is neither empty, "
+        "a socket folder, nor a loopback address): reset_app only resets development databases "
+        f"and refuses to touch it. If you really mean it, run it again with {ALLOW_REMOTE}."
+    )
+
+
+def is_local_host(host: str, addresses: Sequence[str]) -> bool:
+    """Whether a database HOST is this machine: empty or a socket folder (a unix socket), or a
+    name whose every address is a loopback one."""
+    if not host.strip() or host.startswith("/") or host.lower() == "localhost":
+        return True
+    return bool(addresses) and all(_loopback(address) for address in addresses)
+
+
+def _loopback(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0].strip("[]"))
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback or ip.is_unspecified
 
 
 def plan_problems(plan: ResetPlan, pending_changes: Mapping[str, Sequence[str]]) -> list[str]:

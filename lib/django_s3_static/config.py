@@ -26,7 +26,7 @@ SECRET_SETTINGS = tuple(s.name for s in SETTINGS.values() if s.secret)
 STATIC_CACHE_FILE_NAME = "manifest.json"
 #: The app's own ``STORAGES["staticfiles"]["BACKEND"]``, kept by the dyno's settings snippet
 #: when it replaces it: the build honours what that class asks of Django's hashing, and a
-#: command run on a dyno must see the same (``build.app_storage``).
+#: command run on a dyno must see the same (``collect.app_hashing``).
 APP_STATICFILES_BACKEND = "DJANGO_S3_STATIC_APP_STATICFILES_BACKEND"
 
 _SWITCH_SPELLINGS = {

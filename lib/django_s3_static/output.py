@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 import time
 import traceback
@@ -10,18 +12,61 @@ from dataclasses import dataclass, field
 
 INDENT = " " * 7
 _secrets: list[str] = []
+#: The pattern of ``_secrets`` as it was when compiled: (the list's id, its length), pattern.
+_compiled: tuple[tuple[int, int], re.Pattern[str] | None] = ((0, 0), None)
+#: A whole secret shorter than this is not looked for (it would hide ordinary words); a line of
+#: a multi-line secret, below ``_MIN_LINE``.
+_MIN_SECRET = 4
+_MIN_LINE = 8
+#: A PEM block's first and last lines say what the block is and hold nothing secret.
+_PEM_BOUNDARY = re.compile(r"^-----(BEGIN|END) [A-Z0-9 ]+-----$")
 
 
 def register_secret(value: str | None) -> None:
-    """Never print ``value``: it is replaced wherever it shows up in a printed line."""
-    if value and len(value) >= 4 and value not in _secrets:
-        _secrets.append(value)
+    """Never print ``value``: it is replaced wherever it shows up in a printed line, and so are
+    its escaped forms and, for a multi-line value, each of its lines.
+
+    A multi-line secret (a PEM key in a config var) is printed over several lines, which the
+    build writes, and relays from the app's process, one at a time: each line of it is looked
+    for on its own. A settings error quotes a value in Python's ``repr`` (``\\n`` for its line
+    breaks) or in JSON: those forms are looked for too.
+    """
+    if not value or len(value) < _MIN_SECRET:
+        return
+    lines = [line.strip() for line in value.splitlines()]
+    pieces = [value]
+    if len(lines) > 1:
+        pieces += [
+            line for line in lines if len(line) >= _MIN_LINE and not _PEM_BOUNDARY.match(line)
+        ]
+    for piece in pieces:
+        for form in (piece, *escaped_forms(piece)):
+            if len(form) >= _MIN_SECRET and form not in _secrets:
+                _secrets.append(form)
+
+
+def escaped_forms(text: str) -> set[str]:
+    """``text`` as Python's ``repr`` and JSON encoders write it inside quotes."""
+    python = repr(text)[1:-1]
+    escapes = text.encode("unicode_escape").decode("ascii")  # repr's, non-ASCII escaped too
+    ascii_json = json.dumps(text)[1:-1]
+    utf8_json = json.dumps(text, ensure_ascii=False)[1:-1]
+    forms = {python, escapes, ascii_json, utf8_json}
+    forms |= {form.replace("'", "\\'") for form in (python, escapes)}  # the other quote's repr
+    forms |= {form.replace('"', '\\"') for form in (python, escapes)}
+    forms |= {form.replace("/", "\\/") for form in (ascii_json, utf8_json)}  # JavaScript's
+    forms.discard(text)
+    return forms
 
 
 def redact(text: str) -> str:
-    for secret in _secrets:
-        text = text.replace(secret, "[redacted]")
-    return text
+    global _compiled
+    key = (id(_secrets), len(_secrets))
+    if _compiled[0] != key:
+        ordered = sorted(_secrets, key=len, reverse=True)  # a whole secret before its parts
+        pattern = "|".join(re.escape(secret) for secret in ordered)
+        _compiled = key, re.compile(pattern) if pattern else None
+    return _compiled[1].sub("[redacted]", text) if _compiled[1] is not None else text
 
 
 def _write(line: str) -> None:

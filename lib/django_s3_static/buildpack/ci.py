@@ -20,7 +20,7 @@ from ..format import static_cache
 from ..format.static_cache import StaticCache
 from ..publish.app_process import AppProcess, require_manage_py, settings_module
 from ..publish.environment import read_env_dir, secret_values
-from ..publish.publish import problems
+from ..publish.publish import check_static_cache_dir, problems
 from .source_diff import describe, source_diff
 
 #: ``publish.problems``' reason when the fingerprint differs and nothing more is known.
@@ -47,6 +47,7 @@ def ci_compile(build_dir: str, build_cache: str, env_dir: str) -> int:
     with tempfile.TemporaryDirectory(prefix="django-s3-static-ci-") as workdir:
         report = app.run(os.path.join(workdir, "ci.json"), committed=committed)
     Config.check_values({**env, **report["settings"]})  # what would fail the deploy fails here
+    check_static_cache_dir({**env, **report["settings"]})
     cache_file = report["cache_file"]
     shown = os.path.relpath(cache_file, build_dir)
     folder = os.path.dirname(shown) or "."

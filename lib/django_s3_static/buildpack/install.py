@@ -35,10 +35,15 @@ SLUG_VENDOR = os.path.join(SLUG_HOME, "vendor")
 #: Sourced before heroku/python's ``python.sh`` (alphabetical), which only defaults PYTHONPATH
 #: to $HOME, so that default is kept here. The hook's folder goes first (``sitecustomize``
 #: must be found first); the runtime last, where the app's own installation wins over it.
+#: The app's values (the static cache folder, the settings module) are single-quoted words
+#: outside any double quotes: the shell takes them as they are, no ``$(...)``, no splitting.
 PROFILE_TEMPLATE = """\
 # django-s3-static: render {{% static %}} as hashed S3 URLs from the slug's static cache.
 export PYTHONPATH="$HOME/{site}:${{PYTHONPATH:-$HOME}}{lib}"
-export DJANGO_S3_STATIC_CACHE_PATH="${{DJANGO_S3_STATIC_CACHE_PATH:-$HOME/{cache}}}"
+if [ -z "${{DJANGO_S3_STATIC_CACHE_PATH:-}}" ]; then
+	DJANGO_S3_STATIC_CACHE_PATH="$HOME"/{cache}
+fi
+export DJANGO_S3_STATIC_CACHE_PATH
 export DJANGO_S3_STATIC_BUILD_SETTINGS={settings}
 {promotes}"""
 
@@ -73,6 +78,21 @@ def installed_elsewhere(paths: list[str], own: str = PACKAGE_DIR) -> str | None:
     return None
 
 
+def profile_script(
+    app_rel: str, static_cache_dir: str, settings: str, own_lib: bool, promotes: bool
+) -> str:
+    """The ``.profile.d`` script: the static cache at ``app_rel/static_cache_dir`` under ``$HOME``
+    (both relative and checked, ``publish.check_static_cache_dir``), the settings module the build
+    read, the runtime's folder on the path unless the app has its own."""
+    return PROFILE_TEMPLATE.format(
+        site=SLUG_SITE,
+        lib=f":$HOME/{SLUG_LIB}" if own_lib else "",
+        cache=shlex.quote(os.path.normpath(os.path.join(app_rel, static_cache_dir))),
+        settings=shlex.quote(settings),
+        promotes=PROMOTES_LINE if promotes else "",
+    )
+
+
 def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None:
     """Copy the runtime (unless the app installs its own) into the slug and write .profile.d."""
     promotes = procfile.release_promotes(build_dir)
@@ -96,12 +116,8 @@ def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
         )
     app_rel = os.path.relpath(app.app_dir, build_dir)
-    script = PROFILE_TEMPLATE.format(
-        site=shlex.quote(SLUG_SITE),
-        lib="" if provided else f":$HOME/{shlex.quote(SLUG_LIB)}",
-        cache=shlex.quote(os.path.normpath(os.path.join(app_rel, config.static_cache_dir))),
-        settings=shlex.quote(app.settings),
-        promotes=PROMOTES_LINE if promotes else "",
+    script = profile_script(
+        app_rel, config.static_cache_dir, app.settings, provided is None, promotes
     )
     profile = os.path.join(build_dir, PROFILE_SCRIPT)
     os.makedirs(os.path.dirname(profile), exist_ok=True)

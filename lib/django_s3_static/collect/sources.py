@@ -11,7 +11,7 @@ from typing import Any
 from .. import __version__
 from ..config import flag, runtime_values
 from ..errors import S3StaticError
-from ..format.names import name_problem
+from ..format.names import name_problem, shown
 from .app_hashing import app_hashing
 from .fingerprint import file_sha256
 from .written_settings import as_written, with_script_prefix
@@ -141,15 +141,14 @@ def source_problem(
     storage, path: str, name: str, roots: _Roots, full: str | None = None
 ) -> str | None:
     """Why a listed source must not be published: finders follow links, to /etc as anywhere."""
-    shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     problem = name_problem(name)
     if problem:
-        return f"  {shown}: the name {problem}"
+        return f"  {shown(name)}: the name {problem}"
     location = getattr(storage, "location", None)
     if location:
         real = roots.real(full or storage.path(path))
         if not roots.allow(location, real):
-            return f"  {shown}: a link to {real}, outside {location} and the app"
+            return f"  {shown(name)}: a link to {real}, outside {location} and the app"
     return None
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: What ``str.splitlines`` breaks a line at besides the C0 controls: NEL (U+0085), the other C1
+#: controls, and the Unicode line and paragraph separators. A name holding one would split a
+#: build log line, and the rest of the line could pass for one of the build's own (`` !  Error:``).
+_LINE_BREAKING = re.compile("[\x80-\x9f\u2028\u2029]")
 MAX_NAME_LENGTH = 900  # S3 keys are at most 1,024 bytes; leave room for the prefix.
 
 
@@ -16,6 +20,8 @@ def name_problem(name: object) -> str | None:
         return f"is longer than {MAX_NAME_LENGTH} bytes"
     if _CONTROL.search(name):
         return "contains a control character"
+    if _LINE_BREAKING.search(name):
+        return "contains a line-breaking character (U+0085, U+2028 or U+2029, or a C1 control)"
     if "\\" in name:
         return "contains a backslash"
     if name.startswith("/"):
@@ -28,3 +34,33 @@ def name_problem(name: object) -> str | None:
     if any(part in ("", ".", "..") for part in parts):
         return "has an empty, '.' or '..' segment"
     return None
+
+
+def folder_problem(value: str) -> str | None:
+    """Why a folder setting (``DJANGO_S3_STATIC_CACHE_DIR``) cannot name a folder inside the app,
+    or None when it can. The build writes the static cache there and ``.profile.d`` points every
+    dyno at it: it must stay below the folder of manage.py, on one line."""
+    if _CONTROL.search(value) or _LINE_BREAKING.search(value):
+        return "contains a control or line-breaking character"
+    if value.startswith("/"):
+        return "is an absolute path"
+    if value.startswith("~"):
+        return "starts with '~', which a shell reads as a home folder"
+    if ".." in value.split("/"):
+        return "has a '..' segment, which leaves the app's folder"
+    return None
+
+
+def shown(name: str) -> str:
+    """``name`` as a build log may print it, on one line: control and line-breaking characters,
+    and what is not UTF-8, as backslash escapes (``\\u2028``, ``\\xff``)."""
+    try:  # a file name that is not UTF-8 holds its bytes as lone surrogates (surrogateescape)
+        text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        text = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if _CONTROL.match(char) or _LINE_BREAKING.match(char)
+        else char
+        for char in text
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 
 from .. import output
@@ -138,10 +139,15 @@ def rule_json(origins: Iterable[str], existing: Sequence[Mapping] | None = None)
 
 
 def put_command(bucket: str, origins: Iterable[str], existing: Sequence[Mapping] | None) -> str:
-    """The shell command that applies ``rule_json``; origins and rules never hold a single quote."""
+    """The shell command that applies ``rule_json``, each argument quoted for a POSIX shell.
+
+    The bucket's existing rules are written by whoever could put them: a rule ID holding
+    ``'; curl ... | sh; '`` must stay one argument when the printed command is pasted. The JSON
+    is ASCII on one line (``json.dumps`` escapes the rest), so the command is one log line.
+    """
     return (
-        f"aws s3api put-bucket-cors --bucket {bucket} "
-        f"--cors-configuration '{rule_json(origins, existing)}'"
+        f"aws s3api put-bucket-cors --bucket {shlex.quote(bucket)} "
+        f"--cors-configuration {shlex.quote(rule_json(origins, existing))}"
     )
 
 

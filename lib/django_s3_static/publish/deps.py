@@ -2,6 +2,9 @@
 
 Installed once into the build cache, keyed by Python version and requirements, and put on this
 process's path only.
+Each pin carries the SHA-256 of every file of its version, and pip runs with ``--require-hashes``:
+an altered download fails before its code runs in the build, which holds the AWS keys
+(https://pip.pypa.io/en/stable/topics/secure-installs/).
 """
 
 from __future__ import annotations
@@ -80,10 +83,14 @@ def from_build_cache(name: str) -> str | None:
     return folder if any(folder.startswith(added + os.sep) for added in ADDED) else None
 
 
+#: What pip says when a download does not match its pinned hash.
+HASH_MISMATCH = "DO NOT MATCH THE HASHES"
+
+
 def _install(folder: str, requirements: str) -> None:
     shutil.rmtree(folder, ignore_errors=True)
     command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    command += ["--no-input", "--target", folder, "-r", requirements]
+    command += ["--no-input", "--require-hashes", "--target", folder, "-r", requirements]
     process = subprocess.run(
         command,
         stdin=subprocess.DEVNULL,
@@ -94,6 +101,15 @@ def _install(folder: str, requirements: str) -> None:
     )
     for line in process.stdout.splitlines():
         output.raw(line)
+    if process.returncode != 0 and HASH_MISMATCH in process.stdout:
+        raise S3StaticError(
+            "The build helper's dependencies downloaded for "
+            f"{os.path.basename(requirements)} do not match the hashes pinned in it (pip's "
+            "message above); nothing was installed.",
+            "A proxy, a mirror or a package index (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL) served",
+            "other files than PyPI's. Check those; or add the packages to requirements.txt, so",
+            "that the app's own installation is used instead.",
+        )
     if process.returncode != 0:
         raise S3StaticError(
             f"Installing the build helper's dependencies from {os.path.basename(requirements)} "

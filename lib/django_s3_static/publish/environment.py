@@ -18,6 +18,8 @@ ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: Config vars whose names say they hold a secret: redacted from the build log too (a settings
 #: error may quote the value it choked on).
 SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|(^|_)KEY$")
+#: A value that is a private key is a secret whatever its config var is called (``SAML_PEM``).
+PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
 
 
 def read_env_dir(path: str) -> dict[str, str]:
@@ -41,10 +43,11 @@ def app_env(env_dir_values: Mapping[str, str]) -> dict[str, str]:
 
 
 def secret_values(env: Mapping[str, str]) -> list[str]:
-    """What the build must never print: secret-named config vars, and the password of any URL."""
+    """What the build must never print: secret-named config vars, private keys, and the password
+    of any URL."""
     found = []
     for name, value in env.items():
-        if name in SECRET_SETTINGS or SECRET_NAME.search(name):
+        if name in SECRET_SETTINGS or SECRET_NAME.search(name) or PRIVATE_KEY.search(value):
             found.append(value)
         elif "://" in value:
             try:

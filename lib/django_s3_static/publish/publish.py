@@ -11,10 +11,12 @@ from ..collect.fingerprint import why_stale
 from ..config import Config
 from ..errors import S3StaticError
 from ..format import location, static_cache
+from ..format.names import folder_problem
 from ..format.static_cache import StaticCache, StaticObject
 from ..s3.compare import describe, differences
 from ..s3.errors import RegionMismatch
 from ..s3.types import RemoteObject
+from ..settings_table import DEFAULT_STATIC_CACHE_DIR, STATIC_CACHE_DIR
 from . import cors, deps
 from .app_process import AppProcess, Inspecting
 from .early_listing import EarlyListing, follow_region, list_in_region
@@ -128,6 +130,7 @@ def inspect(
         output.info(f"Debug: {config!r}")
     cors.parse_origins(config.cors_origins_value)  # a bad value fails before uploading
     Config.check_values({**values, **inspected["settings"]})  # so does an unknown switch value
+    check_static_cache_dir({**values, **inspected["settings"]})  # and a folder outside the app
     problem = config.public_url_problem()
     if problem:
         raise S3StaticError(f"Browsers could never load the static files: {problem}.")
@@ -154,6 +157,20 @@ def inspect(
     except static_cache.CacheError as exc:
         reason = str(exc)
     return Inspection(config, inspected, inventory, committed, cache_file, reason)
+
+
+def check_static_cache_dir(values: Mapping[str, str]) -> None:
+    """Refuse a ``DJANGO_S3_STATIC_CACHE_DIR`` outside the app's folder, before anything is
+    written there or into ``.profile.d``."""
+    value = str(values.get(STATIC_CACHE_DIR) or "").strip()
+    problem = folder_problem(value)
+    if problem:
+        raise S3StaticError(
+            f"{STATIC_CACHE_DIR}={value!r} {problem}.",
+            "It names the static cache's folder relative to the folder of manage.py, inside the",
+            f"app (the slug). Fix it, or unset it for the default ({DEFAULT_STATIC_CACHE_DIR}):",
+            f"heroku config:unset {STATIC_CACHE_DIR}",
+        )
 
 
 def _load_or_none(path: str) -> StaticCache | None:

@@ -140,6 +140,13 @@ def _explain_answer(
             "Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN if you use",
             "temporary credentials): heroku config:get AWS_ACCESS_KEY_ID",
         )
+    if exc.status == 407:  # the proxy's answer, not S3's
+        return S3StaticError(
+            f"The proxy refused its credentials (407 Proxy Authentication Required) when trying "
+            f"to {doing} {where}.",
+            "Check the user and password in HTTPS_PROXY or HTTP_PROXY: http://user:password@host:port",
+            "(percent-encode a special character of the password: @ as %40, : as %3A).",
+        )
     if code == "NoSuchBucket":
         return S3StaticError(
             f"The {where} does not exist.",

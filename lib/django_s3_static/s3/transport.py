@@ -6,9 +6,11 @@ times slower than ElementTree.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 import os
+import urllib.parse
 import xml.etree.ElementTree as ElementTree
 from typing import Any
 
@@ -93,7 +95,31 @@ def pool_manager(config: Config, size: int, origin: str) -> Any:
     elif isinstance(config.verify, str):
         options["ca_certs"] = config.verify
     proxy = proxy_for(origin)
-    return urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
+    if not proxy:
+        return urllib3.PoolManager(**options)
+    url, headers = proxy_credentials(proxy)
+    return urllib3.ProxyManager(url, proxy_headers=headers, **options)
+
+
+def proxy_credentials(proxy: str) -> tuple[str, dict[str, str]]:
+    """The proxy's URL without its ``user:password@``, and those credentials as the
+    ``Proxy-Authorization`` header (Basic, RFC 7617) they stand for.
+
+    urllib3 does not read credentials from a proxy URL, so a proxy that requires them would
+    answer every request with 407, as curl, pip and boto3 do not meet with the same variable.
+    The user and password are percent-decoded (``%40`` for an ``@`` in a password).
+    """
+    if "://" not in proxy:  # ``user:password@host:port``, as curl takes it: http
+        proxy = f"http://{proxy}"
+    parts = urllib.parse.urlsplit(proxy)
+    if parts.username is None and parts.password is None:
+        return proxy, {}
+    host = parts.netloc.rpartition("@")[2]
+    url = urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+    user = urllib.parse.unquote(parts.username or "")
+    password = urllib.parse.unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return url, {"Proxy-Authorization": f"Basic {token}"}
 
 
 def proxy_for(origin: str) -> str | None:

@@ -6,6 +6,7 @@ A Django take on South's ``south_reset``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -19,9 +20,9 @@ from django.core.management.base import (
 from django.db import DEFAULT_DB_ALIAS
 
 from django_reset_app.execute import Reset
-from django_reset_app.facts import connection_for, make_plan
+from django_reset_app.facts import connection_for, database_host, make_plan
 from django_reset_app.plan import HARD, SOFT, ResetPlan
-from django_reset_app.problems import check_debug
+from django_reset_app.problems import check_debug, check_where
 from django_reset_app.report import format_lost_operations, format_plan
 
 HELP = """\
@@ -42,7 +43,9 @@ migrations (no pending makemigrations changes) and every migration of APP applie
 Safety: the plan is shown and confirmed first; the old files are copied to
 APP/migrations_backup_YYYYmmdd-HHMMSS/ and restored if any step fails; the database work runs
 in one transaction; --dry-run changes nothing; refuses to run when DEBUG is False unless
---force. RunPython/RunSQL operations that the fresh migration will not have are listed.
+--force, and on a Heroku dyno (DYNO is set) or against a database on another machine (HOST
+neither empty, a socket folder, nor a loopback address) unless --allow-remote. RunPython/RunSQL
+operations that the fresh migration will not have are listed.
 
 --database changes the tables and django_migrations rows of that database only; the migration
 files are shared by every database of the project.
@@ -87,6 +90,12 @@ class Command(BaseCommand):
             action="store_true",
             help="Run even though settings.DEBUG is False.",
         )
+        parser.add_argument(
+            "--allow-remote",
+            action="store_true",
+            help="Run even on a Heroku dyno (DYNO is set) or against a database that is not on "
+            "this machine (HOST neither empty, a socket folder, nor a loopback address).",
+        )
         parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
 
     def handle(self, *args: str, **options: Any) -> None:
@@ -103,6 +112,17 @@ class Command(BaseCommand):
         if problem:
             raise CommandError(problem)
         connection = connection_for(options["database"])
+        host, addresses = database_host(connection)
+        problem = check_where(
+            os.environ.get("DYNO"),
+            connection.alias,
+            connection.vendor,
+            host,
+            addresses,
+            options["allow_remote"],
+        )
+        if problem:
+            raise CommandError(problem)
         if not options["skip_checks"]:
             self.check(databases=[connection.alias])
         plan, facts = make_plan(labels, SOFT if options["soft"] else HARD, connection)

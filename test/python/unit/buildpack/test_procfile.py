@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from django_s3_static.buildpack.procfile import release_command, release_promotes
 
 
@@ -44,3 +46,67 @@ def test_a_script_outside_the_app_is_not_read(tmp_path):
 
 def test_an_unparsable_command(tmp_path):
     assert not release_promotes(procfile(tmp_path, "release: echo 'unclosed\n"))
+
+
+# -- the text promote_static where nothing runs it -------------------------------------------------
+
+NOT_RUN = [
+    "release: python manage.py migrate  # TODO: python manage.py promote_static\n",
+    "release: echo 'remember promote_static' && python manage.py migrate\n",
+    "release: python manage.py migrate --skip-checks promote_static\n",
+    "# release: python manage.py promote_static\nrelease: python manage.py migrate\n",
+    "#release: python manage.py promote_static\nweb: gunicorn app.wsgi\n",
+    "web: gunicorn app.wsgi --name promote_static\n",
+    "release: python manage.py promote_static\nrelease: python manage.py migrate\n",
+    "release_tasks: python manage.py promote_static\n",
+    "release: python manage.py promote_static && echo 'unclosed\n",  # bash runs none of it
+]
+
+
+@pytest.mark.parametrize("text", NOT_RUN)
+def test_the_word_alone_does_not_count(tmp_path, text):
+    assert not release_promotes(procfile(tmp_path, text))
+
+
+RUN = [
+    "release: python manage.py promote_static\n",
+    "release:python manage.py promote_static\n",
+    "  release: ./manage.py promote_static --noinput\n",
+    "release: python manage.py migrate && python src/manage.py promote_static\n",
+    "release: DJANGO_SETTINGS_MODULE=app.prod exec python manage.py promote_static\n",
+    "release: django-admin promote_static --settings=app.settings\n",
+    "release: python -m django promote_static\n",
+    "release: bash -c 'python manage.py migrate; python manage.py promote_static'\n",
+    "release: python manage.py migrate\nrelease: python manage.py promote_static\n",
+    "# the release phase\nweb: gunicorn app.wsgi\nrelease: python manage.py promote_static # 1st\n",
+]
+
+
+@pytest.mark.parametrize("text", RUN)
+def test_a_command_that_runs_it(tmp_path, text):
+    assert release_promotes(procfile(tmp_path, text))
+
+
+def test_a_script_that_only_mentions_it(tmp_path):
+    (tmp_path / "release.sh").write_text(
+        "#!/bin/sh\n# python manage.py promote_static: not yet\nset -e\n"
+        "echo skipping promote_static\npython manage.py migrate\n"
+    )
+    assert not release_promotes(procfile(tmp_path, "release: sh release.sh\n"))
+    (tmp_path / "release.sh").write_text(
+        "set -e\npython manage.py migrate && \\\n  python manage.py promote_static\n"
+    )
+    assert release_promotes(procfile(tmp_path, "release: sh release.sh\n"))
+
+
+def test_a_python_release_script(tmp_path):
+    script = tmp_path / "release.py"
+    script.write_text(
+        "from django.core.management import call_command\n"
+        "# call_command('promote_static')\ncall_command('migrate')\n"
+    )
+    assert not release_promotes(procfile(tmp_path, "release: python release.py\n"))
+    script.write_text(
+        "from django.core.management import call_command\ncall_command('promote_static')\n"
+    )
+    assert release_promotes(procfile(tmp_path, "release: python release.py\n"))

@@ -1,6 +1,6 @@
 import pytest
 
-from django_s3_static.format.names import name_problem
+from django_s3_static.format.names import name_problem, shown
 
 
 @pytest.mark.parametrize(
@@ -27,8 +27,30 @@ def test_ordinary_static_names_are_safe(name):
         ("css/", "empty"),
         ("a" * 901, "longer"),
         ("bad\udcff.css", "UTF-8"),
+        # What str.splitlines breaks at: a name holding one splits the build log's line.
+        ("css/a\u2028 !     Error: forged.css", "line-breaking"),
+        ("css/a\u2029b.css", "line-breaking"),
+        ("css/a\x85b.css", "line-breaking"),
+        ("css/a\x9bb.css", "line-breaking"),
+        ("css/a\x0bb.css", "control"),
+        ("css/a\x0cb.css", "control"),
+        ("css/a\x1cb.css", "control"),
+        ("css/a\x1eb.css", "control"),
     ],
 )
 def test_unsafe_names_are_rejected_with_the_reason(name, problem):
     assert problem in name_problem(name)
     assert name_problem(name) is not None
+
+
+def test_every_character_splitlines_breaks_at_is_refused():
+    breaking = [chr(c) for c in range(0x110000) if len(f"a{chr(c)}b".splitlines()) > 1]
+    assert sorted(breaking) == sorted("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+    assert [c for c in breaking if name_problem(f"css/a{c}b.css") is None] == []
+
+
+def test_a_name_is_shown_on_one_line():
+    forged = "css/a\u2028 !     Error: forged\x85x\n\udcff.css"
+    assert shown(forged) == "css/a\\u2028 !     Error: forged\\x85x\\n\\xff.css"
+    assert len(f" !     {shown(forged)}".splitlines()) == 1
+    assert shown("a b/ç.js") == "a b/ç.js"
