@@ -1,25 +1,29 @@
 """Records of what was published, kept in the bucket beside the objects.
 
-Every build (each one is a release on Heroku, the fast path included) and every publish_static
-stores its static cache under ``<prefix>/.manifests/``, named so that names sort by time:
-``20261127T221503Z-<commit>-<digest>-<app>.json``. ``prune_static`` keeps every object that one of
-the newest N records references, so the last N releases (and rollbacks to them) keep working.
-The app label tells apart two apps publishing to one prefix; records written before it existed
-(``<time>-<commit>-<digest>.json``) and those of publish_static have none. Pure functions here;
-the S3 calls are in ``s3``, the build and the commands.
+Every build (each one is a release on Heroku, the fast path included), every promote_static and
+every publish_static records its static cache under ``<prefix>/.manifests/``, as
+``20261127T221503Z-<commit>-<digest>-<app>.json``: a pointer to the cache, stored once per
+distinct cache (``record_bodies``). ``prune_static`` keeps every object that one of the newest N
+records of each app references, so the last N releases (and rollbacks to them) keep working.
+It orders records by the time S3 stored them (LastModified), never by the time in their name,
+which whoever writes a record chooses (``stamp_time``). The app label tells apart apps publishing
+to one prefix; records written before it existed (``<time>-<commit>-<digest>.json``) and those of
+publish_static have none. Pure functions here; the S3 calls are in ``s3``, the build and the
+commands.
 """
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .names import RECORDS_DIR
 from .static_cache import StaticCache
 
-RECORDS_DIR = ".manifests"
 #: Records are read by prune_static only, never by a browser or a CDN.
 RECORD_CACHE_CONTROL = "no-store"
 #: The commit has no dash and the digest a fixed length, so the label after them is unambiguous.
@@ -72,6 +76,14 @@ def parse(name: str) -> RecordName | None:
     if found is None:
         return None
     return RecordName(name, *found.groups())
+
+
+def stamp_time(stamp: str) -> float | None:
+    """The time a record's name claims (seconds since the epoch, UTC); None if no such date."""
+    try:
+        return float(calendar.timegm(time.strptime(stamp, "%Y%m%dT%H%M%SZ")))
+    except (ValueError, OverflowError):
+        return None
 
 
 def records(names: Iterable[str]) -> list[str]:
