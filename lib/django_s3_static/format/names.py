@@ -10,6 +10,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: build log line, and the rest of the line could pass for one of the build's own (`` !  Error:``).
 _LINE_BREAKING = re.compile("[\x80-\x9f\u2028\u2029]")
 MAX_NAME_LENGTH = 900  # S3 keys are at most 1,024 bytes; leave room for the prefix.
+#: The folder of a prefix's records (``records``), at any depth: a nested prefix (a review app's
+#: ``static/pr-42`` under ``static``) keeps its own there, and the bucket policy hides them all.
+RECORDS_DIR = ".manifests"
 
 
 def name_problem(name: object) -> str | None:
@@ -33,6 +36,8 @@ def name_problem(name: object) -> str | None:
     parts = name.split("/")
     if any(part in ("", ".", "..") for part in parts):
         return "has an empty, '.' or '..' segment"
+    if RECORDS_DIR in parts:
+        return f"has a '{RECORDS_DIR}' folder, where prune_static keeps the release records"
     return None
 
 

@@ -1,19 +1,22 @@
 """Records of what was published, kept in the bucket beside the objects (pure).
 
-Named ``.manifests/<time>-<commit>-<digest>[-<app>].json`` so that names sort by time.
+Named ``.manifests/<time>-<commit>-<digest>[-<app>].json`` so that names sort by time; a record
+points to its cache, stored once per distinct cache (``record_bodies``). Prune orders records by
+the time S3 stored them, never by the time in their name, which whoever writes a record chooses.
 """
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .names import RECORDS_DIR
 from .static_cache import StaticCache
 
-RECORDS_DIR = ".manifests"
 #: Records are read by prune_static only, never by a browser or a CDN.
 RECORD_CACHE_CONTROL = "no-store"
 #: The commit has no dash and the digest a fixed length, so the label after them is unambiguous.
@@ -65,6 +68,14 @@ def parse(name: str) -> RecordName | None:
     if found is None:
         return None
     return RecordName(name, *found.groups())
+
+
+def stamp_time(stamp: str) -> float | None:
+    """The time a record's name claims (seconds since the epoch, UTC); None if no such date."""
+    try:
+        return float(calendar.timegm(time.strptime(stamp, "%Y%m%dT%H%M%SZ")))
+    except (ValueError, OverflowError):
+        return None
 
 
 def records(names: Iterable[str]) -> list[str]:

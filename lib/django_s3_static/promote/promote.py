@@ -1,19 +1,20 @@
 """``promote_static``: the configured bucket gets every object the slug's static cache names.
 
 In the release phase it fails rather than let a release link to missing files
-(https://devcenter.heroku.com/articles/release-phase); a rerun copies only the rest.
+(https://devcenter.heroku.com/articles/release-phase); a rerun copies only the rest. Its record
+is a pointer to the cache, stored once per distinct cache, as builds store them.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ..config import Config
 from ..errors import S3StaticError
-from ..format import location
+from ..format import location, record_bodies
 from ..format.records import RECORD_CACHE_CONTROL, app_label, record_name
 from ..format.static_cache import StaticCache
 from ..s3.bucket import Bucket
@@ -89,7 +90,7 @@ def _promote(
                 "The release was stopped: no dyno runs it. Once fixed, release again",
                 "(heroku releases:retry): what was copied stays, the rest is copied then.",
             ) from None
-    name = _record(bucket, config, cache)
+    name = _record(bucket, config, cache, inventory)
     return Outcome(source, target, total - len(missing), len(missing), how, name)
 
 
@@ -115,14 +116,19 @@ def _copy(
     return "download and upload"
 
 
-def _record(bucket: Bucket, config: Config, cache: StaticCache) -> str:
-    """This release's record in the configured place, for prune_static (one small PUT)."""
+def _record(bucket: Bucket, config: Config, cache: StaticCache, inventory: Mapping) -> str:
+    """This release's record in the configured place, for prune_static: a pointer to the cache,
+    and the cache itself unless the listing shows it stored there (``record_bodies``)."""
     commit = os.environ.get("HEROKU_SLUG_COMMIT") or os.environ.get("SOURCE_VERSION")
     app = app_label(os.environ.get("HEROKU_APP_NAME") or "")
-    name = record_name(cache, time.time(), commit, app)
-    body = cache.to_json().encode()
+    text = cache.to_json()
+    digest = record_bodies.sha256(text)
+    present = config.key(record_bodies.cache_name(digest)) in inventory
+    name = record_name(cache, time.time(), commit, app, text)
     try:
-        bucket.put_small(config.key(name), body, "application/json", RECORD_CACHE_CONTROL)
+        for item in record_bodies.stored(text, name, digest, present):
+            key = config.key(item.name)
+            bucket.put_small(key, item.body, item.content_type, RECORD_CACHE_CONTROL)
     except Exception as exc:
         raise explain(exc, config, "upload") from None
     return config.key(name)

@@ -22,7 +22,13 @@ from .app_process import AppProcess, Inspecting
 from .early_listing import EarlyListing, follow_region, list_in_region
 from .release import Release, release_of
 from .reuse import incremental_cache
-from .uploading import check_public, record, report_missing_references, upload_missing
+from .uploading import (
+    check_public,
+    check_records_private,
+    record,
+    report_missing_references,
+    upload_missing,
+)
 
 
 @dataclass
@@ -268,7 +274,9 @@ def upload_and_write(
         cors.check_bucket(config, origins, config.set_cors, readers)
         timings.lap("cors check")
     text = cache.to_json()  # once, for the record and the file
-    record(config, cache, found.inventory, found.release, text)
+    recorded = record(config, cache, found.inventory, found.release, text)
+    if uploaded and recorded:
+        check_records_private(config, recorded)
     static_cache.write(cache, os.path.dirname(found.cache_file), text)
     return Outcome(
         config,

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from .. import output
 from ..config import Config
 from ..errors import S3StaticError
+from ..format import record_bodies
+from ..format.names import RECORDS_DIR
 from ..format.records import RECORD_CACHE_CONTROL, is_recorded, record_name
 from ..format.static_cache import StaticCache, StaticObject
 from ..s3.bucket import Bucket
@@ -33,28 +35,34 @@ def record(
     inventory: Mapping,
     release: Release | None,
     text: str | None = None,
-) -> None:
-    """Keep this publish's manifest in the bucket for prune_static, before the build may succeed.
+) -> str | None:
+    """Keep this publish's manifest in the bucket for prune_static, before the build may succeed;
+    the record's name (None: nothing recorded).
 
     Every build records, even a static cache recorded before, so prune counts it; publish_static
-    only what is unrecorded.
+    only what is unrecorded. The cache itself is stored once (``record_bodies``): a release of a
+    stored cache writes a pointer of a few dozen bytes.
     """
     if release is None:
         if is_recorded(cache, [key[len(config.key_prefix) :] for key in inventory]):
-            return
+            return None
         release = Release(os.environ.get("SOURCE_VERSION"), None)
         what = "publish"
     else:
         what = "release"
-    text = cache.to_json() if text is None else text  # once, for the name and the body
+    text = cache.to_json() if text is None else text  # once, for the name and the bodies
+    digest = record_bodies.sha256(text)
+    present = config.key(record_bodies.cache_name(digest)) in inventory
     name = record_name(cache, time.time(), release.commit, release.app, text)
     try:
         with Bucket(config) as bucket:
-            body = text.encode()
-            bucket.put_small(config.key(name), body, "application/json", RECORD_CACHE_CONTROL)
+            for item in record_bodies.stored(text, name, digest, present):
+                key = config.key(item.name)
+                bucket.put_small(key, item.body, item.content_type, RECORD_CACHE_CONTROL)
     except Exception as exc:
         raise explain(exc, config, "upload") from None
     output.info(f"Recorded this {what} as {config.key(name)} (for prune_static)")
+    return name
 
 
 def upload_missing(
@@ -66,6 +74,7 @@ def upload_missing(
     committed: StaticCache | None = None,
 ) -> list[str]:
     """Upload what the bucket lacks, or raise before any static cache is written."""
+    refuse_records_namespace(cache)
     immutable = immutable_names(cache.paths)
     decided = stored_form.plan(
         cache.objects,
@@ -179,6 +188,23 @@ def refuse_oversized(config: Config, jobs: list[UploadJob]) -> None:
         )
 
 
+def refuse_records_namespace(cache: StaticCache) -> None:
+    """Before any upload: a file in a ``.manifests`` folder would be taken for a release record
+    (or another prefix's records) by prune_static, and hidden by the bucket policy."""
+    inside = sorted(name for name in cache.objects if RECORDS_DIR in name.split("/"))
+    if inside:
+        raise S3StaticError(
+            f"{len(inside)} static file{'s' * (len(inside) != 1)} would land where "
+            f"prune_static keeps the release records ({RECORDS_DIR}/): "
+            + ", ".join(inside[:3])
+            + (" ..." if len(inside) > 3 else "")
+            + ".",
+            f"A '{RECORDS_DIR}' folder is the records' at any depth: rename the folder in the",
+            "static files (or the STATICFILES_DIRS prefix that puts them there), then build",
+            "again. Nothing was uploaded.",
+        )
+
+
 def conflict_error(config: Config, conflicts: list[Difference]) -> S3StaticError:
     names = ", ".join(config.key(d.name) for d in conflicts[:3])
     return S3StaticError(
@@ -213,6 +239,28 @@ def check_public(config: Config, cache: StaticCache, uploaded: list[str]) -> Non
         "",
         "(On AWS also turn off 'Block public access' for bucket policies.) If a CDN or another",
         "check covers it, skip this one: heroku config:set DJANGO_S3_STATIC_SKIP_PUBLIC_CHECK=1",
+    )
+
+
+def check_records_private(config: Config, name: str) -> None:
+    """After the public check: one anonymous GET of the record just written, which visitors
+    must not read (it lists the app's INSTALLED_APPS, AppConfig hashes and Django's version);
+    a warning with the policy that hides it when they can."""
+    if config.skip_public_check:
+        return
+    url = config.public_base_url + urllib.parse.quote(name)
+    if fetch_public(url, verify=config.verify) is not None:
+        return
+    output.warn(
+        f"Visitors can read the release records: {url} answered 200 without credentials.",
+        [
+            "Records list the app's INSTALLED_APPS, their AppConfig hashes and Django's version.",
+            f"Replace the bucket policy with this one, which hides every {RECORDS_DIR}/ folder:",
+            "",
+            public_read_policy(config),
+            "",
+            "(On a CDN, leave the .manifests/ paths out of what it serves.)",
+        ],
     )
 
 

@@ -98,5 +98,5 @@ def test_http_proxy_config_var_routes_the_build_and_no_proxy_excludes_it(
         second = slug.compile()
         assert second.returncode == 0, second.output
         assert "Uploading 2 objects" in second.stdout
-        assert request_counts(metrics, bucket)["PUT"] == puts + 3  # and the record
+        assert request_counts(metrics, bucket)["PUT"] == puts + 4  # the new cache, the record
         assert forward.count() == through  # none of them through the proxy

@@ -90,13 +90,15 @@ def test_three_releases_pruned_to_two(make_slug, anys3, bucket):
     dry = prune(slugs[2], "--keep 2 --min-age 0 --dry-run")
     assert dry.returncode == 0, dry.output
     # base.<v1>.css and site.<v1>.css (whose url() and @import name base.<v1>.css)
-    assert "Would delete 2 objects and 1 old records" in dry.stdout
+    assert "Would delete 2 objects and 1 old records (and 1 stored caches only they used)" in (
+        dry.stdout
+    )
     assert all(c.status == 200 for c in rendered(slugs[0]))  # a dry run deleted nothing
 
     pruned = prune(slugs[2], "--keep 2 --min-age 0")
     assert pruned.returncode == 0, pruned.output
     assert f"delete  static/{oldest_css.split('/static/')[1]}" in pruned.stdout
-    assert "Deleted 3 objects" in pruned.stdout
+    assert "Deleted 4 objects" in pruned.stdout  # and the oldest release's record and cache
 
     for slug in slugs[1:]:  # the two newest releases render completely
         checks = rendered(slug)
@@ -135,7 +137,9 @@ def assert_deletes_carried_content_md5(server, bucket: str, objects: set[str]) -
         assert len(base64.b64decode(headers["HTTP_CONTENT_MD5"], validate=True)) == 16, entry
         deleted += [item["key"] for item in entry["op_data"]["objects"] if not item["error"]]
     records = [key for key in deleted if key.startswith("static/.manifests/")]
-    assert len(records) == 1 and set(deleted) - set(records) == objects, deleted
+    caches = [key for key in records if key.startswith("static/.manifests/caches/")]
+    assert len(records) == 2 and len(caches) == 1, deleted  # a record, and its stored cache
+    assert set(deleted) - set(records) == objects, deleted
 
 
 def test_prune_refuses_a_bucket_root_and_a_bucket_without_records(make_slug, s3server, bucket):
@@ -191,7 +195,9 @@ def test_a_revert_is_a_new_release_and_keeps_its_objects(make_slug, anys3, bucke
     pruned = prune(slugs[2], "--keep 2 --min-age 0")
     assert pruned.returncode == 0, pruned.output
     assert f"keep    {record}" in pruned.stdout
-    assert "Deleted 4 objects" in pruned.stdout  # the second release's two, and two old records
+    # The second release's two objects and its stored cache, and two old records (the first
+    # release's cache stays: the revert's record points to it).
+    assert "Deleted 5 objects" in pruned.stdout
     assert_renders(slugs[0])  # the revert: the newest release
     assert_renders(slugs[2])
     keys = listed(anys3, bucket)
@@ -267,9 +273,9 @@ def test_a_release_recorded_while_prune_deletes_is_named_and_a_build_restores_it
 
 
 def test_apps_sharing_a_prefix_are_named_and_each_keeps_its_releases(make_slug, s3server, bucket):
-    """Staging and production with one bucket and prefix: their records interleave. --keep 1
-    counting both would delete production's running release (staging built last); prune names
-    the two apps, keeps each one's newest, and says how to separate them."""
+    """Staging and production with one bucket and prefix. --keep 1 counting both would delete
+    production's running release (staging built last); prune names the two apps, keeps each
+    one's newest, and says how to separate them."""
     staging, production = {"HEROKU_APP_NAME": "shop-staging"}, {"HEROKU_APP_NAME": "shop-prod"}
     slugs = [
         deploy(make_slug, s3server, bucket, 1, **staging),
@@ -280,8 +286,8 @@ def test_apps_sharing_a_prefix_are_named_and_each_keeps_its_releases(make_slug, 
     pruned = prune(slugs[3], "--keep 1 --min-age 0")
     assert pruned.returncode == 0, pruned.output
     assert (
-        f" !     Warning: 2 apps record their releases under {bucket}/static/: shop-prod and "
-        "shop-staging." in pruned.stdout
+        f" !     Warning: 2 apps record their releases under {bucket}/static/: shop-prod (1) and "
+        "shop-staging (3)." in pruned.stdout
     )
     assert "--keep 1 counted the releases of each app on its own (each keeps its last 1)" in (
         pruned.stdout

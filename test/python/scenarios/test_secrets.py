@@ -17,6 +17,7 @@ is just as recognisable.
 from __future__ import annotations
 
 import concurrent.futures
+import gzip
 import json
 import os
 import uuid
@@ -42,6 +43,9 @@ def build_tmp(tmp_path, monkeypatch):
     return folder
 
 
+GZIP = b"\x1f\x8b"
+
+
 def bucket_contents(s3server, bucket: str) -> list[tuple[str, bytes]]:
     """(where, bytes) for every object's key, its HEAD headers and metadata, and its body."""
     client = s3server.client()
@@ -55,10 +59,13 @@ def bucket_contents(s3server, bucket: str) -> list[tuple[str, bytes]]:
         head = client.head_object(Bucket=bucket, Key=key)
         headers = head["ResponseMetadata"]["HTTPHeaders"]
         body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        # Stored compressed (the stored caches of the records, gzip-encoded files): read both.
+        unpacked = [(f"body {key}, gunzipped", gzip.decompress(body))] if body[:2] == GZIP else []
         return [
             (f"key {key}", key.encode()),
             (f"head {key}", json.dumps([headers, head.get("Metadata")]).encode()),
             (f"body {key}", body),
+            *unpacked,
         ]
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:

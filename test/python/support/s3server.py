@@ -227,19 +227,22 @@ def make_bucket(client, name: str, public: bool = True) -> str:
         rule = {"AllowedOrigins": ["*"], "AllowedMethods": ["GET", "HEAD"], "AllowedHeaders": ["*"]}
         client.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [rule]})
     if public:
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": "*",
-                    "Action": "s3:GetObject",
-                    "Resource": f"arn:aws:s3:::{name}/*",
-                }
-            ],
-        }
-        client.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
+        client.put_bucket_policy(Bucket=name, Policy=documented_policy(name))
     return name
+
+
+def documented_policy(bucket: str) -> str:
+    """The bucket policy the documentation gives (``s3.public.public_read_policy``): anyone may
+    read every object but the release records, in any ``.manifests/`` folder."""
+    arn = f"arn:aws:s3:::{bucket}"
+    statement = {
+        "Sid": "PublicReadStaticNotRecords",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "NotResource": [f"{arn}/.manifests/*", f"{arn}/*/.manifests/*"],
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 _REQUESTS = re.compile(

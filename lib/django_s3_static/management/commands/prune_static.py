@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import Iterable
 
@@ -14,13 +13,14 @@ from ...config import Config
 from ...errors import S3StaticError
 from ...format import static_cache
 from ...format.records import RECORDS_DIR, records
-from ...format.static_cache import StaticCache
 from ...prune.plan import (
     PrunePlan,
     RecordChoice,
     broken,
     choose_records,
+    nested_prefixes,
     new_records,
+    outside,
     plan_prune,
     spare,
 )
@@ -30,10 +30,13 @@ from ...s3.errors import explain
 from ...s3.types import RemoteObject
 from ...settings_table import COMMANDS
 from ._common import app_dir, command_error, values
+from ._records import Read, read_records
+from ._warnings import warn_apps, warn_untrusted
 
 
 class Command(BaseCommand):
     help = "Delete the static objects that none of the newest N published manifests reference."
+    nested: list[str] = []  # deeper prefixes with records of their own: left alone
 
     def add_arguments(self, parser):
         parser.add_argument("--keep", type=int, required=True, help="Releases to keep (>= 1).")
@@ -49,8 +52,16 @@ class Command(BaseCommand):
             action="store_true",
             help="Allow pruning when AWS_LOCATION is empty (the bucket holds only static files).",
         )
+        parser.add_argument(
+            "--same-app",
+            action="append",
+            default=[],
+            metavar="LABEL,LABEL",
+            help="Count the records of these app labels as one app's (a renamed app, a purged "
+            "build cache); repeat for other groups.",
+        )
 
-    def handle(self, *args, keep, dry_run, min_age, whole_bucket, **options):
+    def handle(self, *args, keep, dry_run, min_age, whole_bucket, same_app, **options):
         if keep < 1:
             raise CommandError("--keep must be at least 1: the running release needs its files.")
         try:
@@ -61,11 +72,14 @@ class Command(BaseCommand):
                     "whatever else it holds. Set a prefix, or pass --whole-bucket if the bucket "
                     "holds only static files."
                 )
-            self.prune(config, keep, dry_run, min_age)
+            groups = [[label for label in group.split(",") if label] for group in same_app]
+            self.prune(config, keep, dry_run, min_age, groups)
         except S3StaticError as exc:
             raise command_error(exc) from None
 
-    def prune(self, config: Config, keep: int, dry_run: bool, min_age: float) -> None:
+    def prune(
+        self, config: Config, keep: int, dry_run: bool, min_age: float, same_app: list[list[str]]
+    ) -> None:
         try:
             config, listed, _ = list_in_region(config)
         except S3StaticError as exc:
@@ -73,29 +87,47 @@ class Command(BaseCommand):
         with Bucket(config) as bucket:
             inventory = self.inventory(listed, config)
             now = time.time()
-            choice = choose_records(inventory, keep, min_age, now)
-            kept = self.read_records(bucket, config, choice.kept)
-            plan = plan_prune(inventory, kept, choice, min_age, now, self.protected(config))
-            self.warn_sharing(config, choice, keep)
+            choice = choose_records(inventory, keep, min_age, now, same_app)
+            kept = read_records(bucket, config, choice.kept)
+            plan = plan_prune(
+                inventory,
+                kept.caches,
+                choice,
+                min_age,
+                now,
+                self.protected(config),
+                kept.pointers.values(),
+            )
+            warn_apps(config, choice, keep)
+            warn_untrusted(config, choice, inventory, keep)
             self.show(config, plan, choice, keep, dry_run, min_age)
-            if dry_run or not (plan.delete or plan.deleted_records):
+            if dry_run or not (plan.delete or plan.deleted_records or plan.deleted_caches):
                 return
             # A build may have recorded a release since the listing: what it uses stays.
-            late = self.read_records(bucket, config, self.new_records(bucket, config, inventory))
+            late = read_records(bucket, config, self.new_records(bucket, config, inventory))
             plan = self.spare(config, plan, late)
             doomed = plan.delete + plan.deleted_records
-            try:
-                failed = bucket.delete([config.key(name) for name in doomed]) if doomed else []
-            except Exception as exc:
-                raise command_error(explain(exc, config, "delete")) from None
-            known = [*inventory, *late]
-            during = self.read_records(
+            failed = self.delete(bucket, config, doomed)
+            known = [*inventory, *late.caches]
+            during = read_records(
                 bucket, config, self.new_records(bucket, config, known), deleting=True
             )
-        self.check_nothing_broken(config, broken(during, plan.delete))
+            # The stored caches last, less those the records written meanwhile point to: no
+            # record this command has seen is left without its cache.
+            pointed = set(during.pointers.values())
+            caches = [name for name in plan.deleted_caches if name not in pointed]
+            failed += self.delete(bucket, config, caches)
+        self.check_nothing_broken(config, broken(during.caches, plan.delete))
         if failed:
             raise CommandError(f"S3 could not delete {len(failed)} objects, first: {failed[0]}")
-        output.info(f"Deleted {len(doomed)} objects")
+        output.info(f"Deleted {len(doomed) + len(caches)} objects")
+
+    def delete(self, bucket: Bucket, config: Config, names: list[str]) -> list[str]:
+        """Delete ``names`` (1,000 per request); the keys S3 could not delete."""
+        try:
+            return bucket.delete([config.key(name) for name in names]) if names else []
+        except Exception as exc:
+            raise command_error(explain(exc, config, "delete")) from None
 
     def new_records(self, bucket: Bucket, config: Config, known: Iterable[str]) -> list[str]:
         """The records under ``.manifests/`` now that ``known`` lacks."""
@@ -105,14 +137,15 @@ class Command(BaseCommand):
             raise command_error(explain(exc, config, "list")) from None
         return new_records([key[len(config.key_prefix) :] for key in listed], known)
 
-    def spare(self, config: Config, plan: PrunePlan, late: dict) -> PrunePlan:
-        spared = spare(plan, late)
-        for name in late:
+    def spare(self, config: Config, plan: PrunePlan, late: Read) -> PrunePlan:
+        spared = spare(plan, late.caches, late.pointers.values())
+        for name in late.caches:
             output.info(f"keep    {config.key(name)} (recorded while pruning)")
-        if late:
+        if late.caches:
             kept_back = len(plan.delete) - len(spared.delete)
+            count = len(late.caches)
             output.info(
-                f"{len(late)} release{'s' * (len(late) != 1)} recorded while pruning: "
+                f"{count} release{'s' * (count != 1)} recorded while pruning: "
                 f"{kept_back} of the objects to delete are in use again and were kept"
             )
         return spared
@@ -134,12 +167,15 @@ class Command(BaseCommand):
         )
 
     def inventory(self, listed: dict[str, RemoteObject], config: Config) -> dict:
-        """The prefix's objects by name relative to it; CommandError when it has no record."""
+        """The prefix's objects by name relative to it, less the deeper prefixes that hold
+        records of their own; CommandError when it has no record."""
         inventory = {
             key[len(config.key_prefix) :]: remote
             for key, remote in listed.items()
             if key.startswith(config.key_prefix)
         }
+        self.nested = nested_prefixes(inventory)
+        inventory = outside(inventory, self.nested)
         if not records(inventory):
             raise CommandError(
                 f"No published manifests under {config.key_prefix or 'the bucket root'} (every "
@@ -148,54 +184,12 @@ class Command(BaseCommand):
             )
         return inventory
 
-    def read_records(
-        self, bucket: Bucket, config: Config, names: list[str], deleting: bool = False
-    ) -> dict[str, StaticCache]:
-        """The records named, read (one GET each)."""
-        done = "the deletes were made" if deleting else "nothing was deleted"
-        found = {}
-        for name in names:
-            try:
-                body = bucket.get(config.key(name))
-            except Exception as exc:
-                error = explain(exc, config, "read")
-                error.details.append(f"({done.capitalize()}.)")
-                raise command_error(error) from None
-            try:
-                found[name] = static_cache.parse(json.loads(body))
-            except (ValueError, static_cache.CacheError) as exc:
-                raise CommandError(
-                    f"The record {config.key(name)} cannot be read ({exc}); {done}."
-                ) from None
-        return found
-
     def protected(self, config: Config) -> list[str]:
         """What this checkout's static cache references; without one, the records decide."""
         with contextlib.suppress(static_cache.CacheError):
             committed = static_cache.load(static_cache.path_in(app_dir(), config.static_cache_dir))
             return list(committed.objects)
         return []
-
-    def warn_sharing(self, config: Config, choice: RecordChoice, keep: int) -> None:
-        """Apps whose records interleave: name them, say what was kept and what to do."""
-        if not choice.sharing:
-            return
-        labels = list(choice.sharing)
-        names = ", ".join(labels[:-1]) + f" and {labels[-1]}"
-        where = f"{config.bucket}/{config.key_prefix}"
-        output.warn(
-            f"{len(labels)} apps record their releases under {where}: {names}.",
-            [
-                f"Their records interleave, so --keep {keep} counted the releases of each app on "
-                f"its own (each keeps its last {keep}).",
-                "Give each app its own prefix: heroku config:set AWS_LOCATION=static-<app> "
-                "--app <app> (its next build uploads there); then prune each prefix on its own.",
-                f"An app that left this prefix keeps its last {keep} here until its records are "
-                f"deleted ({config.key(RECORDS_DIR)}/*-<label>.json).",
-                "A label is the app's HEROKU_APP_NAME config var, else an id kept in its build "
-                "cache (cache-...): each build prints it (Recorded this release as ...).",
-            ],
-        )
 
     def show(
         self,
@@ -208,17 +202,22 @@ class Command(BaseCommand):
     ):
         verb = "Would delete" if dry_run else "Deleting"
         output.step(f"Pruning {config.bucket}/{config.key_prefix} (keeping {keep} releases)")
-        young = set(choice.young)
+        for folder in self.nested:
+            output.info(f"leave   {config.key(folder)}/ (another prefix, with records of its own)")
+        young, untrusted = set(choice.young), set(choice.untrusted)
         for name in plan.kept_records:
             why = f" (younger than {min_age:.0f} s)" if name in young else ""
+            why = " (its name's time is not S3's: counted for no app)" if name in untrusted else why
             output.info(f"keep    {config.key(name)}{why}")
-        for name in plan.delete + plan.deleted_records:
+        for name in plan.delete + plan.deleted_records + plan.deleted_caches:
             output.info(f"delete  {config.key(name)}")
         if plan.too_young:
             output.info(
                 f"{len(plan.too_young)} unreferenced objects are younger than {min_age:.0f} s "
                 "and were kept"
             )
+        caches = len(plan.deleted_caches)
         output.info(
             f"{verb} {len(plan.delete)} objects and {len(plan.deleted_records)} old records"
+            + (f" (and {caches} stored caches only they used)" if caches else "")
         )

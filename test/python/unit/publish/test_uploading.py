@@ -29,3 +29,21 @@ def test_the_named_region_is_followed_only_when_none_was_set(capsys):
     assert "AWS_S3_REGION_NAME=eu-west-1" in capsys.readouterr().out
     with pytest.raises(RegionMismatch):
         follow_region(Config(bucket="bkt", region="us-east-2"), mismatch)
+
+
+def test_a_file_in_a_records_folder_fails_the_build_before_any_upload():
+    """Generated files (a post-processor's output) are checked too, not only the sources."""
+    from django_s3_static.format.static_cache import StaticCache, StaticObject
+    from django_s3_static.publish.uploading import refuse_records_namespace
+
+    objects = {n: StaticObject(1, "0" * 32) for n in ("css/a.css", "gen/.manifests/b.css")}
+    with pytest.raises(S3StaticError) as raised:
+        refuse_records_namespace(StaticCache("sha256:x", "b", "p", {}, objects))
+    assert "would land where prune_static keeps the release records (.manifests/)" in (
+        raised.value.title
+    )
+    assert "gen/.manifests/b.css" in raised.value.title
+    assert "Nothing was uploaded." in raised.value.details[-1]
+    refuse_records_namespace(
+        StaticCache("sha256:x", "b", "p", {}, {"css/a.css": objects["css/a.css"]})
+    )
