@@ -94,24 +94,40 @@ class Bucket:
         }
         self.transport.policy.call(lambda: self.put(key, body, headers))
 
-    def copy(self, key: str, source_bucket: str, source_key: str) -> None:
+    def copy(
+        self, key: str, source_bucket: str, source_key: str, if_match: str | None = None
+    ) -> bool:
         """One try of a server-side copy (CopyObject) of another bucket's object on this
         endpoint: the bytes never leave S3, and the object's metadata (type, caching) is copied.
+        With ``if_match`` (an MD5), only if the source's ETag is that MD5
+        (``x-amz-copy-source-if-match``); False when it is not (412): nothing was copied.
 
         S3 may report a failure in the middle of a copy as an error document in a 200 answer
         (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html): that is an error
         too, and a passing one (retried) when S3 says so.
         """
         source = "/" + urllib.parse.quote(f"{source_bucket}/{source_key}", safe="/~")
-        response = self.transport.send("PUT", "CopyObject", key, amz={"x-amz-copy-source": source})
+        amz = {"x-amz-copy-source": source}
+        if if_match is not None:
+            amz["x-amz-copy-source-if-match"] = f'"{if_match}"'
+        response = self.transport.send("PUT", "CopyObject", key, amz=amz)
+        if response.status == 412:
+            return False
         answer = xml_or_none(response.data)
         if answer is not None and answer.tag.rpartition("}")[2] == "Error":
             raise error_from(response.data, 500, "CopyObject")
+        return True
 
-    def get_decoded(self, key: str) -> bytes:
-        """One object's body as a browser gets it (``Content-Encoding: gzip`` decoded), signed
-        and retried; ``verify_static`` checks integrity digests with it."""
-        return self.transport.policy.call(lambda: self.transport.send("GET", "GetObject", key).data)
+    def open(self, key: str) -> Any:
+        """One try of a signed GET whose body is left for the caller to read, as stored (a gzip
+        object's bytes are not decoded): ``bodies.capped`` reads it no further than expected.
+        The caller closes it."""
+        return self.transport.send("GET", "GetObject", key, stream=True)
+
+    def delete_object(self, key: str) -> None:
+        """One object deleted (DeleteObject), signed here and retried: ``promote_static`` runs
+        on a dyno, which may not have boto3."""
+        self.transport.policy.call(lambda: self.transport.send("DELETE", "DeleteObject", key))
 
     def get_cors(self) -> list[dict] | None:
         """The bucket's CORS rules (boto3's shape), or None when it has no CORS configuration."""

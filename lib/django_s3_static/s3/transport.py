@@ -44,16 +44,23 @@ class Transport:
         headers: dict[str, str] | None = None,
         payload: str = UNSIGNED_PAYLOAD,
         amz: dict[str, str] | None = None,
+        stream: bool = False,
     ) -> Any:
-        """One try of one request; a 2xx (or 412, which a conditional PUT expects) answer, or
-        ``S3Error`` / ``Unreachable``. ``body`` is bytes or an open file, streamed; ``amz``
-        the request's own signed ``x-amz-*`` headers."""
+        """One try of one request; a 2xx (or 412, which a conditional request expects) answer,
+        or ``S3Error`` / ``Unreachable``. ``body`` is bytes or an open file, streamed; ``amz``
+        the request's own signed ``x-amz-*`` headers; ``stream``: the answer's body is left
+        unread, for the caller to read (and to release the connection)."""
         target = self.endpoint.target(key)
         signed = self.signer.headers(method, self.endpoint.host, target, query, payload, amz=amz)
         url = self.endpoint.origin + target + (f"?{canonical_query(query)}" if query else "")
         try:
             response = self.http.request(
-                method, url, body=body or None, headers={**(headers or {}), **signed}, retries=False
+                method,
+                url,
+                body=body or None,
+                headers={**(headers or {}), **signed},
+                retries=False,
+                preload_content=not stream,
             )
         except self._http_errors as exc:
             raise Unreachable(f"{type(exc).__name__} from {self.endpoint.origin}") from exc

@@ -3,7 +3,8 @@
 Exit 0 when it is; else non-zero with every reason (stale sources, missing objects, size or MD5
 mismatch, another location, an object whose decoded bytes do not give the integrity digest the
 cache records). Meant for CI before a push; ``--sources-only`` skips the bucket, for a CI without S3
-credentials; ``--no-digests`` skips reading the objects (one GET each of those with a digest).
+credentials; ``--no-digests`` skips reading the objects (one GET each of those with a digest, read
+no further than its recorded size).
 """
 
 from __future__ import annotations
@@ -65,12 +66,16 @@ class Command(BaseCommand):
             except S3StaticError as exc:
                 raise command_error(exc) from None
             if wrong:
-                more = f" and {len(wrong) - 3} more" if len(wrong) > 3 else ""
+                names = list(wrong)
+                more = f" and {len(names) - 3} more" if len(names) > 3 else ""
                 found.append(
-                    f"{len(wrong)} whose content does not give the integrity digest the cache "
-                    f"records ({', '.join(wrong[:3])}{more}): replaced after the publish; "
+                    f"{len(names)} whose content does not give the integrity digest the cache "
+                    f"records ({', '.join(names[:3])}{more}): replaced after the publish; "
                     "browsers refuse them where a page renders that digest"
                 )
+                found += [
+                    f"{name}: {why}" for name, why in wrong.items() if why != digests.DIFFERS
+                ][:10]
         if found:
             raise CommandError(
                 f"{cache_file} cannot be trusted:\n"
