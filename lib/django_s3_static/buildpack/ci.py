@@ -14,7 +14,9 @@ testpack API asks it to prepare the app for its tests, skipping the steps that p
 - the committed static cache is checked against the sources with the build's own fingerprint,
   the answer ``manage.py verify_static --sources-only`` gives. A stale or absent cache is not a
   test failure (the deploy build collects and uploads): the log says so, and which files changed.
-  A malformed cache, or settings that cannot load, would fail or slow the deploy: an error.
+  A malformed cache, one whose hashed names are not the sources' (an edited manifest,
+  ``format.hashed_names``), or settings that cannot load, would fail or slow the deploy: an
+  error.
 """
 
 from __future__ import annotations
@@ -27,11 +29,11 @@ from collections.abc import Mapping
 from .. import output
 from ..config import Config, cache_dir
 from ..errors import S3StaticError
-from ..format import static_cache
+from ..format import hashed_names, static_cache
 from ..format.static_cache import StaticCache
 from ..publish.app_process import AppProcess, require_manage_py, settings_module
 from ..publish.environment import read_env_dir, secret_values
-from ..publish.publish import problems
+from ..publish.publish import names_checked, problems
 from .source_diff import describe, source_diff
 
 #: ``publish.problems``' reason when the fingerprint differs and nothing more is known.
@@ -70,6 +72,9 @@ def ci_compile(build_dir: str, build_cache: str, env_dir: str) -> int:
     else:
         cache = _load(cache_file, shown)
         location = _location(env, report["settings"], cache)
+        untied = names_checked(report, cache_file)
+        if cache.fingerprint == report["fingerprint"] and untied:
+            _untrusted(shown, untied)
         found = problems(cache, report["fingerprint"], location, None)
         if found:
             _warn_stale(shown, found, cache, report, folder)
@@ -96,6 +101,17 @@ def _load(cache_file: str, shown: str) -> StaticCache:
             "Run 'python manage.py publish_static' and commit the result (or delete the file);",
             "after a merge conflict, publishing again rewrites it.",
         ) from None
+
+
+def _untrusted(shown: str, untied: list[str]) -> None:
+    """Hashed names that are not the sources': the deploy would not trust the cache either."""
+    raise S3StaticError(
+        f"The committed static cache {shown} cannot be trusted: "
+        f"{hashed_names.describe(untied).removeprefix('untrusted: ')}.",
+        "Pages would link to objects other than the sources. A deploy would not trust it, and",
+        "would collect and upload every static file. Run 'python manage.py publish_static' and",
+        "commit the result; after a merge conflict, publishing again rewrites it.",
+    )
 
 
 def _location(env: Mapping[str, str], settings: Mapping[str, str], cache: StaticCache) -> Config:

@@ -16,7 +16,7 @@ from .. import output
 from ..collect.fingerprint import why_stale
 from ..config import Config
 from ..errors import S3StaticError
-from ..format import location, static_cache
+from ..format import hashed_names, location, static_cache
 from ..format.static_cache import StaticCache, StaticObject
 from ..s3.compare import describe, differences
 from ..s3.errors import RegionMismatch
@@ -65,15 +65,19 @@ def problems(
     config: Config,
     inventory: Mapping | None,
     context: Mapping | None = None,
+    untied: list[str] | None = None,
 ) -> list[str]:
     """Every reason a loaded cache cannot be trusted as it is (pure; used by build and verify).
 
     ``context``: what shapes the output besides the sources, as the app's process found it;
-    compared with the cache's ``built_with`` to say why the fingerprint differs.
+    compared with the cache's ``built_with`` to say why the fingerprint differs. ``untied``:
+    the hashed names the app's process found not of the sources (``hashed_names.untied``).
     """
     found = []
     if fingerprint is not None and cache.fingerprint != fingerprint:
         found.append(why_stale(cache.built_with, context))
+    elif untied:
+        found.append(hashed_names.describe(untied))
     published, wanted = location.recorded(cache), location.configured(config)
     if not published.same_place(wanted):
         found.append(
@@ -164,12 +168,28 @@ def inspect(
     try:
         committed = committed or static_cache.load(cache_file)
         found = problems(
-            committed, inspected["fingerprint"], config, inventory, inspected.get("context")
+            committed,
+            inspected["fingerprint"],
+            config,
+            inventory,
+            inspected.get("context"),
+            names_checked(inspected, cache_file),
         )
         reason = found[0] if found else None
     except static_cache.CacheError as exc:
         reason = str(exc)
     return Inspection(config, inspected, inventory, committed, cache_file, reason)
+
+
+def names_checked(report: Mapping, cache_file: str) -> list[str]:
+    """The hashed names of ``cache_file`` the app's process found not of the sources. It checks
+    the cache the settings name when its fingerprint is the sources'; a report without that
+    check, or of another file, leaves the cache unproven (which ``problems`` reads only when the
+    fingerprints agree)."""
+    checked = report.get("names")
+    if checked and os.path.realpath(checked["cache_file"]) == os.path.realpath(cache_file):
+        return list(checked["untied"])
+    return [hashed_names.NOT_CHECKED]
 
 
 def _load_or_none(path: str) -> StaticCache | None:

@@ -1,10 +1,10 @@
 """``manage.py verify_static``: is the committed static cache fresh and complete?
 
-Exit 0 when it is; else non-zero with every reason (stale sources, missing objects, size or MD5
-mismatch, another location, an object whose decoded bytes do not give the integrity digest the
-cache records). Meant for CI before a push; ``--sources-only`` skips the bucket, for a CI without S3
-credentials; ``--no-digests`` skips reading the objects (one GET each of those with a digest, read
-no further than its recorded size).
+Exit 0 when it is; else non-zero with every reason (stale sources, hashed names that are not the
+sources' (an edited manifest), missing objects, size or MD5 mismatch, another location, an object
+whose decoded bytes do not give the integrity digest the cache records). Meant for CI before a
+push; ``--sources-only`` skips the bucket, for a CI without S3 credentials; ``--no-digests`` skips
+reading the objects (one GET each of those with a digest, read no further than its recorded size).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ... import output
 from ...collect.collect import registry_fingerprint
 from ...config import Config
 from ...errors import S3StaticError
-from ...format import static_cache
+from ...format import hashed_names, static_cache
 from ...publish.early_listing import list_in_region
 from ...publish.publish import problems
 from ...s3 import digests
@@ -57,8 +57,10 @@ class Command(BaseCommand):
                 config, inventory, _ = list_in_region(config, cache.objects)
         except S3StaticError as exc:
             raise command_error(exc) from None
-        current = registry_fingerprint(settings)
-        found = problems(cache, current.fingerprint, config, inventory, current.context)
+        current = registry_fingerprint(settings, committed=hashed_names.of_cache(cache))
+        found = problems(
+            cache, current.fingerprint, config, inventory, current.context, current.untied
+        )
         read = 0
         if not sources_only and not no_digests:
             try:
