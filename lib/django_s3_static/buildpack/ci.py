@@ -3,7 +3,8 @@
 It replaces ``bin/compile`` in CI and a non-zero exit errors the run
 (https://devcenter.heroku.com/articles/heroku-ci-technical-detail-on-ci-lifecycle); it skips what
 prepares production (https://devcenter.heroku.com/articles/testpack-api): a test build must never
-publish. A stale static cache is not a test failure; a malformed one is.
+publish. A stale static cache is not a test failure; a malformed one, or one whose hashed names
+are not the sources' (an edited manifest), is.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from collections.abc import Mapping
 from .. import output
 from ..config import Config, static_cache_dir
 from ..errors import S3StaticError
-from ..format import static_cache
+from ..format import hashed_names, static_cache
 from ..format.static_cache import StaticCache
 from ..publish.app_process import AppProcess, require_manage_py, settings_module
 from ..publish.environment import read_env_dir, secret_values
-from ..publish.publish import check_static_cache_dir, problems
+from ..publish.publish import check_static_cache_dir, names_checked, problems
 from .source_diff import describe, source_diff
 
 #: ``publish.problems``' reason when the fingerprint differs and nothing more is known.
@@ -57,6 +58,9 @@ def ci_compile(build_dir: str, build_cache: str, env_dir: str) -> int:
     else:
         cache = _load(cache_file, shown)
         location = _location(env, report["settings"], cache)
+        untied = names_checked(report, cache_file)
+        if cache.fingerprint == report["fingerprint"] and untied:
+            _untrusted(shown, untied)
         found = problems(cache, report["fingerprint"], location, None)
         if found:
             _warn_stale(shown, found, cache, report, folder)
@@ -83,6 +87,17 @@ def _load(cache_file: str, shown: str) -> StaticCache:
             "Run 'python manage.py publish_static' and commit the result (or delete the file);",
             "after a merge conflict, publishing again rewrites it.",
         ) from None
+
+
+def _untrusted(shown: str, untied: list[str]) -> None:
+    """Hashed names that are not the sources': the deploy would not trust the cache either."""
+    raise S3StaticError(
+        f"The committed static cache {shown} cannot be trusted: "
+        f"{hashed_names.describe(untied).removeprefix('untrusted: ')}.",
+        "Pages would link to objects other than the sources. A deploy would not trust it, and",
+        "would collect and upload every static file. Run 'python manage.py publish_static' and",
+        "commit the result; after a merge conflict, publishing again rewrites it.",
+    )
 
 
 def _location(env: Mapping[str, str], settings: Mapping[str, str], cache: StaticCache) -> Config:

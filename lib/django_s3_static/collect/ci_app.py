@@ -14,6 +14,7 @@ from ..format import static_cache
 from ..s3.content_types import compressible
 from ..s3.encoding import integrity_value
 from . import collect
+from .name_check import pipeline_outputs
 
 USAGE = "usage: python -m django_s3_static.collect.ci_app --result FILE --committed FILE"
 #: Added to a settings error: in Heroku CI, the config vars are not the app's.
@@ -81,22 +82,10 @@ def source_digests() -> tuple[dict[str, str], list[str] | None, dict[str, str]]:
                 digests[name] = found[0].hexdigest()
                 if len(found) > 1:
                     integrities[name] = integrity_value(found[1].digest())
-    generated = pipeline_outputs() if apps.is_installed("pipeline") else None
-    return digests, generated, integrities
-
-
-def pipeline_outputs() -> list[str]:
-    """The ``output_filename`` of every django-pipeline package, as its settings define them."""
     from django.conf import settings  # lazy: read once the settings are loaded
 
-    groups = getattr(settings, "PIPELINE", None) or {}
-    names = {
-        package["output_filename"]
-        for kind in ("STYLESHEETS", "JAVASCRIPT")
-        for package in (groups.get(kind) or {}).values()
-        if isinstance(package, dict) and isinstance(package.get("output_filename"), str)
-    }
-    return sorted(names)
+    generated = pipeline_outputs(settings) if apps.is_installed("pipeline") else None
+    return digests, generated, integrities
 
 
 if __name__ == "__main__":

@@ -19,13 +19,14 @@ from ..config import SECRET_SETTINGS, static_cache_dir, values_from_settings
 from ..errors import S3StaticError
 from ..format import incremental_record, static_cache
 from ..format.finders_record import SETUP_KEEPS_SETTINGS
+from ..format.hashed_names import Recorded
 from ..format.static_cache import CacheError, load_sources_record
-from . import finders
+from . import finders, name_check
 from .app_hashing import app_hashing, keep_app_backend, warn_about
 from .fingerprint import fingerprint
 from .folder import manifest_paths, walk
 from .heroku_collectstatic import settings_facts
-from .sources import fingerprint_context, fingerprint_sources
+from .sources import fingerprint_context, hash_sources
 from .written_settings import resolve_urls
 
 BUILD_STORAGE = "django_s3_static.collect.storage.BuildStorage"
@@ -86,20 +87,26 @@ def run(
     """Fingerprint the sources (with the settings alone when they allow); collect when asked."""
     settings = _load_settings(collect_to)
     report: dict = {"settings": values_from_settings(settings)}
+    committed: tuple[str, Recorded | None] = ("", None)
     if not collect_to:  # the app's own STATIC_ROOT, which heroku/python's collectstatic fills
         report["heroku_python"] = settings_facts(settings)
+        committed = name_check.committed(report["settings"])
     finders_recorded = expected and expected.get("finders") and not collect_to
-    if finders_recorded and _without_setup(settings, expected, report, incremental_to):
+    if finders_recorded and _without_setup(settings, expected, report, incremental_to, committed):
         return report
     before = finders.static_settings(settings)
     start_django()
-    found = registry_fingerprint(settings, finders.static_settings(settings) == before)
+    found = registry_fingerprint(
+        settings, finders.static_settings(settings) == before, committed[1]
+    )
     report.update(
         fingerprint=found.fingerprint,
         sources=found.sources,
         finders=found.finders,
         context=found.context,
     )
+    if found.untied is not None:
+        report["names"] = {"cache_file": committed[0], "untied": found.untied}
     if collect_to:
         warn_about(app_hashing(settings))
         report["collected"] = _collect(collect_to, found)
@@ -111,11 +118,18 @@ def run(
     return report
 
 
-def _without_setup(settings, expected: dict, report: dict, incremental_to: str | None) -> bool:
+def _without_setup(
+    settings,
+    expected: dict,
+    report: dict,
+    incremental_to: str | None,
+    committed: tuple[str, Recorded | None],
+) -> bool:
     """Whether the report is complete with the settings alone, the registry unasked.
 
     A change is collected from the recorded listing only if ``django.setup()`` changes no static
-    setting and nothing needs the registry (django-pipeline does).
+    setting and nothing needs the registry (django-pipeline does). With the committed cache's
+    fingerprint, its hashed names are checked against the sources too (``name_check``).
     """
     recorded = expected["finders"]
     listing = finders.listed_files(settings, recorded)
@@ -123,11 +137,17 @@ def _without_setup(settings, expected: dict, report: dict, incremental_to: str |
         return False
     listed = list(listing)
     names = {app["name"] for app in recorded["apps"]}
-    sources = fingerprint_sources(listed)
+    cache_file, kept = committed
+    hashed = hash_sources(listed, kept.rewritten if kept else ())
+    sources = hashed.digests
     context = fingerprint_context(settings, names)
     found = fingerprint(sources, context)
     if found == expected.get("fingerprint"):
         report.update(fingerprint=found, sources=len(sources), settings_only=True, context=context)
+        if kept is not None and kept.fingerprint == found:
+            listing = _first_found(listed)
+            untied = name_check.check(settings, context, listing, hashed, kept, names, False)
+            report["names"] = {"cache_file": cache_file, "untied": untied}
         return True
     if not incremental_to or _needs_setup(settings, recorded, names):
         return False
@@ -188,21 +208,33 @@ class Fingerprinted(NamedTuple):
     context: dict  # what else shapes the output (``sources.fingerprint_context``)
     digests: list[tuple[str, str]]  # (name, SHA-256) of every source
     listing: dict[str, tuple]  # name -> (storage, path), as collectstatic finds them
+    #: The committed cache's hashed names not of these sources (``name_check``); None when
+    #: not checked (no cache given, or another fingerprint).
+    untied: list[str] | None = None
 
 
-def registry_fingerprint(settings, setup_kept: bool = False) -> Fingerprinted:
-    """The fingerprint and finders record as Django's finders see the sources."""
+def registry_fingerprint(
+    settings, setup_kept: bool = False, committed: Recorded | None = None
+) -> Fingerprinted:
+    """The fingerprint and finders record as Django's finders see the sources; with the
+    ``committed`` cache's record, its hashed names are checked too when the fingerprints agree."""
     from django.apps import apps  # lazy: Django, imported once the app's settings are read
     from django.contrib.staticfiles.finders import get_finders  # lazy: as above
 
     ignore = finders.collectstatic_ignore_patterns(apps.get_app_config("staticfiles"))
     listed = [(path, storage) for finder in get_finders() for path, storage in finder.list(ignore)]
-    sources = fingerprint_sources(listed)
+    hashed = hash_sources(listed, committed.rewritten if committed else ())
+    sources = hashed.digests
     app_configs = list(apps.get_app_configs())
-    context = fingerprint_context(settings, {app.name for app in app_configs})
+    names = {app.name for app in app_configs}
+    context = fingerprint_context(settings, names)
     recorded = finders.record(settings, app_configs, ignore, setup_kept)
     found = fingerprint(sources, context)
-    return Fingerprinted(found, len(sources), recorded, context, sources, _first_found(listed))
+    listing = _first_found(listed)
+    untied = None
+    if committed is not None and committed.fingerprint == found:
+        untied = name_check.check(settings, context, listing, hashed, committed, names, True)
+    return Fingerprinted(found, len(sources), recorded, context, sources, listing, untied)
 
 
 def _first_found(listed: list[tuple[str, Any]]) -> dict[str, tuple[Any, str]]:

@@ -5,21 +5,37 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Collection, Iterable
+from typing import Any, NamedTuple
 
 from .. import __version__
 from ..config import flag, runtime_values
 from ..errors import S3StaticError
 from ..format.names import name_problem, shown
 from .app_hashing import app_hashing
-from .fingerprint import file_sha256
 from .written_settings import as_written, with_script_prefix
+
+CHUNK = 1024 * 1024
+
+
+class Hashed(NamedTuple):
+    """The sources' content, as one read of each file gives it."""
+
+    digests: list[tuple[str, str]]  # (name, SHA-256) of every source, sorted: the fingerprint's
+    md5s: dict[str, str]  # name -> MD5 of its content, what Django's hashing names it after
+    kept: dict[str, bytes]  # the content of the sources asked for (``keep``)
 
 
 def fingerprint_sources(listing: Iterable[tuple[str, Any]]) -> list[tuple[str, str]]:
-    """(name, SHA-256) of every listed file, the first finder winning; refuses unsafe ones."""
-    seen: dict[str, str] = {}
+    """(name, content SHA-256) of every file listed (``hash_sources``)."""
+    return hash_sources(listing).digests
+
+
+def hash_sources(listing: Iterable[tuple[str, Any]], keep: Collection[str] = ()) -> Hashed:
+    """Every listed file hashed, the first finder winning; the bytes of those in ``keep`` kept.
+    Refuses, naming them, the files that must not be published."""
+    seen: dict[str, tuple[str, str]] = {}
+    kept: dict[str, bytes] = {}
     refused: list[str] = []
     roots = _Roots()
     for path, storage in listing:
@@ -35,7 +51,7 @@ def fingerprint_sources(listing: Iterable[tuple[str, Any]]) -> list[tuple[str, s
                 continue
             if full is not None:
                 _PASSED.add((name, full))
-        seen[name] = _content_hash(storage, path, full)
+        seen[name] = _content_hash(storage, path, full, kept, name if name in keep else None)
     if refused:
         raise S3StaticError(
             f"{len(refused)} static file{'s' * (len(refused) != 1)} cannot be published:",
@@ -44,24 +60,37 @@ def fingerprint_sources(listing: Iterable[tuple[str, Any]]) -> list[tuple[str, s
             "Static files become public S3 objects named after their paths: rename or replace",
             "these (a link may only point inside its static folder or the app).",
         )
-    return sorted(seen.items())
+    digests = sorted((name, found[0]) for name, found in seen.items())
+    return Hashed(digests, {name: found[1] for name, found in seen.items()}, kept)
 
 
-#: Content hashes by file, for this process: after a settings-only check finds the sources
-#: changed, Django's finders list the same files again, and nothing is hashed twice.
-_HASHES: dict[str, str] = {}
+#: Content hashes (SHA-256 and MD5) by file, for this process: after a settings-only check finds
+#: the sources changed, Django's finders list the same files again, and nothing is hashed twice.
+_HASHES: dict[str, tuple[str, str]] = {}
 #: (name, file) of the sources checked and found publishable in this process, likewise.
 _PASSED: set[tuple[str, str]] = set()
 
 
-def _content_hash(storage, path: str, location: str | None) -> str:
-    digest = _HASHES.get(location) if location else None
-    if digest is None:
+def _content_hash(
+    storage, path: str, location: str | None, kept: dict[str, bytes], keep: str | None
+) -> tuple[str, str]:
+    """SHA-256 and MD5 of one source, from one read; its bytes in ``kept[keep]`` if asked."""
+    found = _HASHES.get(location) if location else None
+    if found is None or keep is not None:
+        sha256, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
+        chunks = []
         with storage.open(path) as handle:
-            digest = file_sha256(handle)
+            for chunk in iter(lambda: handle.read(CHUNK), b""):
+                sha256.update(chunk)
+                md5.update(chunk)
+                if keep is not None:
+                    chunks.append(chunk)
+        found = (sha256.hexdigest(), md5.hexdigest())
+        if keep is not None:
+            kept[keep] = b"".join(chunks)
         if location:
-            _HASHES[location] = digest
-    return digest
+            _HASHES[location] = found
+    return found
 
 
 def fingerprint_context(settings, app_names: set[str]) -> dict:

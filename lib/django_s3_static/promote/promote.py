@@ -105,13 +105,26 @@ def _copy(
 ) -> str:
     if source.endpoint is not None and source.endpoint == target.endpoint:
         try:
-            transfer.server_side(config, source, missing)
-            return "server-side copy"
+            refused = transfer.server_side(config, source, cache, missing)
         except transfer.SourceRefused as exc:
             say(
                 f"The configured credentials cannot copy from {source} ({exc}): "
                 "copying through its public URLs instead"
             )
+        else:
+            if not refused:
+                return "server-side copy"
+            shown = ", ".join(refused[:3]) + (
+                f" and {len(refused) - 3} more" if len(refused) > 3 else ""
+            )
+            say(
+                f"{len(refused)} objects in {source} do not show the recorded MD5 as their ETag "
+                f"({shown}): copying them through their public URLs, checked"
+            )
+            transfer.through_public_urls(config, source, cache, refused, workdir)
+            if len(refused) < len(missing):
+                return "server-side copy, and download and upload"
+            return "download and upload"
     transfer.through_public_urls(config, source, cache, missing, workdir)
     return "download and upload"
 

@@ -1,7 +1,10 @@
-"""Copying objects from where a slug was published to where its settings point.
+"""Copying objects from where a slug was published to where its settings point, checked.
 
-Server-side on one endpoint; otherwise from the public URL, checked against the static cache,
-uploaded as stored.
+Server-side on one endpoint, conditional on the source's ETag being the recorded MD5
+(``x-amz-copy-source-if-match``, https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html);
+otherwise from the public URL. Either way every copy is checked in the target against the static
+cache (``mismatch``) before the release may go on, since a store may ignore the condition, and a
+body is read no further than its recorded size.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from typing import Any
 
 from ..config import Config
 from ..errors import S3StaticError
-from ..format.location import Location, public_config
-from ..format.static_cache import StaticCache
+from ..format.location import Location, configured, public_config
+from ..format.static_cache import StaticCache, StaticObject
+from ..s3.bodies import TooLarge, capped
 from ..s3.bucket import Bucket
 from ..s3.compare import HASHED_CACHE_CONTROL, ORIGINAL_CACHE_CONTROL, immutable_names
 from ..s3.errors import S3Error, explain
@@ -23,7 +27,6 @@ from ..s3.retry import RetryPolicy
 from ..s3.transport import pool_manager
 from ..s3.upload import Uploader, UploadJob
 
-DOWNLOAD_CHUNK = 1024 * 1024
 DOWNLOAD_ATTEMPTS = 5
 
 
@@ -31,18 +34,36 @@ class SourceRefused(Exception):
     """The target's credentials may not read the source bucket: copy through the public URL."""
 
 
-def server_side(config: Config, source: Location, names: list[str]) -> None:
-    """Copy ``names`` from ``source`` into the configured bucket, on the same endpoint."""
+def mismatch(wanted: StaticObject, size: int, md5: str | None) -> str | None:
+    """Why an object of this size and MD5 is not the one the static cache records, or None: the
+    one check of every object ``promote_static`` puts in the configured bucket."""
+    if size != wanted.size:
+        return f"it is {size} bytes, the static cache records {wanted.size}"
+    if md5 != wanted.md5:
+        return f"its MD5 is {md5}, the static cache records {wanted.md5}"
+    return None
+
+
+def server_side(
+    config: Config, source: Location, cache: StaticCache, names: list[str]
+) -> list[str]:
+    """Copy ``names`` from ``source`` into the configured bucket, on the same endpoint, each only
+    if the source's ETag is the recorded MD5; check the copies. The names not copied because
+    their ETag is not (412), for the caller to copy through their public URLs."""
     policy = RetryPolicy(config.max_attempts)
     workers = max(1, min(config.concurrency, len(names)))
     with Bucket(config, workers) as bucket:
 
-        def copy(name: str) -> None:
+        def copy(name: str) -> bool:
             source_key = f"{source.prefix}/{name}" if source.prefix else name
-            policy.call(lambda: bucket.copy(config.key(name), source.bucket, source_key))
+            md5 = cache.objects[name].md5
+            return policy.call(
+                lambda: bucket.copy(config.key(name), source.bucket, source_key, if_match=md5)
+            )
 
+        copied: dict[str, bool] = {}
         try:  # the first alone: a refusal that holds for all costs one request
-            copy(names[0])
+            copied[names[0]] = copy(names[0])
         except S3Error as exc:
             if exc.code in ("AccessDenied", "NoSuchBucket", "NoSuchKey", "NotImplemented"):
                 raise SourceRefused(exc.code) from None
@@ -53,9 +74,84 @@ def server_side(config: Config, source: Location, names: list[str]) -> None:
             futures = {pool.submit(copy, name): name for name in names[1:]}
             for future in concurrent.futures.as_completed(futures):
                 try:
-                    future.result()
+                    copied[futures[future]] = future.result()
                 except Exception as exc:
                     raise explain(exc, config, "upload") from None
+        done = [name for name in names if copied[name]]
+        if done:
+            check_copies(bucket, config, source, cache, done)
+    return [name for name in names if not copied[name]]
+
+
+def check_copies(
+    bucket: Bucket, config: Config, source: Location, cache: StaticCache, names: list[str]
+) -> None:
+    """Every copied object is the one the static cache records, or it is deleted and the release
+    fails. One listing shows sizes and ETags; an object whose ETag is not the recorded MD5 (the
+    target's may not be MD5s) is read through its public URL, as browsers will get it."""
+    try:
+        inventory, _ = bucket.list(expected=sorted(config.key(name) for name in names))
+    except Exception as exc:
+        raise explain(exc, config, "list") from None
+    wrong: dict[str, str] = {}
+    unsure = []
+    for name in names:
+        remote = inventory.get(config.key(name))
+        if remote is None:
+            wrong[name] = "it is not in the bucket after the copy"
+        elif remote.size != cache.objects[name].size:
+            wrong[name] = mismatch(cache.objects[name], remote.size, None) or ""
+        elif remote.md5 != cache.objects[name].md5:
+            unsure.append(name)
+    if unsure:
+        base = config.public_base_url
+        workers = max(1, min(config.concurrency, len(unsure)))
+        http = pool_manager(config, workers, base)
+        try:
+            with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+                found = pool.map(lambda name: _read_back(http, base, name, cache), unsure)
+                wrong.update({name: why for name, why in zip(unsure, found, strict=True) if why})
+        finally:
+            http.clear()
+    if wrong:
+        _remove(bucket, config, source, wrong)
+
+
+def _read_back(http: Any, base: str, name: str, cache: StaticCache) -> str | None:
+    url = base + urllib.parse.quote(name, safe="/~")
+    try:
+        return fetch(http, url, cache.objects[name])
+    except S3Error as exc:
+        return f"it cannot be read back ({exc.message})"
+
+
+def _remove(bucket: Bucket, config: Config, source: Location, wrong: dict[str, str]) -> None:
+    """Delete the copies that are not the recorded objects, and fail the release naming them."""
+    target = configured(config)
+    kept = []
+    for name in sorted(wrong):
+        try:
+            bucket.delete_object(config.key(name))
+        except Exception as exc:
+            kept.append(f"{name} ({explain(exc, config, 'delete').title})")
+    name = min(wrong)
+    more = f" and {len(wrong) - 1} more" if len(wrong) > 1 else ""
+    raise S3StaticError(
+        f"The copy of {name}{more} from {source} is not the object the static cache records: "
+        f"{wrong[name]}.",
+        f"It was written in {source} after the build published there, or the service ignored",
+        "the copy's condition (x-amz-copy-source-if-match). Content is never taken on trust:",
+        *(
+            [f"the copies were deleted from {target}."]
+            if not kept
+            else [
+                f"these copies could not be deleted from {target}: {', '.join(kept[:3])}.",
+                "Delete them (aws s3 rm) before anyone links to them.",
+            ]
+        ),
+        "Rebuild the app (git push, or heroku builds:create) so that it publishes its own",
+        f"objects, and check who may write to {source}.",
+    )
 
 
 def through_public_urls(
@@ -95,13 +191,31 @@ def through_public_urls(
 
 
 def download(http: Any, base: str, name: str, cache: StaticCache, workdir: str) -> str:
-    """GET one published object as a browser would; raise unless its size and MD5 match."""
+    """One published object, streamed into ``workdir``; raise unless it is the recorded one."""
     url = base + urllib.parse.quote(name, safe="/~")
     target = os.path.join(workdir, hashlib.sha256(name.encode()).hexdigest())
-    wanted = cache.objects[name]
+    try:
+        why = fetch(http, url, cache.objects[name], target)
+    except S3Error as exc:
+        raise _unreadable(url, exc.message) from None
+    if why is not None:
+        raise S3StaticError(
+            f"Cannot copy {url}: {why}.",
+            "It is not the object its build published: something wrote there since. It was not",
+            "copied. Rebuild the app (git push, or heroku builds:create) so that it publishes its",
+            "own objects, and check who may write there.",
+        )
+    return target
 
-    def fetch() -> str:
-        digest, size = hashlib.md5(usedforsecurity=False), 0
+
+def fetch(http: Any, url: str, wanted: StaticObject, target: str | None = None) -> str | None:
+    """GET ``url`` as a browser would (no credentials, not decoded: a gzip object's bytes are
+    what the static cache records), no further than the recorded size, into the file ``target``
+    if given; why it is not the recorded object (``mismatch``), or None. Passing failures are
+    retried; an answer other than 200 is an ``S3Error``."""
+    from urllib3.exceptions import HTTPError  # lazy: as the transport imports urllib3
+
+    def once() -> str | None:
         try:
             answer = http.request("GET", url, preload_content=False, retries=False)
         except Exception as exc:  # urllib3's connection errors: passing, retried
@@ -110,23 +224,23 @@ def download(http: Any, base: str, name: str, cache: StaticCache, workdir: str) 
             if answer.status == 429 or answer.status >= 500:
                 raise S3Error("ServiceUnavailable", f"HTTP {answer.status}", "GetObject", 503)
             if answer.status != 200:
-                raise _unreadable(url, f"HTTP {answer.status}")
-            with open(target, "wb") as handle:
-                # As stored: a gzip object's bytes are what the static cache records.
-                for chunk in answer.stream(DOWNLOAD_CHUNK, decode_content=False):
+                raise S3Error(str(answer.status), f"HTTP {answer.status}", "GetObject", 400)
+            digest, size = hashlib.md5(usedforsecurity=False), 0
+            with open(target or os.devnull, "wb") as handle:
+                for chunk in capped(lambda n: answer.read(n, decode_content=False), wanted.size):
                     digest.update(chunk)
                     size += len(chunk)
                     handle.write(chunk)
+            return mismatch(wanted, size, digest.hexdigest())
+        except TooLarge as exc:
+            return str(exc)
+        except HTTPError as exc:  # the connection broke in the middle of the body
+            raise S3Error("RequestTimeout", type(exc).__name__, "GetObject", 503) from None
         finally:
+            answer.close()  # a body left unread is not drained: the connection is dropped
             answer.release_conn()
-        if (size, digest.hexdigest()) != (wanted.size, wanted.md5):
-            raise _unreadable(url, "its size or MD5 is not the one the static cache records")
-        return target
 
-    try:
-        return RetryPolicy(DOWNLOAD_ATTEMPTS).call(fetch)
-    except S3Error as exc:
-        raise _unreadable(url, exc.message) from None
+    return RetryPolicy(DOWNLOAD_ATTEMPTS).call(once)
 
 
 def _unreadable(url: str, why: str) -> S3StaticError:

@@ -10,7 +10,7 @@ from .. import output
 from ..collect.fingerprint import why_stale
 from ..config import Config
 from ..errors import S3StaticError
-from ..format import location, static_cache
+from ..format import hashed_names, location, static_cache
 from ..format.names import folder_problem
 from ..format.static_cache import StaticCache, StaticObject
 from ..s3.compare import describe, differences
@@ -66,11 +66,16 @@ def problems(
     config: Config,
     inventory: Mapping | None,
     context: Mapping | None = None,
+    untied: list[str] | None = None,
 ) -> list[str]:
-    """Every reason a loaded static cache cannot be trusted as it is (pure; build and verify)."""
+    """Every reason a loaded static cache cannot be trusted as it is (pure; build and verify).
+
+    ``untied``: the hashed names the app's process found not of the sources."""
     found = []
     if fingerprint is not None and cache.fingerprint != fingerprint:
         found.append(why_stale(cache.built_with, context))
+    elif untied:
+        found.append(hashed_names.describe(untied))
     published, wanted = location.recorded(cache), location.configured(config)
     if not published.same_place(wanted):
         found.append(
@@ -157,7 +162,12 @@ def inspect(
     try:
         committed = committed or static_cache.load(cache_file)
         found = problems(
-            committed, inspected["fingerprint"], config, inventory, inspected.get("context")
+            committed,
+            inspected["fingerprint"],
+            config,
+            inventory,
+            inspected.get("context"),
+            names_checked(inspected, cache_file),
         )
         reason = found[0] if found else None
     except static_cache.CacheError as exc:
@@ -177,6 +187,17 @@ def check_static_cache_dir(values: Mapping[str, str]) -> None:
             f"app (the slug). Fix it, or unset it for the default ({DEFAULT_STATIC_CACHE_DIR}):",
             f"heroku config:unset {STATIC_CACHE_DIR}",
         )
+
+
+def names_checked(report: Mapping, cache_file: str) -> list[str]:
+    """The hashed names of ``cache_file`` the app's process found not of the sources. It checks
+    the cache the settings name when its fingerprint is the sources'; a report without that
+    check, or of another file, leaves the cache unproven (which ``problems`` reads only when the
+    fingerprints agree)."""
+    checked = report.get("names")
+    if checked and os.path.realpath(checked["cache_file"]) == os.path.realpath(cache_file):
+        return list(checked["untied"])
+    return [hashed_names.NOT_CHECKED]
 
 
 def _load_or_none(path: str) -> StaticCache | None:

@@ -88,18 +88,32 @@ class Bucket:
         }
         self.transport.policy.call(lambda: self.put(key, body, headers))
 
-    def copy(self, key: str, source_bucket: str, source_key: str) -> None:
-        """One try of a server-side CopyObject, whose failure may come in a 200 answer
-        (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html)."""
+    def copy(
+        self, key: str, source_bucket: str, source_key: str, if_match: str | None = None
+    ) -> bool:
+        """One try of a server-side CopyObject; with ``if_match`` (an MD5), only if the source's
+        ETag is that MD5 (False on 412: nothing copied). A failure may come in a 200 answer
+        (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html).
+        """
         source = "/" + urllib.parse.quote(f"{source_bucket}/{source_key}", safe="/~")
-        response = self.transport.send("PUT", "CopyObject", key, amz={"x-amz-copy-source": source})
+        amz = {"x-amz-copy-source": source}
+        if if_match is not None:
+            amz["x-amz-copy-source-if-match"] = f'"{if_match}"'
+        response = self.transport.send("PUT", "CopyObject", key, amz=amz)
+        if response.status == 412:
+            return False
         answer = xml_or_none(response.data)
         if answer is not None and answer.tag.rpartition("}")[2] == "Error":
             raise error_from(response.data, 500, "CopyObject")
+        return True
 
-    def get_decoded(self, key: str) -> bytes:
-        """One object's body as a browser gets it (gzip decoded), signed and retried."""
-        return self.transport.policy.call(lambda: self.transport.send("GET", "GetObject", key).data)
+    def open(self, key: str) -> Any:
+        """One try of a signed GET whose body, as stored, the caller reads and closes."""
+        return self.transport.send("GET", "GetObject", key, stream=True)
+
+    def delete_object(self, key: str) -> None:
+        """One object deleted, signed here: ``promote_static`` runs on a dyno without boto3."""
+        self.transport.policy.call(lambda: self.transport.send("DELETE", "DeleteObject", key))
 
     def get_cors(self) -> list[dict] | None:
         """The bucket's CORS rules (boto3's shape), or None when it has no CORS configuration."""

@@ -1,41 +1,56 @@
 """Do the objects in the bucket give the integrity digests the static cache records?
 
 An encrypted bucket's listing proves sizes alone, so ``verify_static`` reads each object with a
-digest, decoded; the build never does.
+digest, decoded, no further than its recorded size (``bodies``); the build never does.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import hashlib
 from collections.abc import Mapping
 from typing import Protocol
 
 from ..config import Config
+from .bodies import NotGzip, TooLarge, capped, gunzipped
 from .bucket import Bucket
-from .encoding import integrity
-from .errors import S3Error, explain
+from .encoding import GZIP, integrity_value
+from .errors import S3Error, Unreachable, explain
+from .retry import RetryPolicy
+
+DIFFERS = "its content does not give the integrity digest the cache records"
 
 
 class Recorded(Protocol):
+    size: int
     integrity: str | None
 
 
-def mismatched(config: Config, objects: Mapping[str, Recorded]) -> tuple[list[str], int]:
-    """The names whose object does not give its recorded digest, and how many were read."""
+def mismatched(config: Config, objects: Mapping[str, Recorded]) -> tuple[dict[str, str], int]:
+    """The names whose object does not give its recorded digest once decoded, each with why
+    (sorted), and how many were read. A missing object is left to the listing's check; other
+    failures raise."""
     names = sorted(name for name, obj in objects.items() if obj.integrity)
     if not names:
-        return [], 0
+        return {}, 0
     workers = max(1, min(config.concurrency, len(names)))
+    policy = RetryPolicy(config.max_attempts)
     with Bucket(config, workers) as bucket:
 
-        def differs(name: str) -> bool:
+        def differs(name: str) -> str | None:
             try:
-                body = bucket.get_decoded(config.key(name))
+                found = policy.call(
+                    lambda: decoded_integrity(bucket, config.key(name), objects[name].size)
+                )
             except S3Error as exc:
                 if exc.code == "NoSuchKey":
-                    return False
+                    return None
                 raise
-            return integrity(body) != objects[name].integrity
+            except (TooLarge, NotGzip) as exc:
+                return str(exc)
+            if found != objects[name].integrity:
+                return DIFFERS
+            return None
 
         try:
             with concurrent.futures.ThreadPoolExecutor(workers) as pool:
@@ -46,4 +61,25 @@ def mismatched(config: Config, objects: Mapping[str, Recorded]) -> tuple[list[st
                 "Or check sizes and MD5s only: python manage.py verify_static --no-digests"
             )
             raise error from None
-    return [name for name, bad in zip(names, found, strict=True) if bad], len(names)
+    return {name: why for name, why in zip(names, found, strict=True) if why}, len(names)
+
+
+def decoded_integrity(bucket: Bucket, key: str, size: int) -> str:
+    """The integrity digest of one object as a browser gets it: its body read no further than
+    ``size`` (the stored size the cache records), decoded as its ``Content-Encoding`` says."""
+    from urllib3.exceptions import HTTPError  # lazy: as the transport imports urllib3
+
+    response = bucket.open(key)
+    try:
+        chunks = capped(lambda amount: response.read(amount, decode_content=False), size)
+        if (response.headers.get("Content-Encoding") or "").strip().lower() == GZIP:
+            chunks = gunzipped(chunks)
+        digest = hashlib.sha384()
+        for chunk in chunks:
+            digest.update(chunk)
+    except HTTPError as exc:  # the connection broke in the middle of the body: passing
+        raise Unreachable(f"{type(exc).__name__} while reading {key}") from None
+    finally:
+        response.close()  # a body left unread is not drained: the connection is dropped
+        response.release_conn()
+    return integrity_value(digest.digest())

@@ -45,14 +45,21 @@ class Transport:
         headers: dict[str, str] | None = None,
         payload: str = UNSIGNED_PAYLOAD,
         amz: dict[str, str] | None = None,
+        stream: bool = False,
     ) -> Any:
-        """One try: a 2xx (or a conditional PUT's 412), or ``S3Error`` / ``Unreachable``."""
+        """One try: a 2xx (or a conditional request's 412), or ``S3Error`` / ``Unreachable``;
+        with ``stream`` the answer's body is left for the caller to read."""
         target = self.endpoint.target(key)
         signed = self.signer.headers(method, self.endpoint.host, target, query, payload, amz=amz)
         url = self.endpoint.origin + target + (f"?{canonical_query(query)}" if query else "")
         try:
             response = self.http.request(
-                method, url, body=body or None, headers={**(headers or {}), **signed}, retries=False
+                method,
+                url,
+                body=body or None,
+                headers={**(headers or {}), **signed},
+                retries=False,
+                preload_content=not stream,
             )
         except self._http_errors as exc:
             raise Unreachable(f"{type(exc).__name__} from {self.endpoint.origin}") from exc

@@ -2,6 +2,7 @@
 incrementally from the last cache and in full, and compared.
 
     python -m support.incremental_worker RESULT_FILE FIRST_SEED SEEDS ROUNDS [--pipeline|--modules]
+        [--names]
 
 The project (``DJANGO_SETTINGS_MODULE``, ``RANDOM_TREE_ROOT``) is made by the test. Each build
 calls the build's own app-side code (``collect.run``) as the build's child process does, and
@@ -13,7 +14,9 @@ checked, not only single steps.
 
 For every round it writes whether the incremental collect ran or why not, and every difference
 from the full collect: the manifest, every object's size and MD5 (and, for the files it wrote,
-their bytes), the missing references, and the incremental record itself.
+their bytes), the missing references, and the incremental record itself. With ``--names``, each
+round is collected in full only, and the committed cache it writes is checked as the build's fast
+path checks it: whether each hashed name is its source's.
 """
 
 from __future__ import annotations
@@ -201,9 +204,40 @@ def run_seed(
     return results
 
 
+def names_seed(
+    seed: int, rounds: int, pipeline: bool, work: str, modules: bool = False
+) -> list[dict]:
+    """Each round's full collect, then the fast path's check of the cache it wrote
+    (``name_check``): every hashed name a publish records must be tied to its source."""
+    assets = os.environ["RANDOM_TREE_ROOT"]
+    cache_folder = os.path.join(os.getcwd(), "static_cache")
+    for made in (assets, cache_folder, work):
+        shutil.rmtree(made, ignore_errors=True)
+        os.makedirs(made)
+    tree = RandomTree(assets, seed, pipeline, modules)
+    tree.populate()
+    rows = []
+    for number in range(rounds + 1):
+        row: dict = {"seed": seed, "round": number, "edits": tree.edit() if number else []}
+        committed, root, error = full(work, str(number))
+        shutil.rmtree(root, ignore_errors=True)
+        if committed is None:
+            rows.append({**row, "full_failed": error})
+            continue
+        cache_file = static_cache.write(committed, cache_folder)
+        reset()
+        report = collect.run(None, collect.committed_record(cache_file))
+        checked = report.get("names") or {}
+        row["untied"] = checked.get("untied")
+        row["rewritten"] = len(committed.incremental["references"])
+        rows.append(row)
+    return rows
+
+
 def main() -> int:
     result_file, first, count, rounds = sys.argv[1], *map(int, sys.argv[2:5])
     pipeline, modules = "--pipeline" in sys.argv, "--modules" in sys.argv
+    each = names_seed if "--names" in sys.argv else run_seed
     import django
 
     django.setup()
@@ -211,7 +245,7 @@ def main() -> int:
     for seed in range(first, first + count):
         try:
             work = os.path.join(os.getcwd(), "work")
-            rows += run_seed(seed, rounds, pipeline, work, modules)
+            rows += each(seed, rounds, pipeline, work, modules)
         except Exception:
             rows.append({"seed": seed, "crash": traceback.format_exc()})
     with open(result_file, "w") as handle:

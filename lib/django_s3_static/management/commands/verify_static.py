@@ -1,4 +1,8 @@
-"""``manage.py verify_static``: is the static cache fresh and complete? Exit 0 when it is."""
+"""``manage.py verify_static``: is the static cache fresh and complete? Exit 0 when it is.
+
+Its hashed names must be the sources' (an edited manifest is not), and an object is read no
+further than its recorded size.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from ... import output
 from ...collect.collect import registry_fingerprint
 from ...config import Config
 from ...errors import S3StaticError
-from ...format import static_cache
+from ...format import hashed_names, static_cache
 from ...publish.early_listing import list_in_region
 from ...publish.publish import problems
 from ...s3 import digests
@@ -51,8 +55,10 @@ class Command(BaseCommand):
                 config, inventory, _ = list_in_region(config, cache.objects)
         except S3StaticError as exc:
             raise command_error(exc) from None
-        current = registry_fingerprint(settings)
-        found = problems(cache, current.fingerprint, config, inventory, current.context)
+        current = registry_fingerprint(settings, committed=hashed_names.of_cache(cache))
+        found = problems(
+            cache, current.fingerprint, config, inventory, current.context, current.untied
+        )
         read = 0
         if not sources_only and not no_digests:
             try:
@@ -60,12 +66,16 @@ class Command(BaseCommand):
             except S3StaticError as exc:
                 raise command_error(exc) from None
             if wrong:
-                more = f" and {len(wrong) - 3} more" if len(wrong) > 3 else ""
+                names = list(wrong)
+                more = f" and {len(names) - 3} more" if len(names) > 3 else ""
                 found.append(
-                    f"{len(wrong)} whose content does not give the integrity digest the cache "
-                    f"records ({', '.join(wrong[:3])}{more}): replaced after the publish; "
+                    f"{len(names)} whose content does not give the integrity digest the cache "
+                    f"records ({', '.join(names[:3])}{more}): replaced after the publish; "
                     "browsers refuse them where a page renders that digest"
                 )
+                found += [
+                    f"{name}: {why}" for name, why in wrong.items() if why != digests.DIFFERS
+                ][:10]
         if found:
             raise CommandError(
                 f"{cache_file} cannot be trusted:\n"

@@ -1,0 +1,162 @@
+"""The committed cache's hashed names against today's sources, in the app's process, where the
+sources are hashed (``format.hashed_names``): the build's fast path, ``bin/test-compile`` and
+``verify_static`` all come through here.
+
+A source named after its content needs nothing more than the hashing the fingerprint does (its
+MD5 comes from the same read). One that post-processing rewrote is named after its rewritten
+content: Django's own ``_post_process`` computes that again, for those files alone, with every
+other name as the cache records it. The recorded manifest is the fixed point Django's passes
+reached, so one pass from it gives the bytes the last pass wrote. It reads the bytes the hashing
+kept (the incremental record says which files were rewritten), and writes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..config import cache_dir
+from ..format import hashed_names, static_cache
+from ..format.hashed_names import Recorded
+from .sources import Hashed
+from .written_settings import as_written, resolve_urls
+
+
+def committed(report_settings: Mapping[str, Any]) -> tuple[str, Recorded | None]:
+    """The committed cache where the settings put it (where the build reads it), and what the
+    check needs of it; None when it is absent or not shaped like a cache."""
+    path = static_cache.path_in(os.getcwd(), cache_dir({**os.environ, **report_settings}))
+    try:
+        document = static_cache.read_document(path)
+    except static_cache.CacheError:
+        return path, None
+    return path, hashed_names.recorded(document)
+
+
+def check(
+    settings: Any,
+    context: Mapping[str, Any],
+    listing: Mapping[str, tuple[Any, str]],
+    hashed: Hashed,
+    recorded: Recorded,
+    app_names: set[str],
+    setup: bool,
+) -> list[str]:
+    """Every source whose recorded hashed name is not today's (``hashed_names.untied``).
+
+    ``listing``: name -> (storage, path) of every source, as collectstatic finds them;
+    ``setup``: whether ``django.setup()`` ran (if not, the URL settings are resolved as it would).
+    """
+    skip = set(recorded.generated)
+    if "pipeline" in app_names:
+        skip.update(pipeline_outputs(settings))
+    candidates = hashed_names.unproven(recorded.paths, hashed.md5s, skip)
+    rewritten = {}
+    if candidates:
+        if not setup:
+            resolve_urls(settings)
+        rewritten = post_processed(settings, context, listing, hashed.kept, recorded, candidates)
+    return hashed_names.untied(recorded.paths, hashed.md5s, rewritten, skip)
+
+
+def post_processed(
+    settings: Any,
+    context: Mapping[str, Any],
+    listing: Mapping[str, tuple[Any, str]],
+    kept: Mapping[str, bytes],
+    recorded: Recorded,
+    names: list[str],
+) -> dict[str, str]:
+    """The hashed name Django's post-processing gives each of ``names`` it rewrites, with the
+    recorded manifest; a file it does not rewrite, or cannot process, is left out."""
+    from .storage import reset_records  # lazy: Django's storages, only when needed
+
+    found: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="django-s3-static-names-") as nowhere:
+        try:
+            with _static_url(settings, context):
+                storage = _checking_storage(nowhere, listing, kept)
+                _rewritten(storage, recorded.paths, names, found)
+        except Exception:  # the app's storage or a file: what is left stays unproven, untrusted
+            pass
+        finally:
+            reset_records()  # its notes are for a collect, and this is none
+    return found
+
+
+def _rewritten(
+    storage: Any, paths: Mapping[str, str], names: list[str], found: dict[str, str]
+) -> None:
+    """Django's ``_post_process`` of ``names`` (those its patterns adjust), one pass from the
+    recorded manifest; each name it gives into ``found``."""
+    from django.contrib.staticfiles.utils import matches_patterns  # lazy: as above
+
+    adjustable = [name for name in names if matches_patterns(name, storage._patterns)]
+    hashed_files = {storage.hash_key(storage.clean_name(k)): v for k, v in paths.items()}
+    process = {name: (storage, name) for name in adjustable}
+    for name, hashed, processed, _ in storage._post_process(process, adjustable, hashed_files):
+        if hashed is not None and not isinstance(processed, Exception):
+            found[name] = hashed
+
+
+def _checking_storage(location: str, listing: Mapping, kept: Mapping[str, bytes]) -> Any:
+    """The build's storage, reading the sources (the kept bytes first) and writing nothing."""
+    from django.contrib.staticfiles.storage import HashedFilesMixin  # lazy: as above
+    from django.core.files.base import ContentFile  # lazy: as above
+
+    from .storage import TolerantManifestStorage  # lazy: as above
+
+    class CheckingStorage(TolerantManifestStorage):
+        def exists(self, name: str) -> bool:
+            return name in listing
+
+        def open(self, name: str, mode: str = "rb") -> Any:
+            if name in kept:
+                return ContentFile(kept[name], name)
+            if name not in listing:
+                raise FileNotFoundError(name)  # Django's manifest reading expects it
+            storage, path = listing[name]
+            return storage.open(path, mode)
+
+        def _save(self, name: str, content: Any) -> str:
+            return name
+
+        def delete(self, name: str) -> None:
+            return None
+
+        def _stored_name(self, name: str, hashed_files: Any) -> str:
+            return HashedFilesMixin._stored_name(self, name, hashed_files)  # nothing noted
+
+    return CheckingStorage(location=location)
+
+
+@contextlib.contextmanager
+def _static_url(settings: Any, context: Mapping[str, Any]) -> Iterator[None]:
+    """``STATIC_URL`` as the publish's post-processing saw it, which the fingerprint records
+    (``sources.post_processing_static_url``): the dyno's snippet may have replaced it since.
+    None there means a full URL, under which post-processing rewrites no absolute path."""
+    url = context.get("STATIC_URL")
+    if url is None:
+        yield
+        return
+    before = as_written(settings).STATIC_URL
+    settings.STATIC_URL = url
+    try:
+        yield
+    finally:
+        settings.STATIC_URL = before
+
+
+def pipeline_outputs(settings: Any) -> list[str]:
+    """The ``output_filename`` of every django-pipeline package, as its settings define them."""
+    groups = getattr(settings, "PIPELINE", None) or {}
+    names = {
+        package["output_filename"]
+        for kind in ("STYLESHEETS", "JAVASCRIPT")
+        for package in (groups.get(kind) or {}).values()
+        if isinstance(package, dict) and isinstance(package.get("output_filename"), str)
+    }
+    return sorted(names)
