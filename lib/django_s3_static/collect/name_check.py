@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..config import cache_dir
+from ..config import static_cache_dir
 from ..format import hashed_names, static_cache
 from ..format.hashed_names import Recorded
 from .sources import Hashed
@@ -28,7 +28,7 @@ from .written_settings import as_written, resolve_urls
 def committed(report_settings: Mapping[str, Any]) -> tuple[str, Recorded | None]:
     """The committed cache where the settings put it (where the build reads it), and what the
     check needs of it; None when it is absent or not shaped like a cache."""
-    path = static_cache.path_in(os.getcwd(), cache_dir({**os.environ, **report_settings}))
+    path = static_cache.path_in(os.getcwd(), static_cache_dir({**os.environ, **report_settings}))
     try:
         document = static_cache.read_document(path)
     except static_cache.CacheError:
