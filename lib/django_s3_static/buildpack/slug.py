@@ -43,10 +43,16 @@ def report(outcome: Outcome, timings: output.Timings, build_dir: str) -> None:
         f"Static files unchanged, {len(outcome.cache.objects)} objects verified in "
         f"{timings.last - timings.started:.2f} s (no collectstatic, nothing uploaded)"
     )
-    if outcome.record_outdated:
+    if outcome.record_gap:
         output.info(
-            f"{cache_rel} has no finders record for these settings, so Django was started "
-            "to check the sources;"
+            f"Django was started to check the sources: the finders record in {cache_rel} does "
+            f"not vouch for these settings ({outcome.record_gap['why']})"
+        )
+        if outcome.record_gap.get("fix"):
+            output.info(f"To check them with the settings alone, {outcome.record_gap['fix']}")
+    elif outcome.record_outdated and outcome.cache.finders is None:
+        output.info(
+            f"{cache_rel} has no finders record, so Django was started to check the sources;"
         )
         output.info(
             "run 'python manage.py publish_static' and commit it to check them with the "

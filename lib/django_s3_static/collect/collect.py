@@ -33,7 +33,7 @@ from .app_hashing import app_hashing, keep_app_backend, warn_about
 from .fingerprint import fingerprint
 from .folder import manifest_paths, walk
 from .heroku_collectstatic import settings_facts
-from .sources import fingerprint_context, fingerprint_sources
+from .sources import fingerprint_context, fingerprint_sources, source_roots
 from .written_settings import resolve_urls
 
 BUILD_STORAGE = "django_s3_static.collect.storage.BuildStorage"
@@ -117,6 +117,7 @@ def run(
         sources=found.sources,
         finders=found.finders,
         context=found.context,
+        source_roots=found.roots,
     )
     if collect_to:
         warn_about(app_hashing(settings))
@@ -139,19 +140,21 @@ def _without_setup(settings, expected: dict, report: dict, incremental_to: str |
     finders list, so the change is collected incrementally from that listing.
     """
     recorded = expected["finders"]
-    listing = finders.listed_files(settings, recorded)
+    listing, vouched = finders.listed_files(settings, recorded)
     if listing is None:
+        report["record_gap"] = vouched.as_dict()  # the build says why Django started
         return False
     listed = list(listing)
-    names = {app["name"] for app in recorded["apps"]}
+    names = {app["name"] for app in vouched.apps}
     sources = fingerprint_sources(listed)
     context = fingerprint_context(settings, names)
     found = fingerprint(sources, context)
     if found == expected.get("fingerprint"):
         report.update(fingerprint=found, sources=len(sources), settings_only=True, context=context)
+        report["source_roots"] = source_roots(listed)
         return True
     if not incremental_to or _needs_setup(settings, recorded, names):
-        return False
+        return False  # the record vouches for the folders: nothing for the build to say
     report.update(
         fingerprint=found, sources=len(sources), finders=recorded, context=context, setup=False
     )
@@ -183,6 +186,8 @@ def _needs_setup(settings, recorded: dict, names: set[str]) -> bool:
     """Whether an incremental collect of a change needs ``django.setup()`` after all."""
     return (
         not recorded.get(SETUP_KEEPS_SETTINGS)  # a record written before it was checked
+        # What setup kept was seen with the recorded apps: another list may import others.
+        or list(settings.INSTALLED_APPS) != recorded["installed_apps"]
         or "pipeline" in names  # django-pipeline reads its packages through the registry
         # The app's storage class (read from its source, else imported) may import only
         # after django.setup().
@@ -211,6 +216,7 @@ class Fingerprinted(NamedTuple):
     context: dict  # what else shapes the output (``sources.fingerprint_context``)
     digests: list[tuple[str, str]]  # (name, SHA-256) of every source
     listing: dict[str, tuple]  # name -> (storage, path), as collectstatic finds them
+    roots: list[list[str]] | None  # the folders they are in (``sources.source_roots``)
 
 
 def registry_fingerprint(settings, setup_kept: bool = False) -> Fingerprinted:
@@ -228,7 +234,9 @@ def registry_fingerprint(settings, setup_kept: bool = False) -> Fingerprinted:
     context = fingerprint_context(settings, {app.name for app in app_configs})
     recorded = finders.record(settings, app_configs, ignore, setup_kept)
     found = fingerprint(sources, context)
-    return Fingerprinted(found, len(sources), recorded, context, sources, _first_found(listed))
+    return Fingerprinted(
+        found, len(sources), recorded, context, sources, _first_found(listed), source_roots(listed)
+    )
 
 
 def _first_found(listed: list[tuple[str, Any]]) -> dict[str, tuple[Any, str]]:

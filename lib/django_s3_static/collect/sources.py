@@ -52,6 +52,21 @@ def fingerprint_sources(listing: Iterable[tuple[str, Any]]) -> list[tuple[str, s
     return sorted(seen.items())
 
 
+def source_roots(listing: Iterable[tuple[str, Any]]) -> list[list[str]] | None:
+    """The folders the sources were found in, as [prefix, folder], in the order the finders
+    listed them (the first holding a name is its source, as in collectstatic); None when one
+    storage has no folder. The build finds an unhashed copy's source there, to store it again
+    when another uploader replaced it (``publish.refresh``)."""
+    roots: dict[int, list[str]] = {}
+    for _path, storage in listing:
+        if id(storage) not in roots:
+            location = getattr(storage, "location", None)
+            if not location:
+                return None
+            roots[id(storage)] = [getattr(storage, "prefix", None) or "", os.fspath(location)]
+    return list(roots.values())
+
+
 #: Content hashes by file, for this process: when the settings-only check finds the sources
 #: changed, Django's finders list the same files again, and hashing them twice cost a second and
 #: a half on a 10,000-file project.

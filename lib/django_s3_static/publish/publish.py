@@ -18,10 +18,11 @@ from ..config import Config
 from ..errors import S3StaticError
 from ..format import location, static_cache
 from ..format.static_cache import StaticCache, StaticObject
-from ..s3.compare import describe, differences
+from ..s3.compare import describe, differences, immutable_names
 from ..s3.errors import RegionMismatch
 from ..s3.types import RemoteObject
-from . import cors, deps
+from ..s3.upload import UploadJob
+from . import cors, deps, refresh
 from .app_process import AppProcess, Inspecting
 from .early_listing import EarlyListing, follow_region, list_in_region
 from .release import Release, release_of
@@ -41,6 +42,9 @@ class Outcome:
     #: On the fast path: the cache's finders record is missing or out of date, so builds start
     #: Django to check the sources (publish_static refreshes it).
     record_outdated: bool = False
+    #: On the fast path, when Django was started although the cache has a finders record: why
+    #: the record did not vouch for these settings, and what would make it (``finders.Gap``).
+    record_gap: dict | None = None
     #: What the app's settings tell about heroku/python's collectstatic (``heroku_collectstatic``).
     heroku_python: dict = field(default_factory=dict)
 
@@ -57,6 +61,8 @@ class Inspection:
     reason: str | None
     #: What a build records (its commit and app); None for publish_static, which is no release.
     release: Release | None = None
+    #: Unhashed copies another uploader replaced, to store again on the fast path (``refresh``).
+    refresh: list[UploadJob] = field(default_factory=list)
 
 
 def problems(
@@ -161,15 +167,37 @@ def inspect(
 
     cache_file = static_cache.path_in(app.app_dir, config.cache_dir)
     committed = guessed if cache_file == guessed_file else None
+    jobs: list[UploadJob] = []
     try:
         committed = committed or static_cache.load(cache_file)
         found = problems(
-            committed, inspected["fingerprint"], config, inventory, inspected.get("context")
+            committed, inspected["fingerprint"], config, None, inspected.get("context")
         )
         reason = found[0] if found else None
+        if reason is None:
+            reason, jobs = bucket_problem(committed, inventory, config, inspected)
     except static_cache.CacheError as exc:
         reason = str(exc)
-    return Inspection(config, inspected, inventory, committed, cache_file, reason)
+    return Inspection(config, inspected, inventory, committed, cache_file, reason, refresh=jobs)
+
+
+def bucket_problem(
+    cache: StaticCache, inventory: Mapping[str, RemoteObject], config: Config, report: Mapping
+) -> tuple[str | None, list[UploadJob]]:
+    """Why the bucket does not hold what the cache names, and the unhashed copies to store again.
+
+    Hashed objects are the contract: one that differs is a reason to collect. An unhashed copy
+    that differs (another uploader replaced it) is stored again from its source (``refresh``);
+    only one that no source gives is a reason.
+    """
+    diffs = differences(cache.objects, inventory, config.key)
+    immutable = immutable_names(cache.paths)
+    hashed = [diff for diff in diffs if diff.name in immutable]
+    if hashed:
+        return describe(hashed), []
+    copies = [diff for diff in diffs if diff.name not in immutable]
+    jobs, left = refresh.plan(copies, cache.objects, report.get("source_roots"))
+    return (describe(left) if left else None), jobs
 
 
 def _load_or_none(path: str) -> StaticCache | None:
@@ -187,6 +215,7 @@ def verified(found: Inspection, refresh_record: bool) -> Outcome:
     if outdated and refresh_record and recorded is not None:
         committed.finders = recorded
         static_cache.write(committed, os.path.dirname(found.cache_file))
+    refresh.refresh(found.config, found.refresh)
     record(found.config, committed, found.inventory, found.release)
     return Outcome(
         found.config,
@@ -195,6 +224,7 @@ def verified(found: Inspection, refresh_record: bool) -> Outcome:
         None,
         settings_only=settings_only,
         record_outdated=outdated and recorded is not None,
+        record_gap=None if settings_only else found.report.get("record_gap"),
         heroku_python=found.report.get("heroku_python", {}),
     )
 
