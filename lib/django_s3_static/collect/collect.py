@@ -28,7 +28,7 @@ from ..errors import S3StaticError
 from ..format import incremental_record, static_cache
 from ..format.finders_record import SETUP_KEEPS_SETTINGS
 from ..format.static_cache import CacheError, load_sources_record
-from . import finders
+from . import finders, template_tags
 from .app_hashing import app_hashing, keep_app_backend, warn_about
 from .fingerprint import fingerprint
 from .folder import manifest_paths, walk
@@ -119,14 +119,17 @@ def run(
         context=found.context,
         source_roots=found.roots,
     )
+    from django.apps import apps  # lazy: Django, after django.setup()
+
+    paths = [app.path for app in apps.get_app_configs()]
     if collect_to:
         warn_about(app_hashing(settings))
         report["collected"] = _collect(collect_to, found)
+        report["integrity_tags"] = template_tags.uses_integrity(settings, paths)
     elif incremental_to:
-        from django.apps import apps  # lazy: Django, after django.setup()
-
         pipeline = apps.is_installed("pipeline")
-        _collect_changes(settings, report, found.listing, found.digests, incremental_to, pipeline)
+        listing, digests = found.listing, found.digests
+        _collect_changes(settings, report, listing, digests, incremental_to, pipeline, paths)
     return report
 
 
@@ -159,7 +162,8 @@ def _without_setup(settings, expected: dict, report: dict, incremental_to: str |
         fingerprint=found, sources=len(sources), finders=recorded, context=context, setup=False
     )
     resolve_urls(settings)  # with the script prefix django.setup() would set
-    _collect_changes(settings, report, _first_found(listed), sources, incremental_to, False)
+    paths = [folder for _name, folder in vouched.folders]
+    _collect_changes(settings, report, _first_found(listed), sources, incremental_to, False, paths)
     return True
 
 
@@ -170,9 +174,11 @@ def _collect_changes(
     digests: list[tuple[str, str]],
     root: str,
     pipeline: bool,
+    app_paths: list[str],
 ) -> None:
     """Collect into ``root`` what changed since the committed cache the settings name, if its
-    fingerprint is not the report's (``incremental``)."""
+    fingerprint is not the report's (``incremental``), and tell whether the templates render
+    integrity (the build then checks the bucket's CORS rules for it)."""
     changed = _changed_since(settings, report)
     if changed:
         from .incremental import collect_changes  # lazy: only when something changed
@@ -180,6 +186,7 @@ def _collect_changes(
         report["incremental"] = collect_changes(
             settings, listing, dict(digests), report["context"], changed, root, pipeline
         )
+        report["integrity_tags"] = template_tags.uses_integrity(settings, app_paths)
 
 
 def _needs_setup(settings, recorded: dict, names: set[str]) -> bool:

@@ -59,13 +59,21 @@ def has_fonts(names: Iterable[str]) -> bool:
     return any(name.lower().endswith(FONT_EXTENSIONS) for name in names)
 
 
-def readers(names: Iterable[str], config: Config) -> str | None:
+def readers(names: Iterable[str], config: Config, tags_used: bool | None = None) -> str | None:
     """What the pages read from the bucket in CORS mode, for the messages ("the fonts", ...);
-    None when nothing is."""
+    None when nothing is.
+
+    Scripts and stylesheets are read so only when rendered with integrity: by this package's
+    tags, which ``tags_used`` says the app's templates use (``collect.template_tags``; None when
+    it could not tell), or by django-pipeline's with its integrity on; and integrity is on.
+    """
     names = list(names)
     fonts = has_fonts(names)
-    scripts = config.integrity == "on" and any(
-        name.lower().endswith(SCRIPT_STYLE_EXTENSIONS) for name in names
+    rendered = tags_used is not False or config.pipeline_integrity == "on"
+    scripts = (
+        config.integrity == "on"
+        and rendered
+        and any(name.lower().endswith(SCRIPT_STYLE_EXTENSIONS) for name in names)
     )
     if fonts and scripts:
         return f"{FONTS}, and {SCRIPTS}"

@@ -253,7 +253,8 @@ def collect_and_upload(
     )
     if reused is not None:
         timings.lap("merge")
-        return upload_and_write(found, reused[0], timings, root, progress, reused[1])
+        tags = found.report.get("integrity_tags")
+        return upload_and_write(found, reused[0], timings, root, progress, reused[1], tags)
     root = os.path.join(workdir, "collected")
     report = app.run(os.path.join(workdir, "collect.json"), root)
     collected = report["collected"]
@@ -273,7 +274,8 @@ def collect_and_upload(
         f"Collected {len(cache.objects)} files ({output.human_bytes(cache.total_bytes)}) "
         f"from {report['sources']} sources"
     )
-    return upload_and_write(found, cache, timings, root, progress, collected["missing_references"])
+    missing, tags = collected["missing_references"], report.get("integrity_tags")
+    return upload_and_write(found, cache, timings, root, progress, missing, tags)
 
 
 def upload_and_write(
@@ -283,9 +285,11 @@ def upload_and_write(
     root: str,
     progress: output.Progress,
     missing_references: list[dict[str, str]],
+    integrity_tags: bool | None = None,
 ) -> Outcome:
     """Upload what the bucket lacks of ``cache`` (its new files are in ``root``), check what
-    browsers get, record the publish, and only then write the cache."""
+    browsers get, record the publish, and only then write the cache. ``integrity_tags``: whether
+    the app's templates render integrity (``collect.template_tags``; None: it could not tell)."""
     config = found.config
     report_missing_references(missing_references)
     uploaded = upload_missing(config, cache, found.inventory, root, progress, found.committed)
@@ -293,7 +297,7 @@ def upload_and_write(
     if uploaded:
         check_public(config, cache, uploaded)
         timings.lap("public check")
-    readers = cors.readers(cache.objects, config)
+    readers = cors.readers(cache.objects, config, integrity_tags)
     if readers:
         origins = cors.parse_origins(config.cors_origins_value)
         cors.check_bucket(config, origins, config.set_cors, readers)

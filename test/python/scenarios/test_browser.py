@@ -32,6 +32,7 @@ from django_s3_static.config import Config
 from django_s3_static.publish import cors
 from support.browser import BrowserMissing, Chromium, PageVisit, screenshot_path
 from support.dyno import ROOT, Slug
+from support.s3server import allow_any_origin as apply_cors_rule
 from support.whitenoise_site import WhiteNoiseSite
 
 ASSET_TYPES = ("stylesheet", "script", "image", "font")
@@ -54,6 +55,8 @@ class Site:
     ) -> None:
         self.s3server = s3server
         self.bucket = s3server.bucket()
+        # The fonts' rule, applied as the build's warning asks (a new bucket has none).
+        apply_cors_rule(s3server.client(), self.bucket)
         self.location = location
         self.prefix = f"{s3server.endpoint}/{self.bucket}/{location}/"
         self.slug = Slug(root, python_home).prepare(fixture)
