@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 
 from .. import output
-from ..collect import heroku_collectstatic
+from ..collect import heroku_collectstatic, post_compile
 from ..publish import deps
 from ..publish.app_process import AppProcess, Inspecting
 from ..publish.publish import Outcome, publish
@@ -25,6 +25,7 @@ def build_slug(
     outcome = publish(app, env, timings, inspecting, build_cache=build_cache)
     report(outcome, timings, build_dir)
     heroku_collectstatic.warn_if_it_ran(build_dir, env, outcome.heroku_python)
+    post_compile.report(build_dir, outcome.heroku_python)
     install_dyno_pieces(build_dir, app, outcome.config)
     output.info(f"Timings: {timings.line()}")
 

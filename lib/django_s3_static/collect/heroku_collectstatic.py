@@ -43,16 +43,21 @@ def skipped_by(
 
 
 def settings_facts(settings: Any) -> dict[str, str | None]:
-    """What the app's settings tell about heroku/python's collectstatic: where it writes
-    (``STATIC_ROOT``) and with which storage. Read in the app's process, before the build points
+    """What the app's settings tell about heroku/python's collectstatic (and one run by
+    ``bin/post_compile``): where it writes (``STATIC_ROOT``), with which storage, and through
+    which uploading app. Read in the app's process, before the build points
     ``STATIC_ROOT`` elsewhere."""
     root = getattr(settings, "STATIC_ROOT", None)
     storages = getattr(settings, "STORAGES", None)
     staticfiles = storages.get("staticfiles") if isinstance(storages, dict) else None
     backend = staticfiles.get("BACKEND") if isinstance(staticfiles, dict) else None
+    installed = getattr(settings, "INSTALLED_APPS", None) or ()
+    uploading = [app for app in ("collectfasta", "collectfast") if app in installed]
     return {
         "static_root": os.fspath(root) if isinstance(root, (str, os.PathLike)) and root else None,
         "staticfiles_backend": backend if isinstance(backend, str) else None,
+        # An app that makes collectstatic upload by itself (bin/post_compile's run of it).
+        "uploading_collectstatic": uploading[0] if uploading else None,
     }
 
 
