@@ -33,6 +33,15 @@ def build_slug(
 def report(outcome: Outcome, timings: output.Timings, build_dir: str) -> None:
     """What the build did with the committed cache, and what the developer should do next."""
     cache_rel = os.path.relpath(outcome.cache_file, build_dir)
+    if outcome.reason is not None and outcome.stale_setting:
+        name = outcome.stale_setting
+        output.info(f"Wrote {cache_rel} into the slug")
+        output.info(
+            f"The committed cache was published with another {name} than these settings': "
+            f"publish_static where {name} is as deployed (or make it the same in both), and "
+            "commit the static cache, so the next build skips collectstatic"
+        )
+        return
     if outcome.reason is not None:
         output.info(f"Wrote {cache_rel} into the slug")
         output.info("Refresh the committed cache so the next build skips collectstatic:")

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .. import output
-from ..collect.fingerprint import why_stale
+from ..collect.fingerprint import changed_setting, why_stale
 from ..config import Config
 from ..errors import S3StaticError
 from ..format import location, static_cache
@@ -47,6 +47,10 @@ class Outcome:
     record_gap: dict | None = None
     #: What the app's settings tell about heroku/python's collectstatic (``heroku_collectstatic``).
     heroku_python: dict = field(default_factory=dict)
+    #: The setting whose value differs from the one the committed cache was published with, when
+    #: that made it stale (``fingerprint.changed_setting``): publishing again with the same
+    #: settings would not make the next build fresh.
+    stale_setting: str = ""
 
 
 @dataclass
@@ -305,6 +309,7 @@ def upload_and_write(
     text = cache.to_json()  # once, for the record and the file
     record(config, cache, found.inventory, found.release, text)
     static_cache.write(cache, os.path.dirname(found.cache_file), text)
+    published = found.committed.built_with if found.committed else None
     return Outcome(
         config,
         cache,
@@ -312,4 +317,5 @@ def upload_and_write(
         found.reason,
         len(uploaded),
         heroku_python=found.report.get("heroku_python", {}),
+        stale_setting=changed_setting(published, found.report.get("context")),
     )
