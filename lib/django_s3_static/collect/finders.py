@@ -6,13 +6,15 @@ directories finder asks the app registry for every installed app's folder: ``dja
 which imports every app (the admin alone imports most of Django). For a small app that start-up is
 most of a build that changes nothing. So each publish records, beside the fingerprint, how the
 registry answered: the finders and ``INSTALLED_APPS`` as set, and for each app its name and the
-module defining its AppConfig, with that file's SHA-256. A later build that finds the same settings
-and the same AppConfig files knows the same folders without importing a single app, lists them with
-Django's own finder code, with the ignore patterns collectstatic would use (read from the
-staticfiles app's AppConfig, made as Django makes it), and fingerprints the files. Anything it
-cannot vouch for (another finder, an AppConfig with its own ``path``, a namespace package, a
-changed ``apps.py``, an ``apps`` module where the record has none) means the full
-``django.setup()``, as before.
+module defining its AppConfig, with that file's SHA-256. A later build whose settings have the same
+finders and whose apps the record vouches for (``vouch``: each app of the deployed
+``INSTALLED_APPS`` recorded with the same AppConfig file, or given Django's default AppConfig;
+apps only the publishing settings install do not matter) knows the same folders without importing
+a single app, lists them with Django's own finder code, with the ignore patterns collectstatic
+would use (read from the staticfiles app's AppConfig, made as Django makes it), and fingerprints
+the files. Anything it cannot vouch for (another finder, an AppConfig with its own ``path``, a
+namespace package, a changed ``apps.py``, an ``apps`` module where the record has none) means the
+full ``django.setup()``, as before, and the build says why (``Gap``).
 
 When the fingerprint differs, the sources changed. If the publish also saw that
 ``django.setup()`` left the static settings and Django's hashing classes as the settings module
