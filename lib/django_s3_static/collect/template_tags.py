@@ -45,7 +45,7 @@ def uses_integrity(settings: Any, app_paths: Iterable[str]) -> bool | None:
     app_paths = list(app_paths)
     try:
         sources = list(_sources(settings, app_paths))
-    except Unknown:
+    except Exception:  # Unknown, or TEMPLATES Django itself would refuse: the check runs anyway
         return None
     for kind, value in sources:
         if kind == "text" and uses_tags(value):
@@ -86,7 +86,10 @@ def _loaded(loaders: Iterable, dirs: list[str], app_paths: list[str]) -> Iterato
 
 
 def _texts(folder: str) -> Iterator[str]:
-    for root, _dirs, files in os.walk(folder):
+    """The files of a template folder, but for tools' folders (``.*``, ``node_modules``: a
+    ``DIRS`` entry may be the project itself, with heroku/python's ``.heroku`` inside)."""
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "node_modules"]
         for name in files:
             path = os.path.join(root, name)
             try:

@@ -77,6 +77,8 @@ def test_an_unknown_loader_cannot_tell_and_jinja2_cannot_use_the_tags(tmp_path):
     write(tmp_path / "jinja" / "page.html", TAGGED)
     database = {"BACKEND": DJANGO, "OPTIONS": {"loaders": ["dbtemplates.loader.Loader"]}}
     assert template_tags.uses_integrity(settings(database), []) is None
+    malformed = {"BACKEND": DJANGO, "DIRS": [None], "OPTIONS": {"loaders": [(None,)]}}
+    assert template_tags.uses_integrity(settings(malformed), []) is None
     jinja = {"BACKEND": "django.template.backends.jinja2.Jinja2", "DIRS": [tmp_path / "jinja"]}
     assert template_tags.uses_integrity(settings(jinja), []) is False
 
