@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "python"))
 
 from support.dyno import FIXTURES, ROOT, Slug, check_assets  # noqa: E402
-from support.s3server import S3Server, request_counts  # noqa: E402
+from support.s3server import S3Server, allow_any_origin, request_counts  # noqa: E402
 
 BUCKET = "demo-static"
 EDITED_CSS = os.path.join("exampleapp", "static", "css", "site.css")
@@ -66,6 +66,8 @@ class Demo:
     def __init__(self, server: S3Server, root: str, venv: str) -> None:
         self.server = server
         self.bucket = server.make_bucket(BUCKET, public=True)
+        # The fonts' CORS rule, as Installing says for an app with web fonts.
+        allow_any_origin(server.client(), self.bucket)
         self.checkout = os.path.join(root, "checkout")
         self.slug = Slug(os.path.join(root, "heroku"), python_home=venv)
         self.config = {

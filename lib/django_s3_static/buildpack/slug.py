@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 
 from .. import output
-from ..collect import heroku_collectstatic
+from ..collect import heroku_collectstatic, post_compile
 from ..publish import deps
 from ..publish.app_process import AppProcess, Inspecting
 from ..publish.publish import Outcome, publish
@@ -25,6 +25,7 @@ def build_slug(
     outcome = publish(app, env, timings, inspecting, build_cache=build_cache)
     report(outcome, timings, build_dir)
     heroku_collectstatic.warn_if_it_ran(build_dir, env, outcome.heroku_python)
+    post_compile.report(build_dir, outcome.heroku_python)
     install_dyno_pieces(build_dir, app, outcome.config)
     output.info(f"Timings: {timings.line()}")
 
@@ -32,6 +33,15 @@ def build_slug(
 def report(outcome: Outcome, timings: output.Timings, build_dir: str) -> None:
     """What the build did with the static cache, and what the developer should do next."""
     cache_rel = os.path.relpath(outcome.cache_file, build_dir)
+    if outcome.reason is not None and outcome.stale_setting:
+        name = outcome.stale_setting
+        output.info(f"Wrote {cache_rel} into the slug")
+        output.info(
+            f"The committed cache was published with another {name} than these settings': "
+            f"publish_static where {name} is as deployed (or make it the same in both), and "
+            "commit the static cache, so the next build skips collectstatic"
+        )
+        return
     if outcome.reason is not None:
         output.info(f"Wrote {cache_rel} into the slug")
         output.info("Refresh the committed cache so the next build skips collectstatic:")
@@ -43,10 +53,16 @@ def report(outcome: Outcome, timings: output.Timings, build_dir: str) -> None:
         f"Static files unchanged, {len(outcome.cache.objects)} objects verified in "
         f"{timings.last - timings.started:.2f} s (no collectstatic, nothing uploaded)"
     )
-    if outcome.record_outdated:
+    if outcome.record_gap:
         output.info(
-            f"{cache_rel} has no finders record for these settings, so Django was started "
-            "to check the sources;"
+            f"Django was started to check the sources: the finders record in {cache_rel} does "
+            f"not vouch for these settings ({outcome.record_gap['why']})"
+        )
+        if outcome.record_gap.get("fix"):
+            output.info(f"To check them with the settings alone, {outcome.record_gap['fix']}")
+    elif outcome.record_outdated and outcome.cache.finders is None:
+        output.info(
+            f"{cache_rel} has no finders record, so Django was started to check the sources;"
         )
         output.info(
             "run 'python manage.py publish_static' and commit it to check them with the "

@@ -21,12 +21,12 @@ from ..format import incremental_record, static_cache
 from ..format.finders_record import SETUP_KEEPS_SETTINGS
 from ..format.hashed_names import Recorded
 from ..format.static_cache import CacheError, load_sources_record
-from . import finders, name_check
+from . import finders, name_check, template_tags
 from .app_hashing import app_hashing, keep_app_backend, warn_about
 from .fingerprint import fingerprint
 from .folder import manifest_paths, walk
 from .heroku_collectstatic import settings_facts
-from .sources import fingerprint_context, hash_sources
+from .sources import fingerprint_context, hash_sources, source_roots
 from .written_settings import resolve_urls
 
 BUILD_STORAGE = "django_s3_static.collect.storage.BuildStorage"
@@ -104,17 +104,21 @@ def run(
         sources=found.sources,
         finders=found.finders,
         context=found.context,
+        source_roots=found.roots,
     )
     if found.untied is not None:
         report["names"] = {"cache_file": committed[0], "untied": found.untied}
+    from django.apps import apps  # lazy: Django, after django.setup()
+
+    paths = [app.path for app in apps.get_app_configs()]
     if collect_to:
         warn_about(app_hashing(settings))
         report["collected"] = _collect(collect_to, found)
+        report["integrity_tags"] = template_tags.uses_integrity(settings, paths)
     elif incremental_to:
-        from django.apps import apps  # lazy: Django, after django.setup()
-
         pipeline = apps.is_installed("pipeline")
-        _collect_changes(settings, report, found.listing, found.digests, incremental_to, pipeline)
+        listing, digests = found.listing, found.digests
+        _collect_changes(settings, report, listing, digests, incremental_to, pipeline, paths)
     return report
 
 
@@ -132,11 +136,12 @@ def _without_setup(
     fingerprint, its hashed names are checked against the sources too (``name_check``).
     """
     recorded = expected["finders"]
-    listing = finders.listed_files(settings, recorded)
+    listing, vouched = finders.listed_files(settings, recorded)
     if listing is None:
+        report["record_gap"] = vouched.as_dict()  # the build says why Django started
         return False
     listed = list(listing)
-    names = {app["name"] for app in recorded["apps"]}
+    names = {app["name"] for app in vouched.apps}
     cache_file, kept = committed
     hashed = hash_sources(listed, kept.rewritten if kept else ())
     sources = hashed.digests
@@ -144,18 +149,20 @@ def _without_setup(
     found = fingerprint(sources, context)
     if found == expected.get("fingerprint"):
         report.update(fingerprint=found, sources=len(sources), settings_only=True, context=context)
+        report["source_roots"] = source_roots(listed)
         if kept is not None and kept.fingerprint == found:
             listing = _first_found(listed)
             untied = name_check.check(settings, context, listing, hashed, kept, names, False)
             report["names"] = {"cache_file": cache_file, "untied": untied}
         return True
     if not incremental_to or _needs_setup(settings, recorded, names):
-        return False
+        return False  # the record vouches for the folders: nothing for the build to say
     report.update(
         fingerprint=found, sources=len(sources), finders=recorded, context=context, setup=False
     )
     resolve_urls(settings)  # with the script prefix django.setup() would set
-    _collect_changes(settings, report, _first_found(listed), sources, incremental_to, False)
+    paths = [folder for _name, folder in vouched.folders]
+    _collect_changes(settings, report, _first_found(listed), sources, incremental_to, False, paths)
     return True
 
 
@@ -166,8 +173,10 @@ def _collect_changes(
     digests: list[tuple[str, str]],
     root: str,
     pipeline: bool,
+    app_paths: list[str],
 ) -> None:
-    """Collect into ``root`` what changed since the static cache the settings name."""
+    """Collect into ``root`` what changed since the static cache the settings name, and tell
+    whether the templates render integrity (the build then checks the bucket's CORS rules)."""
     changed = _changed_since(settings, report)
     if changed:
         from .incremental import collect_changes  # lazy: only when something changed
@@ -175,12 +184,15 @@ def _collect_changes(
         report["incremental"] = collect_changes(
             settings, listing, dict(digests), report["context"], changed, root, pipeline
         )
+        report["integrity_tags"] = template_tags.uses_integrity(settings, app_paths)
 
 
 def _needs_setup(settings, recorded: dict, names: set[str]) -> bool:
     """Whether an incremental collect of a change needs ``django.setup()`` after all."""
     return (
         not recorded.get(SETUP_KEEPS_SETTINGS)  # a record written before it was checked
+        # What setup kept was seen with the recorded apps: another list may import others.
+        or list(settings.INSTALLED_APPS) != recorded["installed_apps"]
         or "pipeline" in names  # django-pipeline reads its packages through the registry
         # The app's storage class (read from its source, else imported) may import only
         # after django.setup().
@@ -208,6 +220,7 @@ class Fingerprinted(NamedTuple):
     context: dict  # what else shapes the output (``sources.fingerprint_context``)
     digests: list[tuple[str, str]]  # (name, SHA-256) of every source
     listing: dict[str, tuple]  # name -> (storage, path), as collectstatic finds them
+    roots: list[list[str]] | None  # the folders they are in (``sources.source_roots``)
     #: The committed cache's hashed names not of these sources (``name_check``); None when
     #: not checked (no cache given, or another fingerprint).
     untied: list[str] | None = None
@@ -234,7 +247,8 @@ def registry_fingerprint(
     untied = None
     if committed is not None and committed.fingerprint == found:
         untied = name_check.check(settings, context, listing, hashed, committed, names, True)
-    return Fingerprinted(found, len(sources), recorded, context, sources, listing, untied)
+    roots = source_roots(listed)
+    return Fingerprinted(found, len(sources), recorded, context, sources, listing, roots, untied)
 
 
 def _first_found(listed: list[tuple[str, Any]]) -> dict[str, tuple[Any, str]]:

@@ -1,15 +1,19 @@
 """Where the staticfiles finders look, recorded so a build can list sources without the registry.
 
 The app directories finder asks the registry, and ``django.setup()`` imports every app. While the
-recorded finders, ``INSTALLED_APPS`` and AppConfig files match, Django's own finder code lists the
-same folders; anything the finders record cannot vouch for means the full start-up.
+recorded finders match and the record vouches for each app of the deployed ``INSTALLED_APPS``
+(``vouch``: the same AppConfig file, or Django's default AppConfig; apps only the publishing
+settings install do not matter), Django's own finder code lists the same folders; anything else
+means the full start-up, and the build says why (``Gap``).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from importlib.machinery import EXTENSION_SUFFIXES, all_suffixes
 from typing import Any
 
@@ -27,6 +31,7 @@ from .written_settings import as_written
 #: The module of the AppConfig Django gives an app that has none of its own.
 DEFAULT_APP_CONFIG = "django.apps.config"
 STATICFILES_APP = "django.contrib.staticfiles"
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 def module_location(dotted: str) -> tuple[str, bool] | None:
@@ -185,32 +190,111 @@ def record(
     return found
 
 
-def app_folders(settings: Any, recorded: Mapping) -> list[tuple[str, str]] | None:
-    """(app name, folder) in registry order; None when the settings or AppConfig files changed."""
+@dataclass(frozen=True)
+class Gap:
+    """Why the record cannot vouch for these settings (the full start-up decides), and what would
+    make it vouch (``fix``), when anything would: the build says both."""
+
+    why: str
+    fix: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"why": self.why, "fix": self.fix}
+
+
+@dataclass(frozen=True)
+class Vouched:
+    """The apps of these settings as the registry would make them, from the record."""
+
+    installed: list[str]  # the settings' INSTALLED_APPS
+    apps: list[dict]  # each entry's app: name, config module (and the recorded SHA-256)
+    folders: list[tuple[str, str]]  # (app name, folder) in registry order
+
+
+PUBLISH = "run 'python manage.py publish_static' {where}and commit the static cache"
+
+
+def vouch(settings: Any, recorded: Mapping) -> Vouched | Gap:
+    """The apps and folders of the settings' INSTALLED_APPS, if the record vouches for them.
+
+    The listing needs each installed app's folder in the settings' order: a recorded app these
+    settings do not install does not matter; an unrecorded one is vouched for when Django would
+    give it the default AppConfig (no ``apps`` submodule).
+    """
     if list(settings.STATICFILES_FINDERS) != recorded["staticfiles_finders"]:
-        return None
-    if list(settings.INSTALLED_APPS) != recorded["installed_apps"]:
-        return None
-    folders = []
-    for app in recorded["apps"]:
+        return Gap(
+            "its STATICFILES_FINDERS are not these settings'",
+            PUBLISH.format(where="with settings that have these finders "),
+        )
+    installed = list(settings.INSTALLED_APPS)
+    if not all(isinstance(e, str) for e in installed) or len(set(installed)) != len(installed):
+        return Gap("INSTALLED_APPS holds an entry twice, or one that is not a dotted path")
+    by_entry = dict(zip(recorded["installed_apps"], recorded["apps"], strict=True))
+    apps, folders, unrecorded = [], [], set()
+    for entry in installed:
+        app = by_entry.get(entry)
+        if app is None:
+            app = _unrecorded(entry)
+            if isinstance(app, Gap):
+                return app
+            unrecorded.add(entry)
         found = module_location(app["config"])
         folder = module_folder(app["name"])
-        if found is None or folder is None or file_sha256(found[0]) != app["sha256"]:
-            return None
+        if found is None or folder is None:
+            return Gap(f"{app['name']!r} cannot be located without importing it")
+        if "sha256" in app and file_sha256(found[0]) != app["sha256"]:
+            return Gap(
+                f"the module defining the AppConfig of {app['name']!r} ({app['config']}) is not "
+                "the file it was written with (another version of it, or an edit)",
+                PUBLISH.format(where="with the packages the app deploys "),
+            )
         if app["config"] == DEFAULT_APP_CONFIG and may_get_an_appconfig(app["name"]):
-            return None  # an apps.py added since: its AppConfig may set another path
+            return Gap(  # an apps.py added since: its AppConfig may set another path
+                f"{app['name']!r} has an apps module now, whose AppConfig may set its folder",
+                PUBLISH.format(where=""),
+            )
+        apps.append(app)
         folders.append((app["name"], folder))
-    return folders
+    if len({app["name"] for app in apps}) != len(apps):
+        return Gap("two entries of INSTALLED_APPS are the same app")
+    labels = [app["name"].rpartition(".")[2] for app in apps]
+    for entry in unrecorded:  # the record saw the others side by side, set up by Django
+        if labels.count(entry.rpartition(".")[2]) > 1:
+            return Gap(f"{entry!r} of INSTALLED_APPS may have the label of another app")
+    return Vouched(installed, apps, folders)
 
 
-def listed_files(settings: Any, recorded: Mapping) -> Iterator[tuple[str, Any]] | None:
-    """Each finder's ``list()``, the registry unasked; None unless the finders record holds."""
-    folders = app_folders(settings, recorded)
-    if folders is None:
-        return None
-    ignore = live_ignore_patterns(recorded["installed_apps"], recorded["apps"])
+def _unrecorded(entry: str) -> dict | Gap:
+    """An INSTALLED_APPS entry the record does not name: its app, when Django would give it the
+    default AppConfig (found without importing anything of it)."""
+    fix = PUBLISH.format(where=f"with settings that install {entry!r} ")
+    if not _DOTTED.match(entry) or module_location(entry) is None:
+        return Gap(
+            f"{entry!r} of INSTALLED_APPS is not in it, and is not a module found "
+            "without importing it",
+            fix,
+        )
+    if may_get_an_appconfig(entry):
+        return Gap(
+            f"{entry!r} of INSTALLED_APPS is not in it, and has an apps module whose "
+            "AppConfig may set its folder",
+            fix,
+        )
+    return {"config": DEFAULT_APP_CONFIG, "name": entry}
+
+
+def listed_files(
+    settings: Any, recorded: Mapping
+) -> tuple[Iterator[tuple[str, Any]] | None, Vouched | Gap]:
+    """Each finder's ``list()``, the registry unasked, with what ``vouch`` found; no listing
+    (and a ``Gap`` saying why) when the record cannot tell."""
+    vouched = vouch(settings, recorded)
+    if isinstance(vouched, Gap):
+        return None, vouched
+    ignore = live_ignore_patterns(vouched.installed, vouched.apps)
     if ignore is None:
-        return None
+        return None, Gap("the staticfiles app's ignore patterns cannot be read without Django")
+    folders = vouched.folders
     from django.contrib.staticfiles.finders import (  # lazy: Django, after the settings
         AppDirectoriesFinder,
         FileSystemFinder,
@@ -233,7 +317,7 @@ def listed_files(settings: Any, recorded: Mapping) -> Iterator[tuple[str, Any]] 
     }
 
     def files() -> Iterator[tuple[str, Any]]:
-        for finder_path in recorded["staticfiles_finders"]:
+        for finder_path in settings.STATICFILES_FINDERS:
             yield from made[finder_path]().list(ignore)
 
-    return files()
+    return files(), vouched

@@ -59,6 +59,26 @@ _ORDER = (
 )
 
 
+#: The context's parts that come from the settings, by the setting's name: a publish with other
+#: values than the deployed settings' makes every build's cache stale, whoever publishes again.
+_SETTINGS = {
+    "PIPELINE": "PIPELINE",
+    "STATIC_URL": "STATIC_URL",
+    "strict_references": "DJANGO_S3_STATIC_STRICT_REFERENCES",
+    "hashing": "STORAGES['staticfiles']",
+}
+
+
+def changed_setting(published: Mapping[str, Any] | None, current: Mapping[str, Any] | None) -> str:
+    """The setting whose value made the cache stale (``why_stale``'s first change), or ""."""
+    if not published or not current:
+        return ""
+    for key in _ORDER:
+        if published.get(key) != current.get(key):
+            return _SETTINGS.get(key, "")
+    return ""
+
+
 def _change(key: str, old: Any, new: Any) -> str:
     if key == "django-s3-static":
         return (

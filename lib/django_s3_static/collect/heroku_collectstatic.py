@@ -32,14 +32,19 @@ def skipped_by(
 
 
 def settings_facts(settings: Any) -> dict[str, str | None]:
-    """Where heroku/python's collectstatic writes, and with which storage, as the app sets it."""
+    """Where heroku/python's collectstatic (or one in ``bin/post_compile``) writes, with which
+    storage and uploading app, as the app sets it."""
     root = getattr(settings, "STATIC_ROOT", None)
     storages = getattr(settings, "STORAGES", None)
     staticfiles = storages.get("staticfiles") if isinstance(storages, dict) else None
     backend = staticfiles.get("BACKEND") if isinstance(staticfiles, dict) else None
+    installed = getattr(settings, "INSTALLED_APPS", None) or ()
+    uploading = [app for app in ("collectfasta", "collectfast") if app in installed]
     return {
         "static_root": os.fspath(root) if isinstance(root, (str, os.PathLike)) and root else None,
         "staticfiles_backend": backend if isinstance(backend, str) else None,
+        # An app that makes collectstatic upload by itself (bin/post_compile's run of it).
+        "uploading_collectstatic": uploading[0] if uploading else None,
     }
 
 

@@ -64,6 +64,21 @@ def hash_sources(listing: Iterable[tuple[str, Any]], keep: Collection[str] = ())
     return Hashed(digests, {name: found[1] for name, found in seen.items()}, kept)
 
 
+def source_roots(listing: Iterable[tuple[str, Any]]) -> list[list[str]] | None:
+    """The folders the sources were found in, as [prefix, folder], in the order the finders
+    listed them (the first holding a name is its source, as in collectstatic); None when one
+    storage has no folder. The build finds an unhashed copy's source there, to store it again
+    when another uploader replaced it (``publish.refresh``)."""
+    roots: dict[int, list[str]] = {}
+    for _path, storage in listing:
+        if id(storage) not in roots:
+            location = getattr(storage, "location", None)
+            if not location:
+                return None
+            roots[id(storage)] = [getattr(storage, "prefix", None) or "", os.fspath(location)]
+    return list(roots.values())
+
+
 #: Content hashes (SHA-256 and MD5) by file, for this process: after a settings-only check finds
 #: the sources changed, Django's finders list the same files again, and nothing is hashed twice.
 _HASHES: dict[str, tuple[str, str]] = {}

@@ -45,12 +45,19 @@ def has_fonts(names: Iterable[str]) -> bool:
     return any(name.lower().endswith(FONT_EXTENSIONS) for name in names)
 
 
-def readers(names: Iterable[str], config: Config) -> str | None:
-    """What the pages read from the bucket in CORS mode, for the messages; None when nothing is."""
+def readers(names: Iterable[str], config: Config, tags_used: bool | None = None) -> str | None:
+    """What the pages read from the bucket in CORS mode, for the messages; None when nothing is.
+
+    Scripts and stylesheets count only with integrity on and rendered by this package's tags
+    (``tags_used``: the app's templates use them; None, it could not tell) or django-pipeline's.
+    """
     names = list(names)
     fonts = has_fonts(names)
-    scripts = config.integrity == "on" and any(
-        name.lower().endswith(SCRIPT_STYLE_EXTENSIONS) for name in names
+    rendered = tags_used is not False or config.pipeline_integrity == "on"
+    scripts = (
+        config.integrity == "on"
+        and rendered
+        and any(name.lower().endswith(SCRIPT_STYLE_EXTENSIONS) for name in names)
     )
     if fonts and scripts:
         return f"{FONTS}, and {SCRIPTS}"

@@ -7,17 +7,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .. import output
-from ..collect.fingerprint import why_stale
+from ..collect.fingerprint import changed_setting, why_stale
 from ..config import Config
 from ..errors import S3StaticError
 from ..format import hashed_names, location, static_cache
 from ..format.names import folder_problem
 from ..format.static_cache import StaticCache, StaticObject
-from ..s3.compare import describe, differences
+from ..s3.compare import describe, differences, immutable_names
 from ..s3.errors import RegionMismatch
 from ..s3.types import RemoteObject
+from ..s3.upload import UploadJob
 from ..settings_table import DEFAULT_STATIC_CACHE_DIR, STATIC_CACHE_DIR
-from . import cors, deps
+from . import cors, deps, refresh
 from .app_process import AppProcess, Inspecting
 from .early_listing import EarlyListing, follow_region, list_in_region
 from .release import Release, release_of
@@ -42,8 +43,15 @@ class Outcome:
     settings_only: bool = False
     #: On the fast path: the finders record is missing or stale, so builds start Django.
     record_outdated: bool = False
+    #: On the fast path, when Django was started although the cache has a finders record: why
+    #: the record did not vouch for these settings, and what would make it (``finders.Gap``).
+    record_gap: dict | None = None
     #: What the app's settings tell about heroku/python's collectstatic (``heroku_collectstatic``).
     heroku_python: dict = field(default_factory=dict)
+    #: The setting whose value differs from the one the committed cache was published with, when
+    #: that made it stale (``fingerprint.changed_setting``): publishing again with the same
+    #: settings would not make the next build fresh.
+    stale_setting: str = ""
 
 
 @dataclass
@@ -58,6 +66,8 @@ class Inspection:
     reason: str | None
     #: What a build records (its commit and app); None for publish_static, which is no release.
     release: Release | None = None
+    #: Unhashed copies another uploader replaced, to store again on the fast path (``refresh``).
+    refresh: list[UploadJob] = field(default_factory=list)
 
 
 def problems(
@@ -159,6 +169,7 @@ def inspect(
 
     cache_file = static_cache.path_in(app.app_dir, config.static_cache_dir)
     committed = guessed if cache_file == guessed_file else None
+    jobs: list[UploadJob] = []
     try:
         committed = committed or static_cache.load(cache_file)
         found = problems(
@@ -170,9 +181,30 @@ def inspect(
             names_checked(inspected, cache_file),
         )
         reason = found[0] if found else None
+        if reason is None:
+            reason, jobs = bucket_problem(committed, inventory, config, inspected)
     except static_cache.CacheError as exc:
         reason = str(exc)
-    return Inspection(config, inspected, inventory, committed, cache_file, reason)
+    return Inspection(config, inspected, inventory, committed, cache_file, reason, refresh=jobs)
+
+
+def bucket_problem(
+    cache: StaticCache, inventory: Mapping[str, RemoteObject], config: Config, report: Mapping
+) -> tuple[str | None, list[UploadJob]]:
+    """Why the bucket does not hold what the cache names, and the unhashed copies to store again.
+
+    Hashed objects are the contract: one that differs is a reason to collect. An unhashed copy
+    that differs (another uploader replaced it) is stored again from its source (``refresh``);
+    only one that no source gives is a reason.
+    """
+    diffs = differences(cache.objects, inventory, config.key)
+    immutable = immutable_names(cache.paths)
+    hashed = [diff for diff in diffs if diff.name in immutable]
+    if hashed:
+        return describe(hashed), []
+    copies = [diff for diff in diffs if diff.name not in immutable]
+    jobs, left = refresh.plan(copies, cache.objects, report.get("source_roots"))
+    return (describe(left) if left else None), jobs
 
 
 def check_static_cache_dir(values: Mapping[str, str]) -> None:
@@ -215,6 +247,7 @@ def verified(found: Inspection, refresh_record: bool) -> Outcome:
     if outdated and refresh_record and recorded is not None:
         committed.finders = recorded
         static_cache.write(committed, os.path.dirname(found.cache_file))
+    refresh.refresh(found.config, found.refresh)
     record(found.config, committed, found.inventory, found.release)
     return Outcome(
         found.config,
@@ -223,6 +256,7 @@ def verified(found: Inspection, refresh_record: bool) -> Outcome:
         None,
         settings_only=settings_only,
         record_outdated=outdated and recorded is not None,
+        record_gap=None if settings_only else found.report.get("record_gap"),
         heroku_python=found.report.get("heroku_python", {}),
     )
 
@@ -250,7 +284,8 @@ def collect_and_upload(
     )
     if reused is not None:
         timings.lap("merge")
-        return upload_and_write(found, reused[0], timings, root, progress, reused[1])
+        tags = found.report.get("integrity_tags")
+        return upload_and_write(found, reused[0], timings, root, progress, reused[1], tags)
     root = os.path.join(workdir, "collected")
     report = app.run(os.path.join(workdir, "collect.json"), root)
     collected = report["collected"]
@@ -270,7 +305,8 @@ def collect_and_upload(
         f"Collected {len(cache.objects)} files ({output.human_bytes(cache.total_bytes)}) "
         f"from {report['sources']} sources"
     )
-    return upload_and_write(found, cache, timings, root, progress, collected["missing_references"])
+    missing, tags = collected["missing_references"], report.get("integrity_tags")
+    return upload_and_write(found, cache, timings, root, progress, missing, tags)
 
 
 def upload_and_write(
@@ -280,8 +316,10 @@ def upload_and_write(
     root: str,
     progress: output.Progress,
     missing_references: list[dict[str, str]],
+    integrity_tags: bool | None = None,
 ) -> Outcome:
-    """Upload what the bucket lacks, check, record, and only then write the static cache."""
+    """Upload what the bucket lacks, check, record, and only then write the static cache.
+    ``integrity_tags``: whether the app's templates render integrity (None: it could not tell)."""
     config = found.config
     report_missing_references(missing_references)
     uploaded = upload_missing(config, cache, found.inventory, root, progress, found.committed)
@@ -289,7 +327,7 @@ def upload_and_write(
     if uploaded:
         check_public(config, cache, uploaded)
         timings.lap("public check")
-    readers = cors.readers(cache.objects, config)
+    readers = cors.readers(cache.objects, config, integrity_tags)
     if readers:
         origins = cors.parse_origins(config.cors_origins_value)
         cors.check_bucket(config, origins, config.set_cors, readers)
@@ -299,6 +337,7 @@ def upload_and_write(
     if uploaded and recorded:
         check_records_private(config, recorded)
     static_cache.write(cache, os.path.dirname(found.cache_file), text)
+    published = found.committed.built_with if found.committed else None
     return Outcome(
         config,
         cache,
@@ -306,4 +345,5 @@ def upload_and_write(
         found.reason,
         len(uploaded),
         heroku_python=found.report.get("heroku_python", {}),
+        stale_setting=changed_setting(published, found.report.get("context")),
     )

@@ -42,9 +42,7 @@ def config_of(s3server, bucket: str, keys: tuple[str, str] | None = None) -> Con
 @pytest.fixture
 def bucket(s3server):
     """A public bucket without a CORS configuration, as a new bucket is on AWS."""
-    name = s3server.bucket()
-    s3server.client().delete_bucket_cors(Bucket=name)
-    return name
+    return s3server.bucket()
 
 
 def test_read_rules_is_none_without_a_configuration(s3server, bucket):

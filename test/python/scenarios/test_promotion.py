@@ -25,6 +25,7 @@ from support.s3server import (
     OTHER_APP_ACCESS_KEY,
     OTHER_APP_BUCKET,
     OTHER_APP_SECRET_KEY,
+    allow_any_origin,
     make_bucket,
     stored_objects,
 )
@@ -55,8 +56,11 @@ def manifest(slug) -> dict:
 
 
 def production_bucket(server) -> str:
-    """Bucket B, which the production app's own keys may use (and no other)."""
+    """Bucket B, which the production app's own keys may use (and no other), set up as
+    Installing says for an app with web fonts: the public-read policy and the fonts' CORS rule
+    (a new bucket has none)."""
     make_bucket(server.client(), OTHER_APP_BUCKET, public=True)
+    allow_any_origin(server.client(), OTHER_APP_BUCKET)
     return OTHER_APP_BUCKET
 
 

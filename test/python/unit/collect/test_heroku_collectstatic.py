@@ -50,10 +50,12 @@ def test_settings_facts_read_static_root_and_the_storage():
     assert hc.settings_facts(settings) == {
         "static_root": "/app/staticfiles",
         "staticfiles_backend": "storages.backends.s3.S3Storage",
+        "uploading_collectstatic": None,
     }
     assert hc.settings_facts(SimpleNamespace(STATIC_ROOT=None, STORAGES=None)) == {
         "static_root": None,
         "staticfiles_backend": None,
+        "uploading_collectstatic": None,
     }
 
 

@@ -1,0 +1,59 @@
+"""Which django-s3-static the dyno runs, and what the build says of it (``buildpack.install``):
+the buildpack's copy unless the app's Python has an installation of its own."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from django_s3_static.buildpack import install
+from django_s3_static.config import Config
+from django_s3_static.publish.app_process import AppProcess
+
+OWN = "Using the app's own django-s3-static"
+
+
+@pytest.fixture
+def build_dir(tmp_path):
+    folder = tmp_path / "build"
+    os.makedirs(folder)
+    (folder / "Procfile").write_text("web: gunicorn app.wsgi\n")
+    return folder
+
+
+def pieces(build_dir) -> str:
+    """Install the dyno's pieces as a build does; the profile script written."""
+    app = AppProcess(str(build_dir), "app.settings")
+    install.install_dyno_pieces(
+        str(build_dir), app, Config.from_values({"AWS_STORAGE_BUCKET_NAME": "bucket"})
+    )
+    with open(build_dir / install.PROFILE_SCRIPT) as handle:
+        return handle.read()
+
+
+def test_a_build_whose_app_has_urllib3_and_no_installation_uses_the_buildpacks(build_dir, capsys):
+    """The app's Python has urllib3 (nothing comes from the build cache) and no django-s3-static
+    of its own: the runtime is the buildpack's copy, and nothing says otherwise."""
+    import urllib3  # the app's own, as with requests or boto3
+
+    assert urllib3.__file__
+    profile = pieces(build_dir)
+    assert OWN not in capsys.readouterr().out
+    assert os.path.isfile(build_dir / install.SLUG_LIB / "django_s3_static" / "__init__.py")
+    assert f"$HOME/{install.SLUG_LIB}" in profile
+
+
+def test_an_app_with_its_own_installation_keeps_it_and_the_build_says_so(
+    build_dir, tmp_path, capsys, monkeypatch
+):
+    site = tmp_path / "site-packages"
+    os.makedirs(site / "django_s3_static")
+    (site / "django_s3_static" / "__init__.py").write_text("")
+    monkeypatch.setattr(sys, "path", [*sys.path, str(site)])
+    profile = pieces(build_dir)
+    said = capsys.readouterr().out
+    assert f"{OWN} (installed in {site}) on the dyno" in said
+    assert not os.path.exists(build_dir / install.SLUG_LIB / "django_s3_static")
+    assert install.SLUG_LIB not in profile
