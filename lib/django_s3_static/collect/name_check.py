@@ -1,13 +1,9 @@
-"""The committed cache's hashed names against today's sources, in the app's process, where the
-sources are hashed (``format.hashed_names``): the build's fast path, ``bin/test-compile`` and
+"""The static cache's hashed names against today's sources, in the app's process, where the
+sources are hashed (``format.hashed_names``): the fast path, ``bin/test-compile`` and
 ``verify_static`` all come through here.
 
-A source named after its content needs nothing more than the hashing the fingerprint does (its
-MD5 comes from the same read). One that post-processing rewrote is named after its rewritten
-content: Django's own ``_post_process`` computes that again, for those files alone, with every
-other name as the cache records it. The recorded manifest is the fixed point Django's passes
-reached, so one pass from it gives the bytes the last pass wrote. It reads the bytes the hashing
-kept (the incremental record says which files were rewritten), and writes nothing.
+A post-processed file's name is checked by running Django's ``_post_process`` on it once more from
+the recorded manifest, the fixed point Django's passes reached; nothing is written.
 """
 
 from __future__ import annotations

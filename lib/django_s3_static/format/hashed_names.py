@@ -1,14 +1,9 @@
-"""Whether the committed static cache's hashed names are today's sources' (pure).
+"""Whether the static cache's hashed names are today's sources' (pure).
 
-The fingerprint proves the sources are the ones a publish hashed, but it is read from the same
-editable file as the manifest: an edit (or a bad merge) of ``paths`` alone, pointing
-``js/app.js`` back at an older build's object, leaves it matching. Only the names themselves can
-tell, against the sources. Django's manifest hashing names a file after the MD5 of its content:
-the first 12 hex digits, before the extension (``HashedFilesMixin.hashed_name`` and
-``file_hash``). A file that post-processing rewrote (a stylesheet's ``url()``, a source map
-comment) is named after its rewritten content, which the app's process computes again with
-Django's own post-processing (``collect.name_check``). The build's fast path, ``bin/test-compile``
-and ``verify_static`` all make this one check, and a cache that fails it is not trusted.
+The fingerprint is read from the same editable file as the manifest, so an edit of ``paths`` alone
+(or a bad merge) leaves it matching: only the names can tell. Django names a file after the MD5
+of its content (``HashedFilesMixin.file_hash``); a post-processed file after its rewritten
+content, which ``collect.name_check`` computes again with Django's own post-processing.
 """
 
 from __future__ import annotations

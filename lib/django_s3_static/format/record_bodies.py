@@ -1,11 +1,8 @@
 """What a release record holds: a pointer to its static cache, stored once per distinct cache.
 
-Every build records its release, the fast path included, and most releases publish a cache some
-release published before. So each distinct cache is stored once, gzip-compressed and named by the
-SHA-256 of its JSON (``.manifests/caches/<sha256>.json.gz``), and a release's record is a pointer
-of a few dozen bytes to it. A record written by an earlier version holds the whole cache itself;
-both are read here. Pure functions: the S3 calls are the build's, promote_static's and
-prune_static's.
+Most releases publish a cache an earlier one published, so each distinct cache is stored once,
+gzip-compressed, named by its SHA-256 (``.manifests/caches/<sha256>.json.gz``). Records of
+earlier versions hold the whole cache; both are read here (pure).
 """
 
 from __future__ import annotations
