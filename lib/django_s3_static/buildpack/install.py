@@ -31,8 +31,9 @@ DYNO_COMMANDS = frozenset({"__init__.py", "promote_static.py"})
 #: the path of promote_static only, never ahead of the app's own packages.
 SLUG_VENDOR = os.path.join(SLUG_HOME, "vendor")
 
-#: Sourced before heroku/python's ``python.sh`` (alphabetical order), which only defaults
-#: PYTHONPATH to $HOME: so that default is kept here. The hook's folder goes first, as
+#: Dynos source .profile.d in an arbitrary order: before heroku/python's ``python.sh``, which
+#: only defaults PYTHONPATH to $HOME, this script keeps that default itself; after it, it finds
+#: $HOME already set. The same path either way. The hook's folder goes first, as
 #: ``sitecustomize`` must be found before any other; the runtime goes last, where an
 #: installation of the package of the app's own wins over it. The settings module is left to
 #: each process (see ``settings_hook``).

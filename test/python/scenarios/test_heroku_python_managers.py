@@ -1,0 +1,40 @@
+"""uv and Poetry apps on the Python heroku/python leaves: no pip in it, ``PYTHONHOME`` and
+heroku/python's ``.profile.d`` scripts on the dyno (pip and Pipenv: ``test_heroku_python_pip``).
+
+For each manager, with and without urllib3 among the app's dependencies: a cold build and the
+committed cache's fast path. Then, for the app without urllib3 (the build cache provided it: the
+case that reaches the dyno), a web dyno whose pages load every asset from the bucket, a one-off
+and a worker, with this buildpack's ``.profile.d`` script sourced before and after
+heroku/python's (Dev Center: the order is arbitrary). Each app Python is made once
+(``support.heroku_python``), each slug built twice (``support.heroku_apps.Builds``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from support.heroku_apps import Builds, check_cold_build, check_dynos, check_fast_path
+
+MANAGERS = ["uv", "poetry"]
+VARIANTS = [f"{manager}{urllib3}" for manager in MANAGERS for urllib3 in ("", "-urllib3")]
+
+
+@pytest.fixture(scope="module")
+def builds(s3server, tmp_path_factory) -> Builds:
+    return Builds(s3server, tmp_path_factory)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_cold_build_installs_urllib3_for_itself_only_when_the_app_lacks_it(builds, variant):
+    check_cold_build(builds(variant))
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_second_push_takes_the_committed_caches_fast_path(builds, variant):
+    check_fast_path(builds(variant))
+
+
+@pytest.mark.parametrize("order", ["ours-first", "ours-last"])
+@pytest.mark.parametrize("manager", MANAGERS)
+def test_web_one_off_and_worker_dynos_render_bucket_urls_in_either_order(builds, manager, order):
+    check_dynos(builds(manager), order)
