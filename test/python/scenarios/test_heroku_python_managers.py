@@ -11,9 +11,17 @@ heroku/python's (Dev Center: the order is arbitrary). Each app Python is made on
 
 from __future__ import annotations
 
+import dataclasses
+import glob
+import os
+import subprocess
+
 import pytest
 
+from conftest import deploy_config
 from support.heroku_apps import Builds, check_cold_build, check_dynos, check_fast_path
+from support.heroku_python import app_python
+from support.heroku_slug import heroku_slug
 
 MANAGERS = ["uv", "poetry"]
 VARIANTS = [f"{manager}{urllib3}" for manager in MANAGERS for urllib3 in ("", "-urllib3")]
@@ -38,3 +46,21 @@ def test_the_second_push_takes_the_committed_caches_fast_path(builds, variant):
 @pytest.mark.parametrize("manager", MANAGERS)
 def test_web_one_off_and_worker_dynos_render_bucket_urls_in_either_order(builds, manager, order):
     check_dynos(builds(manager), order)
+
+
+def test_a_python_without_pip_or_its_bundled_wheel_fails_naming_uv_add(s3server, tmp_path):
+    """Where nothing can install urllib3, the message says why and what to run, and never asks
+    for another build, which could not help."""
+    app = app_python("uv")
+    home = str(tmp_path / "python")
+    subprocess.run(["cp", "-al", app.home, home], check=True)
+    for wheel in glob.glob(f"{home}/lib/python{app.version}/ensurepip/_bundled/*.whl"):
+        os.remove(wheel)  # a link of the clone's own: the cached prefix keeps its wheel
+    slug = heroku_slug(str(tmp_path / "slug"), dataclasses.replace(app, home=home))
+    slug.set_config(**deploy_config(s3server, s3server.bucket()))
+    failed = slug.compile()
+    assert failed.returncode == 1, failed.output
+    assert "has neither pip nor the pip wheel CPython bundles" in failed.stdout
+    assert "Add urllib3 to the app's dependencies (uv): uv add urllib3" in failed.stdout
+    assert "again" not in failed.stdout
+    assert glob.glob(f"{app.home}/lib/python{app.version}/ensurepip/_bundled/pip-*.whl")
