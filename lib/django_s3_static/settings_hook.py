@@ -7,24 +7,36 @@ or ``--settings``, or a Procfile assignment (``DJANGO_SETTINGS_MODULE=x gunicorn
 it is final: when Python imports the module named by ``DJANGO_SETTINGS_MODULE`` *at that moment*,
 this hook runs the module as usual and then calls ``django_s3_static.snippet.install`` on it.
 
-The build copies this file into the slug as ``sitecustomize.py``, in a folder that
-``.profile.d`` puts first on ``PYTHONPATH`` (``site`` imports ``sitecustomize`` at interpreter
-start: https://docs.python.org/3/library/site.html#module-sitecustomize). That is the way agents
-such as New Relic's instrument processes they do not start on Heroku. An app's own
-``sitecustomize`` further on the path still runs (it is loaded in turn, below). The hook itself
-imports nothing of Django or of this package until a settings module is imported, so a process
-that is not Django (a pip run, a script) pays a few attribute lookups.
+The build copies this file into the slug as ``_django_s3_static_hook``, in a folder that
+``.profile.d`` puts first on ``PYTHONPATH``, and two things import it at interpreter start
+(https://docs.python.org/3/library/site.html):
+
+- a ``.pth`` file in the user site-packages folder under ``$HOME`` (the slug's own
+  ``.local/lib/pythonX.Y/site-packages``), which ``site`` reads before any ``sitecustomize``.
+  Agents that wrap a process put their own ``sitecustomize`` first on ``PYTHONPATH``; some load
+  the next one (New Relic's, Datadog's), OpenTelemetry's ``opentelemetry-instrument`` does not,
+  and the ``.pth`` runs all the same;
+- the folder's ``sitecustomize.py``, for Pythons without a user site (a virtualenv), which then
+  loads the ``sitecustomize`` it hides (the app's, a distribution's): ``run_next_sitecustomize``.
+
+Installing twice installs one finder (the module is imported once per process). At start it
+only puts a finder on ``sys.meta_path`` (nothing of Django or of this package is imported until
+a settings module is), so a process that is not Django (a pip run, a script) pays a few
+attribute lookups; the build ships it compiled.
 
 It stays a single file with no relative import: it runs before the package is importable.
 ``DJANGO_S3_STATIC_WRAP_SETTINGS=0`` turns it off (see the README's explicit alternative).
 """
 
-from __future__ import annotations
-
 import os
 import sys
 
 _OFF = ("0", "false", "no", "off")
+#: The name the build gives this file in the slug.
+MODULE = "_django_s3_static_hook"
+#: The real paths of the folders whose ``sitecustomize`` has run in this process: the same
+#: folder reached by two spellings (a symlink) is run once, and a loop stops.
+_CHAINED: set[str] = set()
 
 
 class _InstallingLoader:
@@ -48,6 +60,8 @@ class _InstallingLoader:
 
 class SettingsFinder:
     """A ``sys.meta_path`` finder that answers for the current settings module only."""
+
+    _django_s3_static = True  # found by this mark, whichever copy of the module made it
 
     def find_spec(self, fullname: str, path=None, target=None):
         settings_module = os.environ.get("DJANGO_SETTINGS_MODULE") or ""
@@ -83,25 +97,37 @@ def _not_found(name: str, settings_module: str) -> str:
 
 
 def install_finder() -> None:
-    if not any(isinstance(finder, SettingsFinder) for finder in sys.meta_path):
+    """Put the finder first on ``sys.meta_path``, once per process."""
+    if not any(getattr(finder, "_django_s3_static", False) for finder in sys.meta_path):
         sys.meta_path.insert(0, SettingsFinder())
 
 
 def run_next_sitecustomize(own_file: str) -> None:
-    """Load the ``sitecustomize`` that this one hides (the app's, a distribution's), if any."""
-    from importlib.machinery import PathFinder  # lazy: only as sitecustomize, at start-up
-    from importlib.util import module_from_spec  # lazy: as above
-
-    own_dir = os.path.dirname(os.path.abspath(own_file))
-    rest = [entry for entry in sys.path if os.path.abspath(entry or ".") != own_dir]
-    spec = PathFinder.find_spec("sitecustomize", rest)
+    """Load the ``sitecustomize`` that the one in ``own_file``'s folder hides, if any: found on
+    ``sys.path`` past the folders already run, compared by real path."""
+    own_dir = os.path.realpath(os.path.dirname(os.path.abspath(own_file)))
+    if own_dir in _CHAINED:
+        return
+    _CHAINED.add(own_dir)
+    rest = [entry for entry in sys.path if os.path.realpath(entry or ".") not in _CHAINED]
+    spec = _path_finder().find_spec("sitecustomize", rest)
     if spec is None or spec.loader is None:
         return
-    module = module_from_spec(spec)
+    module = sys.modules["_frozen_importlib"].module_from_spec(spec)  # importlib._bootstrap
     sys.modules["sitecustomize"] = module
     spec.loader.exec_module(module)
 
 
-if __name__ == "sitecustomize":
+def _path_finder():
+    """The path-based finder already on ``sys.meta_path``: importing importlib's public
+    modules at every start would cost more than the hook itself."""
+    for finder in sys.meta_path:
+        if getattr(finder, "__name__", None) == "PathFinder":
+            return finder
+    from importlib.machinery import PathFinder  # lazy: only where meta_path was replaced
+
+    return PathFinder
+
+
+if __name__ == MODULE:
     install_finder()
-    run_next_sitecustomize(__file__)

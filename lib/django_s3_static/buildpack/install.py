@@ -5,10 +5,13 @@ https://devcenter.heroku.com/articles/buildpack-api#profile-d-scripts
 
 from __future__ import annotations
 
+import compileall
 import os
+import py_compile
 import shlex
 import shutil
 import sys
+import sysconfig
 
 from .. import __version__, output
 from ..config import Config
@@ -23,6 +26,22 @@ SLUG_LIB = os.path.join(SLUG_HOME, "lib")
 SLUG_SITE = os.path.join(SLUG_HOME, "site")
 HOOK_SOURCE = os.path.join(PACKAGE_DIR, "settings_hook.py")
 PROFILE_SCRIPT = os.path.join(".profile.d", "django-s3-static.sh")
+#: In the hook's folder: imports the hook, then the ``sitecustomize`` it hides (see
+#: ``settings_hook``).
+SITECUSTOMIZE = """\
+# django-s3-static: the settings hook, then the sitecustomize further on the path.
+import _django_s3_static_hook
+
+_django_s3_static_hook.run_next_sitecustomize(__file__)
+"""
+#: ``site`` reads ``.pth`` files of the user site-packages folder (``~/.local/...``) before any
+#: ``sitecustomize``, so an agent's own ``sitecustomize`` first on PYTHONPATH cannot skip it.
+#: One line, as a ``.pth`` runs a line that starts with ``import``; no error where the hook's
+#: folder is not on the path (a process that dropped PYTHONPATH gets no runtime either).
+PTH_NAME = "django-s3-static.pth"
+PTH_LINE = (
+    'import sys; exec("try:\\n import _django_s3_static_hook\\nexcept ImportError:\\n pass")\n'
+)
 #: The package's build-time rooms and modules: the slug gets every other one.
 BUILD_TIME = frozenset({"buildpack", "publish", "collect", "prune", "output.py"})
 #: Of the management commands, the dyno runs one: promote_static, in the release phase.
@@ -76,6 +95,31 @@ def installed_elsewhere(paths: list[str], own: str = PACKAGE_DIR) -> str | None:
     return None
 
 
+def user_site(home: str) -> str:
+    """This Python's user site-packages folder for a dyno whose ``$HOME`` is ``home``."""
+    return sysconfig.get_path("purelib", "posix_user", {"userbase": os.path.join(home, ".local")})
+
+
+def write_user_site_pth(build_dir: str) -> None:
+    folder = user_site(build_dir)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, PTH_NAME), "w", encoding="utf-8") as handle:
+        handle.write(PTH_LINE)
+
+
+def compile_slug_python(build_dir: str) -> None:
+    """Bytecode for what the slug runs of this buildpack, so that no dyno compiles it at start.
+
+    Hash-based and unchecked, as heroku/python ships its standard library
+    (``compileall --invalidation-mode unchecked-hash`` in its builds/build_python_runtime.sh):
+    a slug's timestamps are not kept, and nothing changes its files after the build.
+    """
+    mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
+    folder = os.path.join(build_dir, SLUG_HOME)
+    if not compileall.compile_dir(folder, quiet=2, invalidation_mode=mode, workers=1):
+        raise RuntimeError(f"compiling {folder} failed")
+
+
 def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None:
     """Copy the runtime into the slug and write .profile.d; no config var is written anywhere.
 
@@ -86,7 +130,10 @@ def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None
     shutil.rmtree(os.path.join(build_dir, SLUG_HOME), ignore_errors=True)
     site = os.path.join(build_dir, SLUG_SITE)
     os.makedirs(site)
-    shutil.copy2(HOOK_SOURCE, os.path.join(site, "sitecustomize.py"))
+    shutil.copy2(HOOK_SOURCE, os.path.join(site, "_django_s3_static_hook.py"))
+    with open(os.path.join(site, "sitecustomize.py"), "w", encoding="utf-8") as handle:
+        handle.write(SITECUSTOMIZE)
+    write_user_site_pth(build_dir)
     provided = installed_elsewhere(sys.path)
     if provided is None:
         copy_runtime(os.path.join(build_dir, SLUG_LIB, "django_s3_static"))
@@ -102,6 +149,7 @@ def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None
             os.path.join(build_dir, SLUG_VENDOR, "urllib3"),
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
         )
+    compile_slug_python(build_dir)
     app_rel = os.path.relpath(app.app_dir, build_dir)
     script = PROFILE_TEMPLATE.format(
         site=shlex.quote(SLUG_SITE),

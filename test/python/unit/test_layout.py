@@ -201,6 +201,7 @@ def test_no_folder_is_named_build():
         os.path.relpath(os.path.join(folder, name), ROOT)
         for top in (LIB, TEST)
         for folder, dirs, _ in os.walk(top)
+        if not dirs.__setitem__(slice(None), [d for d in dirs if d != ".cache"])
         for name in dirs
         if name == "build"
     ]
