@@ -8,16 +8,17 @@ it is final: when Python imports the module named by ``DJANGO_SETTINGS_MODULE`` 
 this hook runs the module as usual and then calls ``django_s3_static.snippet.install`` on it.
 
 The build copies this file into the slug as ``_django_s3_static_hook``, in a folder that
-``.profile.d`` puts first on ``PYTHONPATH``, and two things import it at interpreter start
-(https://docs.python.org/3/library/site.html):
+``.profile.d`` puts first on ``PYTHONPATH``, and imports it at interpreter start
+(https://docs.python.org/3/library/site.html) with a ``.pth`` file in the user site-packages
+folder under ``$HOME`` (the slug's own ``.local/lib/pythonX.Y/site-packages``), which ``site``
+reads before any ``sitecustomize``. Agents that wrap a process put their own ``sitecustomize``
+first on ``PYTHONPATH``; some load the next one (New Relic's, Datadog's), OpenTelemetry's
+``opentelemetry-instrument`` does not, and the ``.pth`` runs all the same. Since this is no
+``sitecustomize``, Python finds the app's own (if any) as usual.
 
-- a ``.pth`` file in the user site-packages folder under ``$HOME`` (the slug's own
-  ``.local/lib/pythonX.Y/site-packages``), which ``site`` reads before any ``sitecustomize``.
-  Agents that wrap a process put their own ``sitecustomize`` first on ``PYTHONPATH``; some load
-  the next one (New Relic's, Datadog's), OpenTelemetry's ``opentelemetry-instrument`` does not,
-  and the ``.pth`` runs all the same;
-- the folder's ``sitecustomize.py``, for Pythons without a user site (a virtualenv), which then
-  loads the ``sitecustomize`` it hides (the app's, a distribution's): ``run_next_sitecustomize``.
+A virtualenv has no user site: for an app Python that is one, the build also writes a
+``sitecustomize.py`` into the folder, which imports the hook and then loads the
+``sitecustomize`` it hides (``run_next_sitecustomize``).
 
 Installing twice installs one finder (the module is imported once per process). At start it
 only puts a finder on ``sys.meta_path`` (nothing of Django or of this package is imported until
@@ -34,9 +35,9 @@ import sys
 _OFF = ("0", "false", "no", "off")
 #: The name the build gives this file in the slug.
 MODULE = "_django_s3_static_hook"
-#: The real paths of the folders whose ``sitecustomize`` has run in this process: the same
+#: The folders (device and inode) whose ``sitecustomize`` has run in this process: the same
 #: folder reached by two spellings (a symlink) is run once, and a loop stops.
-_CHAINED: set[str] = set()
+_CHAINED: set[tuple[int, int]] = set()
 
 
 class _InstallingLoader:
@@ -104,18 +105,27 @@ def install_finder() -> None:
 
 def run_next_sitecustomize(own_file: str) -> None:
     """Load the ``sitecustomize`` that the one in ``own_file``'s folder hides, if any: found on
-    ``sys.path`` past the folders already run, compared by real path."""
-    own_dir = os.path.realpath(os.path.dirname(os.path.abspath(own_file)))
-    if own_dir in _CHAINED:
+    ``sys.path`` but in the folders already run, whatever their spelling."""
+    own = _identity(os.path.dirname(os.path.abspath(own_file)))
+    if own is None or own in _CHAINED:
         return
-    _CHAINED.add(own_dir)
-    rest = [entry for entry in sys.path if os.path.realpath(entry or ".") not in _CHAINED]
+    _CHAINED.add(own)
+    rest = [entry for entry in sys.path if _identity(entry or ".") not in _CHAINED]
     spec = _path_finder().find_spec("sitecustomize", rest)
     if spec is None or spec.loader is None:
         return
     module = sys.modules["_frozen_importlib"].module_from_spec(spec)  # importlib._bootstrap
     sys.modules["sitecustomize"] = module
     spec.loader.exec_module(module)
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """One ``stat`` (symlinks followed): cheaper at every start than resolving real paths."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def _path_finder():

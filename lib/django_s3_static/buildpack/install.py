@@ -10,6 +10,7 @@ import os
 import py_compile
 import shlex
 import shutil
+import site as site_module
 import sys
 import sysconfig
 
@@ -26,8 +27,8 @@ SLUG_LIB = os.path.join(SLUG_HOME, "lib")
 SLUG_SITE = os.path.join(SLUG_HOME, "site")
 HOOK_SOURCE = os.path.join(PACKAGE_DIR, "settings_hook.py")
 PROFILE_SCRIPT = os.path.join(".profile.d", "django-s3-static.sh")
-#: In the hook's folder: imports the hook, then the ``sitecustomize`` it hides (see
-#: ``settings_hook``).
+#: In the hook's folder, for an app Python with no user site (a virtualenv): imports the hook,
+#: then the ``sitecustomize`` it hides (see ``settings_hook``).
 SITECUSTOMIZE = """\
 # django-s3-static: the settings hook, then the sitecustomize further on the path.
 import _django_s3_static_hook
@@ -36,12 +37,11 @@ _django_s3_static_hook.run_next_sitecustomize(__file__)
 """
 #: ``site`` reads ``.pth`` files of the user site-packages folder (``~/.local/...``) before any
 #: ``sitecustomize``, so an agent's own ``sitecustomize`` first on PYTHONPATH cannot skip it.
-#: One line, as a ``.pth`` runs a line that starts with ``import``; no error where the hook's
-#: folder is not on the path (a process that dropped PYTHONPATH gets no runtime either).
+#: Its folder lines (relative to the ``.pth``'s folder) are added to the end of ``sys.path``
+#: where PYTHONPATH did not put them already (a process that replaced PYTHONPATH), and a line
+#: that starts with ``import`` runs.
 PTH_NAME = "django-s3-static.pth"
-PTH_LINE = (
-    'import sys; exec("try:\\n import _django_s3_static_hook\\nexcept ImportError:\\n pass")\n'
-)
+PTH_TEMPLATE = "{site}\n{lib}\nimport _django_s3_static_hook\n"
 #: The package's build-time rooms and modules: the slug gets every other one.
 BUILD_TIME = frozenset({"buildpack", "publish", "collect", "prune", "output.py"})
 #: Of the management commands, the dyno runs one: promote_static, in the release phase.
@@ -103,8 +103,12 @@ def user_site(home: str) -> str:
 def write_user_site_pth(build_dir: str) -> None:
     folder = user_site(build_dir)
     os.makedirs(folder, exist_ok=True)
+    text = PTH_TEMPLATE.format(
+        site=os.path.relpath(os.path.join(build_dir, SLUG_SITE), folder),
+        lib=os.path.relpath(os.path.join(build_dir, SLUG_LIB), folder),
+    )
     with open(os.path.join(folder, PTH_NAME), "w", encoding="utf-8") as handle:
-        handle.write(PTH_LINE)
+        handle.write(text)
 
 
 def compile_slug_python(build_dir: str) -> None:
@@ -131,8 +135,9 @@ def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None
     site = os.path.join(build_dir, SLUG_SITE)
     os.makedirs(site)
     shutil.copy2(HOOK_SOURCE, os.path.join(site, "_django_s3_static_hook.py"))
-    with open(os.path.join(site, "sitecustomize.py"), "w", encoding="utf-8") as handle:
-        handle.write(SITECUSTOMIZE)
+    if site_module.ENABLE_USER_SITE is False:  # a virtualenv: the .pth would never be read
+        with open(os.path.join(site, "sitecustomize.py"), "w", encoding="utf-8") as handle:
+            handle.write(SITECUSTOMIZE)
     write_user_site_pth(build_dir)
     provided = installed_elsewhere(sys.path)
     if provided is None:

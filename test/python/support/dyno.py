@@ -232,7 +232,6 @@ export PYTHONPATH=${PYTHONPATH:-${HOME}}
 """
 
 
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
