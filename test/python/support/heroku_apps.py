@@ -138,6 +138,32 @@ def check_cold_build(built: Built) -> None:
         installed = os.listdir(os.path.join(built.slug.cache_dir, "django-s3-static"))
         assert [name.split("-")[0] for name in installed] == ["urllib3"]
     assert "Uploaded" in built.cold.stdout
+    check_hook_pieces(built)
+
+
+def check_hook_pieces(built: Built) -> None:
+    """The hook loads from the user site's ``.pth`` (heroku/python's Python has a user site,
+    so no ``sitecustomize`` of ours hides the app's), and ships compiled: hash-based and
+    unchecked, so no dyno compiles it and no timestamp matters."""
+    version = built.slug.app_python.version.replace(".", "")
+    site = os.path.join(built.slug.build_dir, ".heroku", "django-s3-static", "site")
+    assert sorted(os.listdir(site)) == ["__pycache__", "_django_s3_static_hook.py"]
+    user_site = f"{built.slug.build_dir}/.local/lib/python{built.slug.app_python.version}"
+    with open(f"{user_site}/site-packages/django-s3-static.pth") as pth:
+        assert pth.read().splitlines()[-1] == "import _django_s3_static_hook"
+    pyc = f"{site}/__pycache__/_django_s3_static_hook.cpython-{version}.pyc"
+    with open(pyc, "rb") as compiled:
+        assert int.from_bytes(compiled.read(8)[4:], "little") == 0b01  # hash-based, unchecked
+    lib = os.path.join(built.slug.build_dir, ".heroku", "django-s3-static", "lib")
+    sources = [
+        os.path.join(folder, name)
+        for folder, _, names in os.walk(lib)
+        for name in names
+        if name.endswith(".py")
+    ]
+    for source in sources:
+        name = os.path.basename(source)[:-3] + f".cpython-{version}.pyc"
+        assert os.path.exists(os.path.join(os.path.dirname(source), "__pycache__", name)), source
 
 
 def check_fast_path(built: Built) -> None:
