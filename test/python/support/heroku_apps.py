@@ -36,14 +36,17 @@ class Built:
         return f"{self.endpoint}/{self.bucket}/static/"
 
 
-def build_twice(root: str, app: AppPython, config: dict[str, str], endpoint: str) -> Built:
-    """A cold build, then the same checkout pushed again with the static cache it wrote."""
+def build_twice(
+    root: str, app: AppPython, config: dict[str, str], endpoint: str, twice: bool = True
+) -> Built:
+    """A cold build, then (``twice``) the same checkout pushed again with the static cache it
+    wrote."""
     slug = heroku_slug(root, app)
     with open(os.path.join(slug.build_dir, "Procfile"), "a") as procfile:
         procfile.write(WORKER)
     slug.set_config(**config)
     cold = slug.compile()
-    fast = slug.compile() if cold.returncode == 0 else cold
+    fast = slug.compile() if cold.returncode == 0 and twice else cold
     return Built(slug, config["AWS_STORAGE_BUCKET_NAME"], endpoint, cold, fast)
 
 
