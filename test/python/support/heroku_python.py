@@ -18,7 +18,9 @@ removed: builds/build_python_runtime.sh), then the app's dependencies with its m
 from a CPython installed on this machine (pyenv's: ``cpythons()``), and keeps it in
 ``test/.cache/heroku-python`` under a marker naming everything it was made from; later sessions
 reuse it. The managers come from PyPI at heroku/python v351's pinned versions
-(requirements/*.txt there) into a tools venv beside it.
+(requirements/*.txt there) into a tools venv beside it. Their downloads go to each tool's usual
+cache under ``~/.cache`` (heroku/python's own flags turn some off), so that a fresh checkout on
+the same machine makes its prefixes without downloading again.
 """
 
 from __future__ import annotations
@@ -229,7 +231,6 @@ def _install_uv(home: str, minor: str, build: str, cache: str) -> None:
         UV_NO_MANAGED_PYTHON="1",
         UV_PYTHON_DOWNLOADS="never",
         UV_LINK_MODE="hardlink",
-        UV_CACHE_DIR=os.path.join(os.path.dirname(CACHE), "uv-cache"),
     )
     uv = os.path.join(tools_bin(), "uv")
     command = [uv, "sync", "--locked", "--no-default-groups", "--compile-bytecode", "--no-progress"]
@@ -260,7 +261,7 @@ def _install_pip(home: str, minor: str, build: str, cache: str) -> None:
     command = [python, bundled_pip(home, minor), "install", "--disable-pip-version-check"]
     _run([*command, "--isolated", "--no-input", "--quiet", *packages], "/", _env(home))
     command = [python, "-m", "pip", "install", "-r", "requirements.txt", "--exists-action=w"]
-    command += ["--no-cache-dir", "--no-input", "--progress-bar", "off"]
+    command += ["--no-input", "--progress-bar", "off"]  # cached downloads: a fresh clone's
     _run(command, build, _env(home, PIP_DISABLE_PIP_VERSION_CHECK="1"))
 
 
