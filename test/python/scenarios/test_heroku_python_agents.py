@@ -15,7 +15,13 @@ from __future__ import annotations
 import pytest
 
 from conftest import deploy_config
-from support.heroku_apps import RENDER, assert_all_from_bucket, build_twice, web_assets
+from support.heroku_apps import (
+    RENDER,
+    assert_all_from_bucket,
+    build_twice,
+    web_assets,
+    worker_url,
+)
 from support.heroku_python import app_python
 
 AGENTS = {
@@ -56,6 +62,7 @@ def built(s3server, tmp_path_factory):
     with open(f"{built.slug.build_dir}/Procfile", "a") as procfile:
         for name, wrapper in AGENTS.items():
             procfile.write(f"web-{name}: {wrapper} gunicorn exampleapp.wsgi\n")
+            procfile.write(f"worker-{name}: {wrapper} {RENDER} && sleep 30\n")
     return built
 
 
@@ -66,16 +73,24 @@ def test_pages_under_the_agent_load_every_asset_from_the_bucket(built, agent, or
 
 
 @pytest.mark.parametrize("agent", AGENTS)
-def test_a_one_off_under_the_agent_renders_bucket_urls_with_the_agent_loaded(built, agent):
+@pytest.mark.parametrize("order", ["ours-first", "ours-last"])
+def test_a_one_off_under_the_agent_renders_bucket_urls_with_the_agent_loaded(built, agent, order):
     module = AGENT_MODULES[agent]
     command = RENDER.replace(
         "print(", f"import sys; print('agent', {module!r} in sys.modules); print(", 1
     )
+    built.slug.profile_order = order
     result = built.slug.run(f"{AGENTS[agent]} {command}")
     assert result.returncode == 0, result.output
     assert "agent True" in result.stdout, result.output
     url = next(line for line in result.stdout.splitlines() if line.startswith("static-url "))
     assert url.split(" ", 1)[1].startswith(built.prefix + "css/site.")
+
+
+@pytest.mark.parametrize("agent", AGENTS)
+def test_a_worker_under_the_agent_renders_bucket_urls(built, agent):
+    url = worker_url(built, "ours-last", f"worker-{agent}")
+    assert url.startswith(built.prefix + "css/site.")
 
 
 def test_opentelemetry_instrumented_the_requests_it_served(built):

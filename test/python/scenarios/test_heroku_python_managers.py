@@ -64,3 +64,24 @@ def test_a_python_without_pip_or_its_bundled_wheel_fails_naming_uv_add(s3server,
     assert "Add urllib3 to the app's dependencies (uv): uv add urllib3" in failed.stdout
     assert "again" not in failed.stdout
     assert glob.glob(f"{app.home}/lib/python{app.version}/ensurepip/_bundled/pip-*.whl")
+
+
+def test_with_no_keys_a_uv_app_gets_boto3_for_the_credential_chain(s3server, tmp_path, monkeypatch):
+    """No keys as config vars: the build installs boto3 (with the bundled pip wheel: the app's
+    Python has no pip) and its chain finds the keys (here ~/.aws/credentials)."""
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "credentials").write_text(
+        f"[default]\naws_access_key_id = {s3server.access_key}\n"
+        f"aws_secret_access_key = {s3server.secret_key}\n"
+    )
+    monkeypatch.setenv("HOME", str(home))
+    slug = heroku_slug(str(tmp_path / "slug"), app_python("uv"))
+    config = deploy_config(s3server, s3server.bucket(), AWS_LOCATION="static")
+    slug.set_config(**{**config, "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""})
+    built = slug.compile()
+    assert built.returncode == 0, built.output
+    assert "Installing the build helper's dependencies (boto3, for its credential chain" in (
+        built.stdout
+    )
+    assert "Uploaded" in built.stdout

@@ -79,10 +79,10 @@ def static_url_line(text: str) -> str:
     raise AssertionError(f"no static-url line in:\n{text}")
 
 
-def worker_url(built: Built, order: str, env: dict[str, str] | None = None) -> str:
-    """The URL the worker process type printed."""
+def worker_url(built: Built, order: str, process_type: str = "worker") -> str:
+    """The URL a worker process type printed."""
     built.slug.profile_order = order
-    dyno = built.slug.start("worker", env=env)
+    dyno = built.slug.start(process_type)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -176,8 +176,18 @@ def check_fast_path(built: Built) -> None:
     assert "Uploaded" not in built.fast.stdout
 
 
+#: What heroku/python's .profile.d scripts set, as a one-off sees it.
+PROFILE_PROBE = 'echo "$PYTHONHOME|$WEB_CONCURRENCY|$WEB_CONCURRENCY_SET_BY|$FORWARDED_ALLOW_IPS"'
+
+
 def check_dynos(built: Built, order: str, worker: bool = True) -> None:
-    """A web dyno's pages, a one-off's and a worker's URL: all from the bucket."""
+    """heroku/python's settings are there; a web dyno's pages, a one-off's and a worker's URL:
+    all from the bucket."""
+    built.slug.profile_order = order
+    probe = built.slug.run(PROFILE_PROBE)
+    home, concurrency, set_by, forwarded = probe.stdout.strip().split("|")
+    assert home.endswith("/.heroku/python") and os.path.isdir(home), probe.output
+    assert (concurrency, set_by, forwarded) == ("2", "heroku/python", "*")  # a 512 MB dyno
     assert_all_from_bucket(web_assets(built, order), built.prefix)
     assert one_off_url(built, order).startswith(built.prefix + "css/site.")
     if worker:

@@ -176,6 +176,17 @@ class HerokuSlug(Slug):
         assert self.app_python is not None
         return export_env(self.app_python.manager, self.app_root, self.app_root, env)
 
+    def _dyno_env(
+        self, env: dict[str, str] | None, home: str, dyno: str | None = None
+    ) -> dict[str, str]:
+        """A dyno's environment, with the memory limit of a 512 MB dyno (Standard-1X) for
+        ``WEB_CONCURRENCY.sh``."""
+        limit = os.path.join(self.root, "memory.limit_in_bytes")
+        if not os.path.exists(limit):
+            with open(limit, "w") as handle:
+                handle.write(str(512 * 1024 * 1024))
+        return {"DSS_TEST_MEMORY_LIMIT_FILE": limit, **super()._dyno_env(env, home, dyno)}
+
     def dyno_home(self, dyno: str) -> str:
         """A fresh copy of the slug: heroku/python's scripts came with it from the build."""
         self._dynos += 1
