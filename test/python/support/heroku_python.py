@@ -107,7 +107,13 @@ def cpythons() -> dict[str, str]:
 
 def newest() -> str:
     """The newest minor version installed: the one the manager scenarios run on."""
-    return list(cpythons())[-1]
+    found = cpythons()
+    if not found:
+        raise RuntimeError(
+            f"No CPython 3.10+ with its bundled pip wheel under {_pyenv_root()}/versions: "
+            "install one (pyenv install 3.13), or set DSS_TEST_CPYTHONS to a prefix."
+        )
+    return list(found)[-1]
 
 
 def _has_bundled_pip(prefix: str, minor: str) -> bool:
