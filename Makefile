@@ -41,6 +41,7 @@ test-python: venv
 
 bench: venv
 	$(VPY) test/bench/run.py
+	$(VPY) test/bench/hook_start_bench.py
 
 lint: venv
 	shellcheck -x bin/* lib/*.sh test/run test/lib/*.sh test/*_test.sh

@@ -1,18 +1,28 @@
 """Install the settings snippet into whichever settings module a dyno's process imports.
 
 Each process picks its own settings module, so the hook acts when Python imports the one
-``DJANGO_SETTINGS_MODULE`` names at that moment. It is installed as ``sitecustomize.py``
-(https://docs.python.org/3/library/site.html#module-sitecustomize), as monitoring agents are, and
-runs before the package is importable: one file, no relative import. An app's own ``sitecustomize``
-still runs.
-"""
+``DJANGO_SETTINGS_MODULE`` names at that moment, and then calls ``django_s3_static.snippet.install``
+on it. It is imported at interpreter start (https://docs.python.org/3/library/site.html) by a
+``.pth`` file in the slug's user site folder, which ``site`` reads before any ``sitecustomize``:
+agents that put their own ``sitecustomize`` first and load no other (``opentelemetry-instrument``)
+cannot skip it, and the app's own ``sitecustomize`` is found as usual. A virtualenv has no user
+site: there the build also writes a ``sitecustomize.py`` that imports the hook and then the one it
+hides (``run_next_sitecustomize``).
 
-from __future__ import annotations
+At start it only puts a finder on ``sys.meta_path``; the build ships it compiled. It stays a
+single file with no relative import: it runs before the package is importable.
+``DJANGO_S3_STATIC_WRAP_SETTINGS=0`` turns it off (see the dyno page's explicit alternative).
+"""
 
 import os
 import sys
 
 _OFF = ("0", "false", "no", "off")
+#: The name the build gives this file in the slug.
+MODULE = "_django_s3_static_hook"
+#: The folders (device and inode) whose ``sitecustomize`` has run in this process: the same
+#: folder reached by two spellings (a symlink) is run once, and a loop stops.
+_CHAINED: set[tuple[int, int]] = set()
 
 
 class _InstallingLoader:
@@ -36,6 +46,8 @@ class _InstallingLoader:
 
 class SettingsFinder:
     """A ``sys.meta_path`` finder that answers for the current settings module only."""
+
+    _django_s3_static = True  # found by this mark, whichever copy of the module made it
 
     def find_spec(self, fullname: str, path=None, target=None):
         settings_module = os.environ.get("DJANGO_SETTINGS_MODULE") or ""
@@ -71,25 +83,46 @@ def _not_found(name: str, settings_module: str) -> str:
 
 
 def install_finder() -> None:
-    if not any(isinstance(finder, SettingsFinder) for finder in sys.meta_path):
+    """Put the finder first on ``sys.meta_path``, once per process."""
+    if not any(getattr(finder, "_django_s3_static", False) for finder in sys.meta_path):
         sys.meta_path.insert(0, SettingsFinder())
 
 
 def run_next_sitecustomize(own_file: str) -> None:
-    """Load the ``sitecustomize`` that this one hides (the app's, a distribution's), if any."""
-    from importlib.machinery import PathFinder  # lazy: only as sitecustomize, at start-up
-    from importlib.util import module_from_spec  # lazy: as above
-
-    own_dir = os.path.dirname(os.path.abspath(own_file))
-    rest = [entry for entry in sys.path if os.path.abspath(entry or ".") != own_dir]
-    spec = PathFinder.find_spec("sitecustomize", rest)
+    """Load the ``sitecustomize`` that the one in ``own_file``'s folder hides, if any: found on
+    ``sys.path`` but in the folders already run, whatever their spelling."""
+    own = _identity(os.path.dirname(os.path.abspath(own_file)))
+    if own is None or own in _CHAINED:
+        return
+    _CHAINED.add(own)
+    rest = [entry for entry in sys.path if _identity(entry or ".") not in _CHAINED]
+    spec = _path_finder().find_spec("sitecustomize", rest)
     if spec is None or spec.loader is None:
         return
-    module = module_from_spec(spec)
+    module = sys.modules["_frozen_importlib"].module_from_spec(spec)  # importlib._bootstrap
     sys.modules["sitecustomize"] = module
     spec.loader.exec_module(module)
 
 
-if __name__ == "sitecustomize":
+def _identity(path: str) -> tuple[int, int] | None:
+    """One ``stat`` (symlinks followed): cheaper at every start than resolving real paths."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _path_finder():
+    """The path-based finder already on ``sys.meta_path``: importing importlib's public
+    modules at every start would cost more than the hook itself."""
+    for finder in sys.meta_path:
+        if getattr(finder, "__name__", None) == "PathFinder":
+            return finder
+    from importlib.machinery import PathFinder  # lazy: only where meta_path was replaced
+
+    return PathFinder
+
+
+if __name__ == MODULE:
     install_finder()
-    run_next_sitecustomize(__file__)

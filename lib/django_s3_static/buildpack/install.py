@@ -6,10 +6,14 @@ Dynos source ``.profile.d/*.sh`` at start
 
 from __future__ import annotations
 
+import compileall
 import os
+import py_compile
 import shlex
 import shutil
+import site as site_module
 import sys
+import sysconfig
 
 from .. import __version__, output
 from ..config import Config
@@ -24,6 +28,21 @@ SLUG_LIB = os.path.join(SLUG_HOME, "lib")
 SLUG_SITE = os.path.join(SLUG_HOME, "site")
 HOOK_SOURCE = os.path.join(PACKAGE_DIR, "settings_hook.py")
 PROFILE_SCRIPT = os.path.join(".profile.d", "django-s3-static.sh")
+#: In the hook's folder, for an app Python with no user site (a virtualenv): imports the hook,
+#: then the ``sitecustomize`` it hides (see ``settings_hook``).
+SITECUSTOMIZE = """\
+# django-s3-static: the settings hook, then the sitecustomize further on the path.
+import _django_s3_static_hook
+
+_django_s3_static_hook.run_next_sitecustomize(__file__)
+"""
+#: ``site`` reads ``.pth`` files of the user site-packages folder (``~/.local/...``) before any
+#: ``sitecustomize``, so an agent's own ``sitecustomize`` first on PYTHONPATH cannot skip it.
+#: Its folder lines (relative to the ``.pth``'s folder) are added to the end of ``sys.path``
+#: where PYTHONPATH did not put them already (a process that replaced PYTHONPATH), and a line
+#: that starts with ``import`` runs.
+PTH_NAME = "django-s3-static.pth"
+PTH_TEMPLATE = "{site}\n{lib}\nimport _django_s3_static_hook\n"
 #: The package's build-time rooms and modules: the slug gets every other one.
 BUILD_TIME = frozenset({"buildpack", "publish", "collect", "prune", "output.py"})
 #: Of the management commands, the dyno runs one: promote_static, in the release phase.
@@ -32,9 +51,12 @@ DYNO_COMMANDS = frozenset({"__init__.py", "promote_static.py"})
 #: promote_static's path only, never ahead of the app's own packages.
 SLUG_VENDOR = os.path.join(SLUG_HOME, "vendor")
 
-#: Sourced before heroku/python's ``python.sh`` (alphabetical), which only defaults PYTHONPATH
-#: to $HOME, so that default is kept here. The hook's folder goes first (``sitecustomize``
-#: must be found first); the runtime last, where the app's own installation wins over it.
+#: Dynos source .profile.d in an arbitrary order: before heroku/python's ``python.sh``, which
+#: only defaults PYTHONPATH to $HOME, this script keeps that default itself; after it, it finds
+#: $HOME already set. The same path either way. The hook's folder goes first, as
+#: ``sitecustomize`` must be found before any other; the runtime goes last, where an
+#: installation of the package of the app's own wins over it. The settings module is left to
+#: each process (see ``settings_hook``).
 #: The app's values (the static cache folder, the settings module) are single-quoted words
 #: outside any double quotes: the shell takes them as they are, no ``$(...)``, no splitting.
 PROFILE_TEMPLATE = """\
@@ -93,13 +115,46 @@ def profile_script(
     )
 
 
+def user_site(home: str) -> str:
+    """This Python's user site-packages folder for a dyno whose ``$HOME`` is ``home``."""
+    return sysconfig.get_path("purelib", "posix_user", {"userbase": os.path.join(home, ".local")})
+
+
+def write_user_site_pth(build_dir: str) -> None:
+    folder = user_site(build_dir)
+    os.makedirs(folder, exist_ok=True)
+    text = PTH_TEMPLATE.format(
+        site=os.path.relpath(os.path.join(build_dir, SLUG_SITE), folder),
+        lib=os.path.relpath(os.path.join(build_dir, SLUG_LIB), folder),
+    )
+    with open(os.path.join(folder, PTH_NAME), "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def compile_slug_python(build_dir: str) -> None:
+    """Bytecode for what the slug runs of this buildpack, so that no dyno compiles it at start.
+
+    Hash-based and unchecked, as heroku/python ships its standard library
+    (``compileall --invalidation-mode unchecked-hash`` in its builds/build_python_runtime.sh):
+    a slug's timestamps are not kept, and nothing changes its files after the build.
+    """
+    mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
+    folder = os.path.join(build_dir, SLUG_HOME)
+    if not compileall.compile_dir(folder, quiet=2, invalidation_mode=mode, workers=1):
+        raise RuntimeError(f"compiling {folder} failed")
+
+
 def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None:
     """Copy the runtime (unless the app installs its own) into the slug and write .profile.d."""
     promotes = procfile.release_promotes(build_dir)
     shutil.rmtree(os.path.join(build_dir, SLUG_HOME), ignore_errors=True)
     site = os.path.join(build_dir, SLUG_SITE)
     os.makedirs(site)
-    shutil.copy2(HOOK_SOURCE, os.path.join(site, "sitecustomize.py"))
+    shutil.copy2(HOOK_SOURCE, os.path.join(site, "_django_s3_static_hook.py"))
+    if site_module.ENABLE_USER_SITE is False:  # a virtualenv: the .pth would never be read
+        with open(os.path.join(site, "sitecustomize.py"), "w", encoding="utf-8") as handle:
+            handle.write(SITECUSTOMIZE)
+    write_user_site_pth(build_dir)
     provided = installed_elsewhere(sys.path)
     if provided is None:
         copy_runtime(os.path.join(build_dir, SLUG_LIB, "django_s3_static"))
@@ -115,6 +170,7 @@ def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None
             os.path.join(build_dir, SLUG_VENDOR, "urllib3"),
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
         )
+    compile_slug_python(build_dir)
     app_rel = os.path.relpath(app.app_dir, build_dir)
     script = profile_script(
         app_rel, config.static_cache_dir, app.settings, provided is None, promotes

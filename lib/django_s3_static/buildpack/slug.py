@@ -21,7 +21,7 @@ def build_slug(
     timings: output.Timings,
     inspecting: Inspecting,
 ) -> None:
-    deps.ensure(build_cache, deps.HOT_PATH)
+    deps.ensure(build_cache, deps.HOT_PATH, app.app_dir)
     outcome = publish(app, env, timings, inspecting, build_cache=build_cache)
     report(outcome, timings, build_dir)
     heroku_collectstatic.warn_if_it_ran(build_dir, env, outcome.heroku_python)

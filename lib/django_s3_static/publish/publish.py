@@ -156,7 +156,7 @@ def inspect(
     if problem:
         raise S3StaticError(f"Browsers could never load the static files: {problem}.")
     if build_cache and not (config.access_key and config.secret_key):
-        deps.ensure(build_cache, deps.BOTO3)
+        deps.ensure(build_cache, deps.BOTO3, app.app_dir)
     try:
         inventory, requests, early_seconds = early.result(config)
     except RegionMismatch as exc:

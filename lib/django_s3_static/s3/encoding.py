@@ -28,8 +28,13 @@ _HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
 
 
 def gzip_bytes(data: bytes) -> bytes:
-    """``data`` as one gzip member, byte for byte the same for the same input."""
-    deflated = zlib.compress(data, LEVEL, wbits=-zlib.MAX_WBITS)
+    """``data`` as one gzip member, byte for byte the same for the same input.
+
+    A raw deflate stream from ``compressobj`` (``zlib.compress`` takes ``wbits`` only from
+    Python 3.11 on; the app's Python may be 3.10), with zlib's default memory level, as
+    ``zlib.compress`` uses: the same bytes either way."""
+    deflate = zlib.compressobj(LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+    deflated = deflate.compress(data) + deflate.flush()
     return _HEADER + deflated + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
 
 

@@ -178,9 +178,14 @@ class Uploader:
                     not_sent = [(job.name, refused) for job in rest]
                     rest = []
             pending |= {pool.submit(self._put, bucket, job) for job in rest}
+            submitted = set(pending)
             while pending:
                 _, pending = concurrent.futures.wait(pending, timeout=PROGRESS_EVERY)
                 self._report(started)
+        for future in submitted:
+            # ``_put`` records every failure it knows; anything else is a bug, and an upload
+            # that neither succeeded nor failed must stop the build, never vanish from it.
+            future.result()
         return not_sent
 
     def _refusal(self) -> S3StaticError | None:

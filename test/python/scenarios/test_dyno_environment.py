@@ -1,8 +1,9 @@
 """What every kind of process on a dyno sees, run as Heroku runs the slug (``support.dyno``).
 
-Dynos source ``.profile.d/*.sh`` in alphabetical order, so this buildpack's script runs before
-heroku/python's ``python.sh``, which only defaults ``PYTHONPATH`` to ``$HOME``
-(https://devcenter.heroku.com/articles/buildpack-api#profile-d-scripts). Each process then picks
+Dynos source ``.profile.d/*.sh`` in an arbitrary order
+(https://devcenter.heroku.com/articles/buildpack-api#profile-d-scripts); here this buildpack's
+script runs before heroku/python's ``python.sh``, which only defaults ``PYTHONPATH`` to ``$HOME``
+(``test_heroku_python_*`` run both orders). Each process then picks
 its own settings module: the ``DJANGO_SETTINGS_MODULE`` config var, else the ``setdefault`` of
 ``manage.py``, ``wsgi.py``, ``asgi.py`` or a worker's module, or ``--settings``, or an assignment
 in the Procfile. The fixture ``layered_app`` is laid out as cookiecutter-django lays out a project:

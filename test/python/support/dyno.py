@@ -10,7 +10,10 @@ bin/compile and bin/release. Then, as Heroku does for every dyno
   in one folder and run from another (``HOME`` is that folder, as ``/app`` is on Heroku), and what
   a dyno writes is lost with it;
 - it holds heroku/python's ``.profile.d/python.sh`` beside this buildpack's script, and sources
-  them all in alphabetical order of file name, then runs the process's command with ``bash -c``;
+  them all, then runs the process's command with ``bash -c``. Dev Center says the scripts run in
+  an arbitrary order (https://devcenter.heroku.com/articles/buildpack-api#profile-d-scripts):
+  ``profile_order`` is ``"ours-first"`` (this buildpack's script before the others, as the
+  usual alphabetical order has it) or ``"ours-last"``;
 - process types come from the Procfile: ``start("web")`` (gunicorn on a loopback port),
   ``start("worker")``, ``run(...)`` for ``heroku run`` one-off commands, and ``release_phase()``
   for the ``release`` command, whose failure means the release is not deployed.
@@ -55,6 +58,7 @@ class Slug:
     python_home: str
     buildpack: str = ROOT
     config: dict[str, str] = field(default_factory=dict)
+    profile_order: str = "ours-first"
     _dynos: int = 0
 
     @property
@@ -104,6 +108,7 @@ class Slug:
     def script(self, name: str, *args: str, timeout: float = 300) -> Result:
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DJANGO_"))}
         clean.pop("PYTHONPATH", None)
+        clean = self.build_env(clean)
         process = subprocess.run(
             [os.path.join(self.buildpack, "bin", name), *args],
             capture_output=True,
@@ -113,6 +118,20 @@ class Slug:
             stdin=subprocess.DEVNULL,
         )
         return Result(process.returncode, process.stdout, process.stderr)
+
+    def build_env(self, env: dict[str, str]) -> dict[str, str]:
+        """The environment bin/compile and bin/release get from the buildpacks before."""
+        return env
+
+    def profile_command(self, home: str) -> str:
+        """``bash -c`` text that sources the dyno's .profile.d in ``profile_order``."""
+        folder = os.path.join(home, ".profile.d")
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".sh"))
+        ours = [n for n in names if n == "django-s3-static.sh"]
+        others = [n for n in names if n not in ours]
+        ordered = ours + others if self.profile_order == "ours-first" else others + ours
+        files = " ".join(f".profile.d/{name}" for name in ordered)
+        return f'cd "$HOME" && for f in {files}; do . "$f"; done && '
 
     def detect(self) -> Result:
         return self.script("detect", self.build_dir)
@@ -175,7 +194,7 @@ class Slug:
 
     def _bash(self, command: str, home: str, env: dict[str, str], timeout: float) -> Result:
         process = subprocess.run(
-            ["bash", "-c", _PROFILE + command],
+            ["bash", "-c", self.profile_command(home) + command],
             cwd=home,
             env=env,
             capture_output=True,
@@ -211,8 +230,6 @@ export LD_LIBRARY_PATH=${HOME}/.heroku/python/lib${LD_LIBRARY_PATH:+:${LD_LIBRAR
 export LANG=${LANG:-en_US.UTF-8}
 export PYTHONPATH=${PYTHONPATH:-${HOME}}
 """
-
-_PROFILE = 'cd "$HOME" && for f in .profile.d/*.sh; do . "$f"; done && '
 
 
 def free_port() -> int:
@@ -265,7 +282,7 @@ class Dyno(ServedProcess):
         log_path = os.path.join(slug.root, f"{process_type}-{slug._dynos}.log")
         log = open(log_path, "ab")  # noqa: SIM115 - handed to the child
         process = subprocess.Popen(
-            ["bash", "-c", _PROFILE + command],
+            ["bash", "-c", slug.profile_command(home) + command],
             cwd=home,
             env=dyno_env,
             stdin=subprocess.DEVNULL,
@@ -275,7 +292,7 @@ class Dyno(ServedProcess):
         )
         log.close()
         dyno = cls(process, f"http://127.0.0.1:{port}", log_path, home)
-        if process_type != "web":
+        if not process_type.startswith("web"):  # web, or a web- variant a test adds
             return dyno
         return wait_listening(dyno, port, timeout, "the web dyno")
 

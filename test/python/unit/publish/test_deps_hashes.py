@@ -62,9 +62,8 @@ def requirements(tmp_path, text: str) -> str:
 
 def test_the_pinned_hash_installs(tmp_path, local_index, capsys):
     target = tmp_path / "installed"
-    deps._install(
-        str(target), requirements(tmp_path, f"tinydep==1.0 --hash=sha256:{local_index}\n")
-    )
+    wanted = requirements(tmp_path, f"tinydep==1.0 --hash=sha256:{local_index}\n")
+    deps._install(str(target), wanted, deps.HOT_PATH, str(tmp_path))
     assert (target / "tinydep" / "__init__.py").read_text() == "VALUE = 1\n"
 
 
@@ -72,9 +71,8 @@ def test_a_tampered_hash_fails_saying_so(tmp_path, local_index, capsys):
     tampered = local_index[:-8] + "00000000"
     target = tmp_path / "installed"
     with pytest.raises(S3StaticError) as raised:
-        deps._install(
-            str(target), requirements(tmp_path, f"tinydep==1.0 --hash=sha256:{tampered}\n")
-        )
+        wanted = requirements(tmp_path, f"tinydep==1.0 --hash=sha256:{tampered}\n")
+        deps._install(str(target), wanted, deps.HOT_PATH, str(tmp_path))
     assert raised.value.title == (
         "The build helper's dependencies downloaded for tinydep.txt do not match the hashes "
         "pinned in it (pip's message above); nothing was installed."
@@ -87,7 +85,12 @@ def test_a_tampered_hash_fails_saying_so(tmp_path, local_index, capsys):
 
 def test_a_requirement_without_a_hash_is_refused(tmp_path, local_index, capsys):
     with pytest.raises(S3StaticError) as raised:
-        deps._install(str(tmp_path / "installed"), requirements(tmp_path, "tinydep==1.0\n"))
+        deps._install(
+            str(tmp_path / "installed"),
+            requirements(tmp_path, "tinydep==1.0\n"),
+            deps.HOT_PATH,
+            str(tmp_path),
+        )
     assert "failed (pip's message above)" in raised.value.title
     assert "--require-hashes" in capsys.readouterr().out
 

@@ -1,0 +1,70 @@
+"""The hook's start-up pieces as the build writes them, run by a real interpreter (no server):
+the ``sitecustomize`` chain, the ``.pth``, one finder whichever loads first."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+from django_s3_static.buildpack import install
+
+PROBE = (
+    "import sys; "
+    "print('finders', sum(getattr(f, '_django_s3_static', False) for f in sys.meta_path)); "
+    "print('app', getattr(sys.modules.get('sitecustomize'), 'APP', None))"
+)
+
+
+def lay_out(home, shim: bool = True) -> str:
+    site = os.path.join(home, install.SLUG_SITE)
+    os.makedirs(site)
+    shutil.copy(install.HOOK_SOURCE, os.path.join(site, "_django_s3_static_hook.py"))
+    if shim:
+        with open(os.path.join(site, "sitecustomize.py"), "w") as handle:
+            handle.write(install.SITECUSTOMIZE)
+    return site
+
+
+def start(python_path: list[str], home, python: str = sys.executable):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "PYTHONPATH": os.pathsep.join(python_path)}
+    return subprocess.run([python, "-c", PROBE], env=env, capture_output=True, text=True)
+
+
+def test_the_same_folder_by_two_spellings_runs_once_and_the_apps_sitecustomize_after(tmp_path):
+    site = lay_out(tmp_path)
+    link = tmp_path / "site-link"
+    os.symlink(site, link)
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "sitecustomize.py").write_text("APP = 'ran'\n")
+    started = start([site, str(link), str(app), site], tmp_path)
+    assert started.returncode == 0, started.stderr
+    assert "RecursionError" not in started.stderr
+    assert started.stdout.split("\n")[:2] == ["finders 1", "app ran"]
+
+
+def test_without_an_app_sitecustomize_the_chain_stops(tmp_path):
+    site = lay_out(tmp_path)
+    started = start([site, str(tmp_path)], tmp_path)
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.split("\n")[:2] == ["finders 1", "app None"]
+
+
+def test_the_user_site_pth_loads_the_hook_before_any_sitecustomize(tmp_path):
+    """The interpreter this virtualenv is made from has a user site, as heroku/python's has: the
+    ``.pth`` alone installs the hook, and an agent's ``sitecustomize`` first on the path (that
+    loads no other) does not keep it out, nor the app's path from its own."""
+    base = getattr(sys, "_base_executable", sys.executable)
+    site = lay_out(tmp_path, shim=False)
+    install.write_user_site_pth(str(tmp_path))
+    agent = tmp_path / "agent"
+    agent.mkdir()
+    (agent / "sitecustomize.py").write_text("APP = 'agent'\n")
+    started = start([str(agent), site, str(tmp_path)], tmp_path, base)
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.split("\n")[:2] == ["finders 1", "app agent"]
+    # A process that replaced PYTHONPATH: the .pth adds the hook's folder itself.
+    alone = start([str(agent)], tmp_path, base)
+    assert alone.stdout.split("\n")[:2] == ["finders 1", "app agent"], alone.stderr
