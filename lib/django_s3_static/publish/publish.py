@@ -176,7 +176,7 @@ def inspect(
             committed,
             inspected["fingerprint"],
             config,
-            inventory,
+            None,  # the bucket is compared below, where unhashed copies are stored again
             inspected.get("context"),
             names_checked(inspected, cache_file),
         )
