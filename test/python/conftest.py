@@ -9,6 +9,7 @@ first time a test needs it.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import subprocess
@@ -23,6 +24,8 @@ from support.dyno import Slug
 from support.s3server import S3Server, make_bucket, make_client
 
 BACKENDS = ("seaweedfs", "ceph")
+#: The Ceph endpoints whose ops log barrier bucket this process has made sure of.
+_BARRIERS: set[str] = set()
 
 
 class ServerInfo:
@@ -43,7 +46,12 @@ class ServerInfo:
         """The requests of each kind (LIST, PUT, GET, ...) the server has served for a bucket,
         counted by the server itself: SeaweedFS's Prometheus counters, RGW's ops log."""
         if self.name == "ceph":
-            return ceph_server.request_counts(self.env["DSS_TEST_S3_OPS_LOG"], bucket)
+            if self.endpoint not in _BARRIERS:
+                with contextlib.suppress(Exception):  # made by another test process already
+                    self.client().create_bucket(Bucket=ceph_server.BARRIER_BUCKET)
+                _BARRIERS.add(self.endpoint)
+            ops_log = self.env["DSS_TEST_S3_OPS_LOG"]
+            return ceph_server.request_counts(ops_log, bucket, self.endpoint)
         return seaweedfs.request_counts(self.env["DSS_TEST_S3_METRICS"], bucket)
 
     def client(self, access_key: str | None = None, secret_key: str | None = None):

@@ -260,20 +260,31 @@ class CephServer:
 _LISTINGS = ("list_bucket", "list_bucket_versions", "list_multipart_uploads")
 
 
-def ops(ops_log: str, settle: float = 0.5) -> list[dict]:
-    """Every request RGW logged so far. It writes each one as it answers, sometimes a moment after
-    the client has the answer: the file is read once it stopped growing for ``settle`` seconds."""
-    deadline = time.monotonic() + 5
+def ops(ops_log: str, barrier: str | None = None, settle: float = 0.2) -> list[dict]:
+    """Every request RGW logged so far. RGW writes its ops log from a buffer, sometimes a moment
+    after the client has the answer, and in the order it answered: with ``barrier`` (the bucket
+    name of a request made just before), the file is read once that request is in it; without,
+    once it stopped growing for ``settle`` seconds."""
+    deadline = time.monotonic() + 15
     size = -1
+    found: list[dict] = []
     while time.monotonic() < deadline:
         try:
             now = os.path.getsize(ops_log)
         except FileNotFoundError:
             now = 0
-        if now == size:
-            break
+        if now != size:
+            found = _read_ops(ops_log)
+            if barrier is not None and any(barrier in str(e.get("uri")) for e in found):
+                return found
+        elif barrier is None:
+            return found
         size = now
         time.sleep(settle)
+    return found
+
+
+def _read_ops(ops_log: str) -> list[dict]:
     try:
         with open(ops_log) as handle:
             lines = handle.read().splitlines()
@@ -286,10 +297,26 @@ def ops(ops_log: str, settle: float = 0.5) -> list[dict]:
     return found
 
 
-def request_counts(ops_log: str, bucket: str) -> dict[str, int]:
-    """How many S3 requests of each kind (LIST, PUT, GET, HEAD, ...) RGW served for a bucket."""
+#: A bucket whose requests mark a point in the ops log (``barrier``).
+BARRIER_BUCKET = "ops-log-barrier"
+
+
+def barrier(endpoint: str) -> str:
+    """An anonymous GET in ``BARRIER_BUCKET`` (which must exist: RGW logs no request for a bucket
+    that does not), whose line in the ops log follows every request answered before it; the name
+    it asked for."""
+    name = f"barrier-{uuid.uuid4().hex[:16]}"
+    with contextlib.suppress(OSError):  # 403 AccessDenied: logged like any other answer
+        urllib.request.urlopen(f"{endpoint}/{BARRIER_BUCKET}/{name}", timeout=10).close()
+    return name
+
+
+def request_counts(ops_log: str, bucket: str, endpoint: str | None = None) -> dict[str, int]:
+    """How many S3 requests of each kind (LIST, PUT, GET, HEAD, ...) RGW served for a bucket;
+    with ``endpoint`` (whose ``BARRIER_BUCKET`` exists), every request answered before this call
+    is counted."""
     counts: dict[str, int] = {}
-    for entry in ops(ops_log):
+    for entry in ops(ops_log, barrier(endpoint) if endpoint else None):
         if entry.get("bucket") != bucket:
             continue
         if entry.get("operation") in _LISTINGS:
