@@ -6,9 +6,7 @@ Dynos source ``.profile.d/*.sh`` at start
 
 from __future__ import annotations
 
-import compileall
 import os
-import py_compile
 import shlex
 import shutil
 import site as site_module
@@ -19,7 +17,7 @@ from .. import __version__, output
 from ..config import Config
 from ..publish import deps
 from ..publish.app_process import AppProcess
-from . import procfile
+from . import bytecode, procfile
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SLUG_HOME = os.path.join(".heroku", "django-s3-static")
@@ -131,20 +129,14 @@ def write_user_site_pth(build_dir: str) -> None:
         handle.write(text)
 
 
-def compile_slug_python(build_dir: str) -> None:
-    """Bytecode for what the slug runs of this buildpack, so that no dyno compiles it at start.
-
-    Hash-based and unchecked, as heroku/python ships its standard library
-    (``compileall --invalidation-mode unchecked-hash`` in its builds/build_python_runtime.sh):
-    a slug's timestamps are not kept, and nothing changes its files after the build.
-    """
-    mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
-    folder = os.path.join(build_dir, SLUG_HOME)
-    if not compileall.compile_dir(folder, quiet=2, invalidation_mode=mode, workers=1):
-        raise RuntimeError(f"compiling {folder} failed")
+def compile_slug_python(build_dir: str, build_cache: str | None = None) -> None:
+    """Bytecode for what the slug runs of this buildpack, so that no dyno compiles it at start."""
+    bytecode.compile_tree(os.path.join(build_dir, SLUG_HOME), build_cache)
 
 
-def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None:
+def install_dyno_pieces(
+    build_dir: str, app: AppProcess, config: Config, build_cache: str | None = None
+) -> None:
     """Copy the runtime (unless the app installs its own) into the slug and write .profile.d."""
     promotes = procfile.release_promotes(build_dir)
     shutil.rmtree(os.path.join(build_dir, SLUG_HOME), ignore_errors=True)
@@ -170,7 +162,7 @@ def install_dyno_pieces(build_dir: str, app: AppProcess, config: Config) -> None
             os.path.join(build_dir, SLUG_VENDOR, "urllib3"),
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
         )
-    compile_slug_python(build_dir)
+    compile_slug_python(build_dir, build_cache)
     app_rel = os.path.relpath(app.app_dir, build_dir)
     script = profile_script(
         app_rel, config.static_cache_dir, app.settings, provided is None, promotes

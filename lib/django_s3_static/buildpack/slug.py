@@ -26,7 +26,7 @@ def build_slug(
     report(outcome, timings, build_dir)
     heroku_collectstatic.warn_if_it_ran(build_dir, env, outcome.heroku_python)
     post_compile.report(build_dir, outcome.heroku_python)
-    install_dyno_pieces(build_dir, app, outcome.config)
+    install_dyno_pieces(build_dir, app, outcome.config, build_cache)
     output.info(f"Timings: {timings.line()}")
 
 
