@@ -42,6 +42,8 @@ class Published:
     bucket: str
     static_cache_dir: Path
     objects: dict[str, dict]
+    #: The cold build's CACHE_DIR: Heroku keeps it for the app's next builds.
+    build_cache: Path
 
 
 class BuildpackScenarios:
@@ -129,6 +131,7 @@ class BuildpackScenarios:
             )
         for published in built:
             shutil.rmtree(published.static_cache_dir, ignore_errors=True)
+            shutil.rmtree(published.build_cache, ignore_errors=True)
 
     def cold(self, app: App, results: TreeResults, index: int) -> Published:
         bucket = self.server.bucket("bp")
@@ -139,12 +142,14 @@ class BuildpackScenarios:
         # What a developer commits after the cold build: the static_cache/ it wrote.
         static_cache_dir = self.work / f"committed-cache-{uuid.uuid4().hex[:6]}"
         shutil.copytree(Path(slug.build_dir) / "static_cache", static_cache_dir)
+        build_cache = self.work / f"build-cache-{uuid.uuid4().hex[:6]}"
+        shutil.copytree(slug.cache_dir, build_cache)
         shutil.rmtree(slug.root)
         objects = json.loads((static_cache_dir / "manifest.json").read_text())["objects"]
         results.objects = len(objects)
         self.check_build(results, f"cold (run {index + 1})", bucket, {}, run, objects)
         self._progress("buildpack cold", run)
-        return Published(bucket, static_cache_dir, objects)
+        return Published(bucket, static_cache_dir, objects, build_cache)
 
     def listing_latency(self, last: Published) -> list[list[str]]:
         """The build's listing of a published bucket, whole or in ranges at once, through a proxy
@@ -188,6 +193,7 @@ class BuildpackScenarios:
     def fast(self, app: App, results: TreeResults, index: int, last: Published) -> None:
         slug = self.slug(app, last.bucket)
         shutil.copytree(last.static_cache_dir, Path(slug.build_dir) / "static_cache")
+        shutil.copytree(last.build_cache, slug.cache_dir, dirs_exist_ok=True)
         low, high = listing_budget(self.keys(last.bucket))
         run = self.compile(slug, last.bucket)
         results.scenarios["bp_fast"].runs.append(run)
@@ -217,6 +223,7 @@ class BuildpackScenarios:
         (each run a new change, so each uploads its own objects)."""
         slug = self.slug(app, last.bucket)
         shutil.copytree(last.static_cache_dir, Path(slug.build_dir) / "static_cache")
+        shutil.copytree(last.build_cache, slug.cache_dir, dirs_exist_ok=True)
         salt = f"{index}-{uuid.uuid4().hex[:6]}"
         for name in names or [app.changed_css]:
             generator.edit(Path(slug.build_dir) / name, salt)
