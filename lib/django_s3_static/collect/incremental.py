@@ -162,7 +162,7 @@ def _files(sources: Mapping[str, tuple[Any, str]], names: set[str]) -> dict[str,
     for name in names:
         storage, path = sources[name]
         location = getattr(storage, "location", None)
-        if location:  # a checked name below its folder (``sources.source_problem``)
+        if location:  # a checked name below its folder (``sources.hash_sources``)
             found[name] = os.path.join(location, path)
     return found
 

@@ -31,27 +31,44 @@ def fingerprint_sources(listing: Iterable[tuple[str, Any]]) -> list[tuple[str, s
     return hash_sources(listing).digests
 
 
-def hash_sources(listing: Iterable[tuple[str, Any]], keep: Collection[str] = ()) -> Hashed:
+def hash_sources(
+    listing: Iterable[tuple[str, Any]], keep: Collection[str] = (), md5: bool = True
+) -> Hashed:
     """Every listed file hashed, the first finder winning; the bytes of those in ``keep`` kept.
-    Refuses, naming them, the files that must not be published."""
-    seen: dict[str, tuple[str, str]] = {}
+    Refuses, naming them, the files that must not be published. ``md5=False``: SHA-256 only
+    (``md5s`` stays empty), when no hashed name is to be checked against the sources."""
+    seen: dict[str, tuple[str, str | None]] = {}
     kept: dict[str, bytes] = {}
     refused: list[str] = []
     roots = _Roots()
+    reader = _Reader(md5)
+    storages: dict[int, tuple[Any, str, str | None, bool]] = {}
     for path, storage in listing:
-        prefix = getattr(storage, "prefix", None)
+        facts = storages.get(id(storage))
+        if facts is None:  # the storage is kept in ``facts`` too, so that its id stays its own
+            facts = storages[id(storage)] = (storage, *_storage_facts(storage))
+        _, prefix, location, plain = facts
         name = f"{prefix}/{path}" if prefix else path
         if name in seen:
             continue
-        full = storage.path(path) if getattr(storage, "location", None) else None
-        if full is None or (name, full) not in _PASSED:
-            problem = source_problem(storage, path, name, roots, full)
+        problem = name_problem(name)
+        if problem:
+            refused.append(f"  {shown(name)}: the name {problem}")
+            continue
+        # Django's FileSystemStorage.path (safe_join) of a name with no empty, '.' or '..'
+        # segment is the same path, joined.
+        full = os.path.join(location, path) if plain else storage.path(path) if location else None
+        if full is not None and (name, full) not in _PASSED:
+            problem = link_problem(name, location, full, roots)
             if problem:
                 refused.append(problem)
                 continue
-            if full is not None:
-                _PASSED.add((name, full))
-        seen[name] = _content_hash(storage, path, full, kept, name if name in keep else None)
+            _PASSED.add((name, full))
+        wanted = name if name in keep else None
+        if plain:
+            seen[name] = reader.file(full, kept, wanted)
+        else:
+            seen[name] = reader.storage(storage, path, full, kept, wanted)
     if refused:
         raise S3StaticError(
             f"{len(refused)} static file{'s' * (len(refused) != 1)} cannot be published:",
@@ -61,7 +78,26 @@ def hash_sources(listing: Iterable[tuple[str, Any]], keep: Collection[str] = ())
             "these (a link may only point inside its static folder or the app).",
         )
     digests = sorted((name, found[0]) for name, found in seen.items())
-    return Hashed(digests, {name: found[1] for name, found in seen.items()}, kept)
+    md5s = {name: found[1] for name, found in seen.items()} if md5 else {}
+    return Hashed(digests, md5s, kept)
+
+
+def _storage_facts(storage: Any) -> tuple[str, str | None, bool]:
+    """A finder's storage: its prefix, its folder, and whether it is Django's own
+    FileSystemStorage as to paths and reading (the finders' ``storage_class``), whose files are
+    read directly."""
+    from django.core.files.storage import FileSystemStorage, Storage  # lazy: as the finders'
+
+    kind = type(storage)
+    location = getattr(storage, "location", None) or None
+    plain = (
+        location is not None
+        and isinstance(storage, FileSystemStorage)
+        and kind.path is FileSystemStorage.path
+        and kind.open is Storage.open
+        and kind._open is FileSystemStorage._open
+    )
+    return getattr(storage, "prefix", None) or "", location, plain
 
 
 def source_roots(listing: Iterable[tuple[str, Any]]) -> list[list[str]] | None:
@@ -79,33 +115,67 @@ def source_roots(listing: Iterable[tuple[str, Any]]) -> list[list[str]] | None:
     return list(roots.values())
 
 
-#: Content hashes (SHA-256 and MD5) by file, for this process: after a settings-only check finds
-#: the sources changed, Django's finders list the same files again, and nothing is hashed twice.
-_HASHES: dict[str, tuple[str, str]] = {}
+#: Content hashes (SHA-256, and MD5 or None) by file, for this process: after a settings-only
+#: check finds the sources changed, Django's finders list the same files again, and nothing is
+#: hashed twice.
+_HASHES: dict[str, tuple[str, str | None]] = {}
 #: (name, file) of the sources checked and found publishable in this process, likewise.
 _PASSED: set[tuple[str, str]] = set()
 
 
-def _content_hash(
-    storage, path: str, location: str | None, kept: dict[str, bytes], keep: str | None
-) -> tuple[str, str]:
-    """SHA-256 and MD5 of one source, from one read; its bytes in ``kept[keep]`` if asked."""
-    found = _HASHES.get(location) if location else None
-    if found is None or keep is not None:
-        sha256, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
+class _Reader:
+    """One read of each source gives its SHA-256 (and MD5), through one reused buffer."""
+
+    def __init__(self, md5: bool) -> None:
+        self.md5 = md5
+        self.buffer = bytearray(CHUNK)
+        self.view = memoryview(self.buffer)
+
+    def file(self, full: str, kept: dict[str, bytes], keep: str | None) -> tuple[str, str | None]:
+        found = _HASHES.get(full)
+        if found is None or keep is not None or (self.md5 and found[1] is None):
+            with open(full, "rb", buffering=0) as handle:
+                found = self._hash(handle.readinto, kept, keep)
+            _HASHES[full] = found
+        return found
+
+    def storage(
+        self,
+        storage: Any,
+        path: str,
+        location: str | None,
+        kept: dict[str, bytes],
+        keep: str | None,
+    ) -> tuple[str, str | None]:
+        """A storage's own ``open``, for one the finders do not make (``_storage_facts``)."""
+        found = _HASHES.get(location) if location else None
+        if found is None or keep is not None or (self.md5 and found[1] is None):
+            with storage.open(path) as handle:
+                found = self._hash(lambda buffer: _read_into(handle, buffer), kept, keep)
+            if location:
+                _HASHES[location] = found
+        return found
+
+    def _hash(self, read_into, kept: dict[str, bytes], keep: str | None) -> tuple[str, str | None]:
+        sha256 = hashlib.sha256()
+        md5 = hashlib.md5(usedforsecurity=False) if self.md5 else None
         chunks = []
-        with storage.open(path) as handle:
-            for chunk in iter(lambda: handle.read(CHUNK), b""):
-                sha256.update(chunk)
-                md5.update(chunk)
-                if keep is not None:
-                    chunks.append(chunk)
-        found = (sha256.hexdigest(), md5.hexdigest())
+        while count := read_into(self.buffer):
+            piece = self.view[:count]
+            sha256.update(piece)
+            if md5 is not None:
+                md5.update(piece)
+            if keep is not None:
+                chunks.append(bytes(piece))
         if keep is not None:
             kept[keep] = b"".join(chunks)
-        if location:
-            _HASHES[location] = found
-    return found
+        return sha256.hexdigest(), md5.hexdigest() if md5 is not None else None
+
+
+def _read_into(handle: Any, buffer: bytearray) -> int:
+    data = handle.read(len(buffer))
+    buffer[: len(data)] = data
+    return len(data)
 
 
 def fingerprint_context(settings, app_names: set[str]) -> dict:
@@ -163,6 +233,8 @@ class _Roots:
         self.app = os.path.realpath(os.getcwd()) + os.sep
         self._folders: dict[str, str] = {}
         self._parents: dict[str, str] = {}
+        #: Each folder's links (``_links_in``).
+        self._links: dict[str, set[str] | None] = {}
 
     def allow(self, location: str, real: str) -> bool:
         folder = self._folders.get(location)
@@ -171,28 +243,35 @@ class _Roots:
         return real.startswith(folder) or real.startswith(self.app)
 
     def real(self, path: str) -> str:
-        """``os.path.realpath(path)``, each folder resolved once."""
+        """``os.path.realpath(path)``, each folder resolved and listed once."""
         parent, name = os.path.split(path)
         real_parent = self._parents.get(parent)
         if real_parent is None:
             real_parent = self._parents[parent] = os.path.realpath(parent)
-        if os.path.islink(path):
+        links = self._links.get(parent, ())
+        if links == ():
+            links = self._links[parent] = _links_in(parent)
+        if (name in links) if links is not None else os.path.islink(path):
             return os.path.realpath(path)
         return os.path.join(real_parent, name)
 
 
-def source_problem(
-    storage, path: str, name: str, roots: _Roots, full: str | None = None
-) -> str | None:
-    """Why a listed source must not be published: finders follow links, to /etc as anywhere."""
-    problem = name_problem(name)
-    if problem:
-        return f"  {shown(name)}: the name {problem}"
-    location = getattr(storage, "location", None)
-    if location:
-        real = roots.real(full or storage.path(path))
-        if not roots.allow(location, real):
-            return f"  {shown(name)}: a link to {real}, outside {location} and the app"
+def _links_in(folder: str) -> set[str] | None:
+    """The names of the links in ``folder``, from one listing of it (the entries' types, no
+    ``lstat`` per file); None when it cannot be listed."""
+    try:
+        with os.scandir(folder) as entries:
+            return {entry.name for entry in entries if entry.is_symlink()}
+    except OSError:
+        return None
+
+
+def link_problem(name: str, location: str, full: str, roots: _Roots) -> str | None:
+    """Why the file at ``full``, of a storage in ``location``, must not be published: a link out
+    of that folder and the app."""
+    real = roots.real(full)
+    if not roots.allow(location, real):
+        return f"  {shown(name)}: a link to {real}, outside {location} and the app"
     return None
 
 

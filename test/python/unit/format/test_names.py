@@ -54,3 +54,44 @@ def test_a_name_is_shown_on_one_line():
     assert shown(forged) == "css/a\\u2028 !     Error: forged\\x85x\\n\\xff.css"
     assert len(f" !     {shown(forged)}".splitlines()) == 1
     assert shown("a b/ç.js") == "a b/ç.js"
+
+
+def test_the_one_match_for_plain_names_agrees_with_the_checks_one_by_one():
+    """``name_problem`` decides most names by one match; it must find safe exactly the names
+    the checks one by one find safe (the characters and segments where they differ)."""
+    import random
+
+    from django_s3_static.format.names import _problem
+
+    pieces = [
+        "a",
+        "Z",
+        "0",
+        " ",
+        ".",
+        "..",
+        "...",
+        "/",
+        "\\",
+        ".manifests",
+        ".manifest",
+        "~",
+        "[",
+        "]",
+        "-",
+        "\x00",
+        "\x1f",
+        "\x7f",
+        "\x85",
+        "\u2028",
+        "é",
+        "\udcff",
+        "?#%",
+    ]
+    chosen = random.Random(7)
+    names = [
+        "".join(chosen.choice(pieces) for _ in range(chosen.randint(1, 6))) for _ in range(20000)
+    ]
+    names += ["a" * 900, "a" * 901, "é" * 450, "é" * 451, ".manifests", "a/.manifests/b"]
+    for name in names:
+        assert name_problem(name) == _problem(name), repr(name)
