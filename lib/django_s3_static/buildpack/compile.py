@@ -28,7 +28,7 @@ def compile_app(build_dir: str, build_cache: str, env_dir: str) -> int:
     output.info(f"App: {os.path.relpath(manage_py, build_dir)}, settings {app.settings}")
     timings = output.Timings()
     with tempfile.TemporaryDirectory(prefix="django-s3-static-") as workdir:
-        inspecting = app.inspect(env, workdir, fork=True)
+        inspecting = app.inspect(env, workdir, fork=True, build_cache=build_cache)
         from .slug import build_slug  # lazy: loads while the forked app process reads settings
 
         build_slug(build_dir, build_cache, app, env, timings, inspecting)

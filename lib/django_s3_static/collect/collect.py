@@ -6,12 +6,11 @@ JSON file, so secrets in settings are never printed.
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import io
 import json
 import os
 import sys
-import traceback
 from typing import Any, NamedTuple
 
 from .. import output
@@ -22,32 +21,33 @@ from ..format.finders_record import SETUP_KEEPS_SETTINGS
 from ..format.hashed_names import Recorded
 from ..format.static_cache import CacheError, load_sources_record
 from . import finders, name_check, template_tags
-from .app_hashing import app_hashing, keep_app_backend, warn_about
+from .app_hashing import app_hashing, warn_about
+from .app_settings import load_settings, print_traceback, start_django
 from .fingerprint import fingerprint
 from .folder import manifest_paths, walk
 from .heroku_collectstatic import settings_facts
+from .name_check import Committed
 from .sources import fingerprint_context, hash_sources, source_roots
 from .written_settings import resolve_urls
 
-BUILD_STORAGE = "django_s3_static.collect.storage.BuildStorage"
-
-
 USAGE = (
     "usage: python -m django_s3_static.collect.collect --result FILE [--collect-to DIR]"
-    " [--committed FILE] [--incremental-to DIR]"
+    " [--committed FILE] [--incremental-to DIR] [--names-memo FILE]"
 )
-OPTIONS = {"--result", "--collect-to", "--committed", "--incremental-to"}
+OPTIONS = {"--result", "--collect-to", "--committed", "--incremental-to", "--names-memo"}
 
 
 def main(argv: list[str] | None = None) -> int:
     options = _options(sys.argv[1:] if argv is None else argv)
     for name in SECRET_SETTINGS:
         output.register_secret(os.environ.get(name))
+    memo_file = options.get("--names-memo")
     try:
         report = run(
             options.get("--collect-to"),
-            committed_record(options.get("--committed")),
+            committed_record(options.get("--committed"), memo_file),
             options.get("--incremental-to"),
+            memo_file,
         )
     except S3StaticError as exc:
         output.error(exc.title, exc.details)
@@ -68,36 +68,50 @@ def _options(argv: list[str]) -> dict[str, str]:
     return dict(zip(names, argv[1::2], strict=True))
 
 
-def committed_record(path: str | None) -> dict | None:
-    """The static cache's fingerprint and finders record, if it has both and they check out."""
+def committed_record(path: str | None, memo_file: str | None = None) -> dict | None:
+    """The static cache's fingerprint and finders record, if it has both and they check out;
+    from the build cache's memo of exactly its bytes (``names_memo``), if there is one."""
     if not path:
         return None
     try:
-        fingerprint, recorded = load_sources_record(path)
+        memo = name_check.read_memo(memo_file, static_cache.read_sha256(path))
+        fingerprint, recorded = (
+            (memo.fingerprint, memo.finders) if memo else load_sources_record(path)
+        )
     except CacheError:
         return None  # the build reports why, from its own reading
     if recorded is None:
         return None
-    return {"fingerprint": fingerprint, "finders": recorded}
+    found = {"fingerprint": fingerprint, "finders": recorded}
+    return {**found, MEMO_OF: path} if memo else found
+
+
+#: In ``committed_record``'s answer: the file whose memo gave it (not read itself).
+MEMO_OF = "memo_of"
 
 
 def run(
-    collect_to: str | None, expected: dict | None = None, incremental_to: str | None = None
+    collect_to: str | None,
+    expected: dict | None = None,
+    incremental_to: str | None = None,
+    memo_file: str | None = None,
 ) -> dict:
-    """Fingerprint the sources (with the settings alone when they allow); collect when asked."""
-    settings = _load_settings(collect_to)
+    """Fingerprint the sources (with the settings alone when they allow); collect when asked.
+    ``memo_file``: the build cache's memo of a names check (``name_check.verify``)."""
+    settings = load_settings(collect_to)
     report: dict = {"settings": values_from_settings(settings)}
-    committed: tuple[str, Recorded | None] = ("", None)
+    cache: Committed | None = None
     if not collect_to:  # the app's own STATIC_ROOT, which heroku/python's collectstatic fills
         report["heroku_python"] = settings_facts(settings)
-        committed = name_check.committed(report["settings"])
+        cache = name_check.committed(report["settings"], memo_file)
     finders_recorded = expected and expected.get("finders") and not collect_to
-    if finders_recorded and _without_setup(settings, expected, report, incremental_to, committed):
+    checking = (cache, memo_file)
+    if finders_recorded and _without_setup(settings, expected, report, incremental_to, checking):
         return report
     before = finders.static_settings(settings)
     start_django()
     found = registry_fingerprint(
-        settings, finders.static_settings(settings) == before, committed[1]
+        settings, finders.static_settings(settings) == before, cache=cache, memo_file=memo_file
     )
     report.update(
         fingerprint=found.fingerprint,
@@ -106,8 +120,8 @@ def run(
         context=found.context,
         source_roots=found.roots,
     )
-    if found.untied is not None:
-        report["names"] = {"cache_file": committed[0], "untied": found.untied}
+    if found.names is not None:
+        report["names"] = found.names
     from django.apps import apps  # lazy: Django, after django.setup()
 
     paths = [app.path for app in apps.get_app_configs()]
@@ -127,7 +141,7 @@ def _without_setup(
     expected: dict,
     report: dict,
     incremental_to: str | None,
-    committed: tuple[str, Recorded | None],
+    checking: tuple[Committed | None, str | None],
 ) -> bool:
     """Whether the report is complete with the settings alone, the registry unasked.
 
@@ -142,18 +156,30 @@ def _without_setup(
         return False
     listed = list(listing)
     names = {app["name"] for app in vouched.apps}
-    cache_file, kept = committed
-    hashed = hash_sources(listed, kept.rewritten if kept else ())
+    cache, memo_file = checking
+    keep, md5 = name_check.hashing(cache)
+    hashed = hash_sources(listed, keep, md5=md5)
     sources = hashed.digests
     context = fingerprint_context(settings, names)
     found = fingerprint(sources, context)
-    if found == expected.get("fingerprint"):
+    if found != expected["fingerprint"] and MEMO_OF in expected:
+        # The sources changed, or the memo does not hold for its file: the file decides.
+        own = committed_record(expected[MEMO_OF])
+        if own != {key: value for key, value in expected.items() if key != MEMO_OF}:
+            without = (dataclasses.replace(cache, memo=None) if cache else None, memo_file)
+            return own is not None and _without_setup(
+                settings, own, report, incremental_to, without
+            )
+    if found == expected["fingerprint"]:
         report.update(fingerprint=found, sources=len(sources), settings_only=True, context=context)
         report["source_roots"] = source_roots(listed)
-        if kept is not None and kept.fingerprint == found:
-            listing = _first_found(listed)
-            untied = name_check.check(settings, context, listing, hashed, kept, names, False)
-            report["names"] = {"cache_file": cache_file, "untied": untied}
+        if cache is not None:
+            checked = name_check.verify(
+                settings, context, lambda: _first_found(listed), hashed, cache, found, names,
+                False, memo_file, lambda keep: hash_sources(listed, keep),
+            )  # fmt: skip
+            if checked is not None:
+                report["names"] = checked
         return True
     if not incremental_to or _needs_setup(settings, recorded, names):
         return False  # the record vouches for the folders: nothing for the build to say
@@ -224,19 +250,30 @@ class Fingerprinted(NamedTuple):
     #: The committed cache's hashed names not of these sources (``name_check``); None when
     #: not checked (no cache given, or another fingerprint).
     untied: list[str] | None = None
+    #: The report on them, for the cache the build reads (``name_check.verify``).
+    names: dict | None = None
 
 
 def registry_fingerprint(
-    settings, setup_kept: bool = False, committed: Recorded | None = None
+    settings,
+    setup_kept: bool = False,
+    committed: Recorded | None = None,
+    cache: Committed | None = None,
+    memo_file: str | None = None,
 ) -> Fingerprinted:
     """The fingerprint and finders record as Django's finders see the sources; with the
-    ``committed`` cache's record, its hashed names are checked too when the fingerprints agree."""
+    ``committed`` cache's record, its hashed names are checked too when the fingerprints agree.
+    ``cache``: the committed cache the build reads, whose memo may stand for that check."""
     from django.apps import apps  # lazy: Django, imported once the app's settings are read
     from django.contrib.staticfiles.finders import get_finders  # lazy: as above
 
     ignore = finders.collectstatic_ignore_patterns(apps.get_app_config("staticfiles"))
     listed = [(path, storage) for finder in get_finders() for path, storage in finder.list(ignore)]
-    hashed = hash_sources(listed, committed.rewritten if committed else ())
+    if cache is not None:
+        keep, md5 = name_check.hashing(cache)
+    else:
+        keep, md5 = (committed.rewritten if committed else ()), True
+    hashed = hash_sources(listed, keep, md5=md5)
     sources = hashed.digests
     app_configs = list(apps.get_app_configs())
     names = {app.name for app in app_configs}
@@ -244,11 +281,19 @@ def registry_fingerprint(
     recorded = finders.record(settings, app_configs, ignore, setup_kept)
     found = fingerprint(sources, context)
     listing = _first_found(listed)
-    untied = None
-    if committed is not None and committed.fingerprint == found:
+    untied, checked = None, None
+    if cache is not None:
+        checked = name_check.verify(
+            settings, context, lambda: listing, hashed, cache, found, names, True, memo_file,
+            lambda keep: hash_sources(listed, keep),
+        )  # fmt: skip
+        untied = checked["untied"] if checked else None
+    elif committed is not None and committed.fingerprint == found:
         untied = name_check.check(settings, context, listing, hashed, committed, names, True)
     roots = source_roots(listed)
-    return Fingerprinted(found, len(sources), recorded, context, sources, listing, roots, untied)
+    return Fingerprinted(
+        found, len(sources), recorded, context, sources, listing, roots, untied, checked
+    )
 
 
 def _first_found(listed: list[tuple[str, Any]]) -> dict[str, tuple[Any, str]]:
@@ -258,71 +303,6 @@ def _first_found(listed: list[tuple[str, Any]]) -> dict[str, tuple[Any, str]]:
         prefix = getattr(storage, "prefix", None)
         listing.setdefault(f"{prefix}/{path}" if prefix else path, (storage, path))
     return listing
-
-
-def _load_settings(collect_to: str | None):
-    """Import the app's settings (pointing collectstatic at the build's folder and storage)."""
-    with _settings_errors():
-        from django.conf import settings  # lazy: reading it runs the app's settings module
-
-        settings.INSTALLED_APPS  # noqa: B018 - imports the settings module now, to report errors
-        if collect_to:
-            settings.STATIC_ROOT = collect_to
-            keep_app_backend(settings)
-            storages = dict(settings.STORAGES)
-            storages["staticfiles"] = {"BACKEND": BUILD_STORAGE}
-            settings.STORAGES = storages
-            _without_uploading_collectstatic(settings)
-    return settings
-
-
-#: Apps whose ``collectstatic`` uploads to S3 itself, and the switch each documents to turn that
-#: off (https://github.com/jasongi/collectfasta#usage; collectfast reads COLLECTFAST_ENABLED):
-#: the build collects into a folder, where their strategy would expect an S3 storage.
-UPLOADING_COLLECTSTATIC = {
-    "collectfasta": "COLLECTFASTA_ENABLED",
-    "collectfast": "COLLECTFAST_ENABLED",
-}
-
-
-def _without_uploading_collectstatic(settings) -> None:
-    installed = {str(app).split(".")[0] for app in settings.INSTALLED_APPS}
-    for app, switch in UPLOADING_COLLECTSTATIC.items():
-        if app in installed:
-            setattr(settings, switch, False)
-            output.info(
-                f"{app} is in INSTALLED_APPS: the build's collectstatic runs with {switch}=False "
-                "(it uploads afterwards, only what the bucket lacks); you can remove it"
-            )
-
-
-def start_django() -> None:
-    with _settings_errors():
-        import django  # lazy: the settings-only check does without django.setup()
-
-        django.setup()
-
-
-@contextlib.contextmanager
-def _settings_errors():
-    module = os.environ.get("DJANGO_SETTINGS_MODULE", "")
-    try:
-        yield
-    except ImportError as exc:
-        _print_traceback()
-        raise S3StaticError(
-            f"The settings module {module!r} cannot be imported: {exc}",
-            "Check that DJANGO_SETTINGS_MODULE (or manage.py) names the right module, that",
-            "requirements.txt lists every package the settings import, and that every config var",
-            "the settings read is set (heroku config).",
-        ) from None
-    except Exception as exc:
-        _print_traceback()
-        raise S3StaticError(
-            f"The settings module {module!r} failed to load: {type(exc).__name__}: {exc}",
-            "The traceback above shows where. Settings often read config vars at build time:",
-            "set the missing one with heroku config:set NAME=value.",
-        ) from None
 
 
 def _collect(root: str, found: Fingerprinted) -> dict:
@@ -351,7 +331,7 @@ def _collect(root: str, found: Fingerprinted) -> dict:
     except Exception as exc:
         for line in err.getvalue().splitlines():
             output.raw(line)
-        _print_traceback()
+        print_traceback()
         raise S3StaticError(
             f"collectstatic failed: {type(exc).__name__}: {str(exc)[:500]}",
             "The traceback above shows where. Run 'python manage.py collectstatic --noinput'",
@@ -371,11 +351,6 @@ def _collect(root: str, found: Fingerprinted) -> dict:
             **records(apps.is_installed("pipeline")),
         },
     }
-
-
-def _print_traceback() -> None:
-    for line in traceback.format_exc().splitlines():
-        output.raw(line)
 
 
 if __name__ == "__main__":

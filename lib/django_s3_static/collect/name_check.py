@@ -9,27 +9,124 @@ the recorded manifest, the fixed point Django's passes reached; nothing is writt
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from .. import __version__
 from ..config import static_cache_dir
-from ..format import hashed_names, static_cache
+from ..format import hashed_names, names_memo, static_cache
 from ..format.hashed_names import Recorded
+from ..format.names_memo import Memo
 from .sources import Hashed
 from .written_settings import as_written, resolve_urls
 
+#: Where a build keeps the memo of its names check, in its build cache (``names_memo``).
+MEMO_FILE = os.path.join("django-s3-static", "names-memo.json")
 
-def committed(report_settings: Mapping[str, Any]) -> tuple[str, Recorded | None]:
-    """The committed cache where the settings put it (where the build reads it), and what the
-    check needs of it; None when it is absent or not shaped like a cache."""
+
+@dataclass
+class Committed:
+    """The static cache the settings name, where the build reads it, as the check reads it:
+    only when no memo of its bytes (``names_memo``) stands for the check."""
+
+    path: str
+    sha256: str | None  # of its bytes; None when it cannot be read
+    memo: Memo | None = None  # the build cache's memo of exactly these bytes
+
+    def recorded(self) -> Recorded | None:
+        """What the check needs of it; None when it is not even shaped like a cache."""
+        if self.sha256 is None:
+            return None
+        try:
+            return hashed_names.recorded(static_cache.read_document(self.path))
+        except static_cache.CacheError:
+            return None
+
+
+def committed(report_settings: Mapping[str, Any], memo_file: str | None = None) -> Committed:
+    """The committed cache where the settings put it, with the memo of its bytes, if any."""
     path = static_cache.path_in(os.getcwd(), static_cache_dir({**os.environ, **report_settings}))
     try:
-        document = static_cache.read_document(path)
+        digest = static_cache.read_sha256(path)
     except static_cache.CacheError:
-        return path, None
-    return path, hashed_names.recorded(document)
+        return Committed(path, None)
+    return Committed(path, digest, read_memo(memo_file, digest))
+
+
+def read_memo(memo_file: str | None, cache_sha256: str) -> Memo | None:
+    """The memo in the build cache, if it is of exactly these bytes (``names_memo.of_bytes``)."""
+    if not memo_file:
+        return None
+    try:
+        with open(memo_file, encoding="utf-8") as handle:
+            found = json.load(handle)
+    except (OSError, ValueError, RecursionError):
+        return None
+    return names_memo.of_bytes(found, cache_sha256, __version__)
+
+
+def write_memo(memo_file: str, memo: Memo) -> None:
+    """Keep the memo of a passed check in the build cache; a build cache that cannot keep it
+    only costs the next build the check."""
+    temporary = f"{memo_file}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(memo_file), exist_ok=True)
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(names_memo.document(memo, __version__), handle)
+        os.replace(temporary, memo_file)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+
+
+def verify(
+    settings: Any,
+    context: Mapping[str, Any],
+    listing: Callable[[], Mapping[str, tuple[Any, str]]],
+    hashed: Hashed,
+    cache: Committed,
+    fingerprint: str,
+    app_names: set[str],
+    setup: bool,
+    memo_file: str | None = None,
+    rehash: Callable[[Collection[str]], Hashed] | None = None,
+) -> dict | None:
+    """The report on the committed cache's hashed names, for sources of this ``fingerprint``:
+    from the memo when it stands for exactly these bytes and this fingerprint; else checked
+    (``check``) when the cache's fingerprint is this one, and memoised when every name is tied.
+    None when not checked (another fingerprint: the cache is stale anyway).
+
+    ``hashed``: without MD5s when the cache has a memo (``hashing``); ``rehash(keep)`` hashes
+    them again, with them, for a memo that does not stand for the check."""
+    if names_memo.vouches(cache.memo, fingerprint):
+        return {"cache_file": cache.path, "untied": [], "memo": True}
+    recorded = cache.recorded()
+    if recorded is None or recorded.fingerprint != fingerprint:
+        return None
+    if cache.memo is not None and rehash is not None:
+        hashed = rehash(recorded.rewritten)
+    untied = check(settings, context, listing(), hashed, recorded, app_names, setup)
+    if not untied and memo_file and cache.sha256:
+        try:
+            _, finders = static_cache.load_sources_record(cache.path)
+        except static_cache.CacheError:
+            return {"cache_file": cache.path, "untied": untied}  # no memo of an unusable cache
+        write_memo(memo_file, Memo(cache.sha256, fingerprint, finders))
+    return {"cache_file": cache.path, "untied": untied}
+
+
+def hashing(cache: Committed | None) -> tuple[Collection[str], bool]:
+    """How the sources are hashed for the check of ``cache``: the names whose bytes it keeps
+    (those post-processing rewrote) and whether with MD5s; neither when a memo of its bytes may
+    stand for it (``verify`` hashes again if it does not)."""
+    if cache is None or cache.memo is not None:
+        return (), cache is None
+    recorded = cache.recorded()
+    return (recorded.rewritten if recorded else ()), True
 
 
 def check(

@@ -5,6 +5,7 @@ Sorted JSON, one entry per line, for readable diffs; anything malformed is treat
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -146,24 +147,58 @@ def load(path: str) -> StaticCache:
     return parse(_read(path))
 
 
+def load_text(path: str) -> tuple[StaticCache, str]:
+    """``load``, with the text the cache was read from (what a record of it stores)."""
+    text = _text(_read_bytes(path))
+    return parse(_decode(text)), text
+
+
 def read_document(path: str) -> object:
     """The decoded file, unchecked, kept while it is the same file (read thrice per process).
 
     Shared between callers: they only read it.
     """
+    found = _kept(path)
+    if found.document is _UNREAD:
+        found.document = _decode(_text(found.raw))
+    return found.document
+
+
+def read_sha256(path: str) -> str:
+    """The SHA-256 of the file's bytes (hex), kept like ``read_document``'s answer."""
+    found = _kept(path)
+    if found.sha256 is None:
+        found.sha256 = hashlib.sha256(found.raw).hexdigest()
+    return found.sha256
+
+
+_UNREAD = object()
+
+
+class _Kept:
+    """One file's bytes, and what was made of them."""
+
+    def __init__(self, key: tuple, raw: bytes) -> None:
+        self.key = key
+        self.raw = raw
+        self.document: object = _UNREAD
+        self.sha256: str | None = None
+
+
+def _kept(path: str) -> _Kept:
     try:
         found = os.stat(path)
     except OSError:
-        return _read(path)  # which says why
+        return _Kept((), _read_bytes(path))  # which says why it cannot
     key = (path, found.st_ino, found.st_size, found.st_mtime_ns)
-    if _last_read and _last_read[0] == key:
-        return _last_read[1]
-    document = _read(path)
-    _last_read[:] = [key, document]
-    return document
+    if _last_read and _last_read[0].key == key:
+        return _last_read[0]
+    kept = _Kept(key, _read_bytes(path))
+    _last_read[:] = [kept]
+    return kept
 
 
-_last_read: list = []
+_last_read: list[_Kept] = []
 
 
 def load_sources_record(path: str) -> tuple[str, dict | None]:
@@ -188,6 +223,10 @@ def _section(document: dict, key: str, record: Any) -> Any:
 
 
 def _read(path: str) -> object:
+    return _decode(_text(_read_bytes(path)))
+
+
+def _read_bytes(path: str) -> bytes:
     try:
         if os.path.islink(path):
             raise CacheError(f"{path} is a symbolic link")
@@ -201,13 +240,26 @@ def _read(path: str) -> object:
             f"the static cache is {size} bytes, more than the {MAX_FILE_BYTES} allowed"
         )
     try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise CacheError(f"cannot read the static cache ({exc.strerror})") from None
+
+
+def _text(raw: bytes) -> str:
+    if len(raw) > MAX_FILE_BYTES:
+        raise CacheError(f"the static cache is more than the {MAX_FILE_BYTES} bytes allowed")
+    try:
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise CacheError("the static cache is not UTF-8 text") from None
+
+
+def _decode(text: str) -> object:
+    try:
+        return json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise CacheError(f"the static cache is not valid JSON ({str(exc)[:120]})") from None
-    return document
 
 
 def parse(document: object) -> StaticCache:

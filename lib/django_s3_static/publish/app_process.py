@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .. import output
-from ..collect import collect
+from ..collect import collect, name_check
 from ..config import STATIC_CACHE_FILE_NAME, static_cache_dir
 from ..errors import S3StaticError
 from .environment import app_env
@@ -81,15 +81,21 @@ class AppProcess:
         )
         return environment
 
-    def inspect(self, values: Mapping[str, str], workdir: str, fork: bool) -> Inspecting:
-        """Start checking the sources; a change is collected by the same process, already set up."""
+    def inspect(
+        self, values: Mapping[str, str], workdir: str, fork: bool, build_cache: str | None = None
+    ) -> Inspecting:
+        """Start checking the sources; a change is collected by the same process, already set up.
+        A build's cache keeps the memo of its names check (``name_check.verify``)."""
         committed = os.path.join(self.app_dir, static_cache_dir(values), STATIC_CACHE_FILE_NAME)
         result = os.path.join(workdir, "inspect.json")
         incremental = os.path.join(workdir, "incremental")
+        memo = os.path.join(build_cache, name_check.MEMO_FILE) if build_cache else None
         if fork:
-            child = self.fork(result, committed, incremental)
+            child = self.fork(result, committed, incremental, memo)
         else:
-            child = self.start(result, committed=committed, incremental_to=incremental)
+            child = self.start(
+                result, committed=committed, incremental_to=incremental, names_memo=memo
+            )
         return Inspecting(child, result, committed, workdir)
 
     def run(self, result: str, collect_to: str | None = None, committed: str | None = None) -> dict:
@@ -101,6 +107,7 @@ class AppProcess:
         collect_to: str | None = None,
         committed: str | None = None,
         incremental_to: str | None = None,
+        names_memo: str | None = None,
     ) -> subprocess.Popen | Forked:
         """Start ``python -m <module>`` in the app's folder, against ``committed``."""
         command = [sys.executable, "-m", self.module, "--result", result]
@@ -110,6 +117,8 @@ class AppProcess:
             command += ["--committed", committed]
         if incremental_to and self.module == collect.__name__:
             command += ["--incremental-to", incremental_to]
+        if names_memo and self.module == collect.__name__:
+            command += ["--names-memo", names_memo]
         return subprocess.Popen(
             command,
             cwd=self.app_dir,
@@ -122,16 +131,21 @@ class AppProcess:
         )
 
     def fork(
-        self, result: str, committed: str, incremental_to: str | None = None
+        self,
+        result: str,
+        committed: str,
+        incremental_to: str | None = None,
+        names_memo: str | None = None,
     ) -> subprocess.Popen | Forked:
         """``start``, in a fork with Django imported: a new interpreter's imports cost more."""
+        options = {"incremental_to": incremental_to, "names_memo": names_memo}
         try:
             import django.conf  # lazy: the fork exists to have these imported before it
             import django.contrib.staticfiles.finders  # lazy: as above  # noqa: F401
         except Exception:
-            return self.start(result, committed=committed, incremental_to=incremental_to)
+            return self.start(result, committed=committed, **options)
         if django.conf.settings.configured:  # settings read here would leak into the fork
-            return self.start(result, committed=committed, incremental_to=incremental_to)
+            return self.start(result, committed=committed, **options)
         environment = self.environment()
         sys.stdout.flush()
         sys.stderr.flush()
@@ -141,10 +155,10 @@ class AppProcess:
         except OSError:  # refused (EAGAIN, ENOMEM): the plain new process, which reports its own
             os.close(read_end)
             os.close(write_end)
-            return self.start(result, committed=committed, incremental_to=incremental_to)
+            return self.start(result, committed=committed, **options)
         if pid == 0:
             os.close(read_end)
-            self._forked(write_end, environment, result, committed, incremental_to)  # never returns
+            self._forked(write_end, environment, result, committed, options)  # never returns
         os.close(write_end)
         return Forked(pid, os.fdopen(read_end, encoding="utf-8", errors="replace"))
 
@@ -154,7 +168,7 @@ class AppProcess:
         environment: dict,
         result: str,
         committed: str,
-        incremental_to: str | None,
+        options: Mapping[str, str | None],
     ) -> None:
         code = 1
         try:
@@ -170,8 +184,9 @@ class AppProcess:
             entries = [self.app_dir, *environment["PYTHONPATH"].split(os.pathsep)]
             sys.path[:1] = [entry for entry in entries if entry]
             arguments = ["--result", result, "--committed", committed]
-            if incremental_to:
-                arguments += ["--incremental-to", incremental_to]
+            for option, value in options.items():
+                if value:
+                    arguments += [f"--{option.replace('_', '-')}", value]
             sys.argv = [collect.__file__, *arguments]  # settings sometimes look at it
             code = collect.main(arguments)
         except SystemExit as exc:
