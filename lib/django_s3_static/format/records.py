@@ -11,7 +11,7 @@ import calendar
 import hashlib
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .names import RECORDS_DIR
@@ -70,6 +70,15 @@ def parse(name: str) -> RecordName | None:
     return RecordName(name, *found.groups())
 
 
+#: S3 refuses a request signed more than 15 minutes away from its own clock (RequestTimeTooSkewed,
+#: https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-authenticating-requests.html), so an
+#: honest writer's clock, which stamps the name, is at most that far from S3's.
+CLOCK_SKEW = 15 * 60
+#: A record is named right before its PUT: a name older than its LastModified by more than this
+#: was not written when it says (or the object was copied since, which restamps it).
+MAX_WRITE_DELAY = 3600
+
+
 def stamp_time(stamp: str) -> float | None:
     """The time a record's name claims (seconds since the epoch, UTC); None if no such date."""
     try:
@@ -78,11 +87,44 @@ def stamp_time(stamp: str) -> float | None:
         return None
 
 
+def stamp_lies(stamp: str, modified: float | None, now: float) -> bool:
+    """Whether a record's name claims a time S3 contradicts: later than the time S3 stored it
+    (beyond the clock skew S3 accepts), much earlier, or no date at all."""
+    claimed = stamp_time(stamp)
+    if claimed is None:
+        return True
+    if modified is None:  # a listing without LastModified: only the future is a sure lie
+        return claimed > now + CLOCK_SKEW
+    return claimed > modified + CLOCK_SKEW or claimed < modified - MAX_WRITE_DELAY
+
+
 def records(names: Iterable[str]) -> list[str]:
     """The record names among ``names`` (relative to the prefix), oldest first."""
     return sorted(name for name in names if _RECORD.match(name))
 
 
-def is_recorded(cache: StaticCache, names: Iterable[str]) -> bool:
-    wanted = digest(cache)
+def is_recorded(cache: StaticCache, names: Iterable[str], text: str | None = None) -> bool:
+    wanted = digest(cache, text)
     return any(parse(name).digest == wanted for name in records(names))
+
+
+def standing(
+    modified: Mapping[str, float | None], digest12: str, app: str | None, now: float
+) -> str | None:
+    """The record that already stands for a release of this cache by this app, so that a new
+    one would add nothing: the newest record under the prefix (``modified``: each record's
+    name -> the time S3 stored it, from the listing), when it names this app and this cache's
+    digest and S3 does not contradict its name's time. None: the release needs its own record.
+
+    The newest record of all is the newest of its app's, however prune_static groups the
+    labels, so prune keeps it and what it uses (``--keep`` is at least 1). A record that is not
+    the newest (a revert to an earlier state) does not stand for a new release.
+    """
+    found = records(modified)
+    if not found or any(modified[name] is None for name in found):
+        return None  # records S3 gave no time: prune could not order them either
+    newest = max(found, key=lambda name: (modified[name], name))
+    parts = parse(newest)
+    if parts.digest != digest12 or parts.app != app:
+        return None
+    return None if stamp_lies(parts.stamp, modified[newest], now) else newest

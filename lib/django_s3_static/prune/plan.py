@@ -19,17 +19,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..format.record_bodies import is_cache_name
-from ..format.records import RECORDS_DIR, parse, records, stamp_time
+from ..format.records import RECORDS_DIR, parse, records, stamp_lies
 from ..format.static_cache import StaticCache
 from ..s3.types import RemoteObject
-
-#: S3 refuses a request signed more than 15 minutes away from its own clock (RequestTimeTooSkewed,
-#: https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-authenticating-requests.html), so an
-#: honest writer's clock, which stamps the name, is at most that far from S3's.
-CLOCK_SKEW = 15 * 60
-#: A record is named right before its PUT: a name older than its LastModified by more than this
-#: was not written when it says (or the object was copied since, which restamps it).
-MAX_WRITE_DELAY = 3600
 
 
 @dataclass
@@ -74,17 +66,6 @@ def outside(inventory: Mapping[str, RemoteObject], nested: Iterable[str]) -> dic
     """``inventory`` less everything under the ``nested`` folders."""
     folders = tuple(f"{folder}/" for folder in nested)
     return {name: remote for name, remote in inventory.items() if not name.startswith(folders)}
-
-
-def stamp_lies(stamp: str, modified: float | None, now: float) -> bool:
-    """Whether a record's name claims a time S3 contradicts: later than the time S3 stored it
-    (beyond the clock skew S3 accepts), much earlier, or no date at all."""
-    claimed = stamp_time(stamp)
-    if claimed is None:
-        return True
-    if modified is None:  # a listing without LastModified: only the future is a sure lie
-        return claimed > now + CLOCK_SKEW
-    return claimed > modified + CLOCK_SKEW or claimed < modified - MAX_WRITE_DELAY
 
 
 def by_server_time(names: Iterable[str], inventory: Mapping[str, RemoteObject]) -> list[str]:

@@ -68,6 +68,8 @@ class Inspection:
     release: Release | None = None
     #: Unhashed copies another uploader replaced, to store again on the fast path (``refresh``).
     refresh: list[UploadJob] = field(default_factory=list)
+    #: The committed cache's JSON as read: what the release's record stores of it.
+    committed_text: str | None = None
 
 
 def problems(
@@ -129,7 +131,7 @@ def inspect(
 ) -> Inspection:
     """List the bucket while the app's process fingerprints the sources; then compare."""
     guessed_file = inspecting.committed_file
-    guessed = _load_or_none(guessed_file)
+    guessed, guessed_text = _load_or_none(guessed_file)
     early = EarlyListing(values, guessed)
     inspected = app.finish(inspecting.child, inspecting.result)
     config = Config.from_values({**values, **inspected["settings"]})
@@ -168,10 +170,11 @@ def inspect(
     timings.lap(f"list ({requests_text})")
 
     cache_file = static_cache.path_in(app.app_dir, config.static_cache_dir)
-    committed = guessed if cache_file == guessed_file else None
+    committed, text = (guessed, guessed_text) if cache_file == guessed_file else (None, None)
     jobs: list[UploadJob] = []
     try:
-        committed = committed or static_cache.load(cache_file)
+        if committed is None:
+            committed, text = static_cache.load_text(cache_file)
         found = problems(
             committed,
             inspected["fingerprint"],
@@ -185,7 +188,10 @@ def inspect(
             reason, jobs = bucket_problem(committed, inventory, config, inspected)
     except static_cache.CacheError as exc:
         reason = str(exc)
-    return Inspection(config, inspected, inventory, committed, cache_file, reason, refresh=jobs)
+    return Inspection(
+        config, inspected, inventory, committed, cache_file, reason, refresh=jobs,
+        committed_text=text,
+    )  # fmt: skip
 
 
 def bucket_problem(
@@ -232,11 +238,11 @@ def names_checked(report: Mapping, cache_file: str) -> list[str]:
     return [hashed_names.NOT_CHECKED]
 
 
-def _load_or_none(path: str) -> StaticCache | None:
+def _load_or_none(path: str) -> tuple[StaticCache | None, str | None]:
     try:
-        return static_cache.load(path)
+        return static_cache.load_text(path)
     except static_cache.CacheError:
-        return None
+        return None, None
 
 
 def verified(found: Inspection, refresh_record: bool) -> Outcome:
@@ -244,11 +250,13 @@ def verified(found: Inspection, refresh_record: bool) -> Outcome:
     committed, settings_only = found.committed, bool(found.report.get("settings_only"))
     recorded = found.report.get("finders")
     outdated = not settings_only and committed.finders != recorded
+    text = found.committed_text
     if outdated and refresh_record and recorded is not None:
         committed.finders = recorded
-        static_cache.write(committed, os.path.dirname(found.cache_file))
+        text = committed.to_json()
+        static_cache.write(committed, os.path.dirname(found.cache_file), text)
     refresh.refresh(found.config, found.refresh)
-    record(found.config, committed, found.inventory, found.release)
+    record(found.config, committed, found.inventory, found.release, text)
     return Outcome(
         found.config,
         committed,

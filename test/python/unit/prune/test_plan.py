@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from django_s3_static.format.record_bodies import cache_name
-from django_s3_static.format.records import parse, stamp_time
-from django_s3_static.format.static_cache import StaticCache, StaticObject
-from django_s3_static.prune.plan import (
+from django_s3_static.format.records import (
     CLOCK_SKEW,
     MAX_WRITE_DELAY,
+    parse,
+    stamp_lies,
+    stamp_time,
+)
+from django_s3_static.format.static_cache import StaticCache, StaticObject
+from django_s3_static.prune.plan import (
     broken,
     choose_records,
     nested_prefixes,
@@ -15,7 +19,6 @@ from django_s3_static.prune.plan import (
     outside,
     plan_prune,
     spare,
-    stamp_lies,
 )
 from django_s3_static.s3.types import RemoteObject
 
