@@ -1,19 +1,22 @@
-"""The slug's bytecode, kept in the build cache: the same sources compile to the same files.
+"""The slug's bytecode, and the build helper's own, kept in the build cache: the same sources
+compile to the same files.
 
 The bytecode is hash-based and unchecked, as heroku/python ships its standard library
 (``compileall --invalidation-mode unchecked-hash`` in its builds/build_python_runtime.sh): a slug's
 timestamps are not kept, and nothing changes its files after the build. Such a file depends on
 the source's bytes and the interpreter alone, so one compiled before for the same sources by the
 same Python is the file a compile would write; a build that changes nothing copies it.
+
+The helper runs from a fresh copy of the buildpack every build (Heroku fetches it), with no
+bytecode: it puts the bytecode kept for its own sources into that copy before importing them, and
+a build that finds none compiles and keeps it for the next.
 """
 
 from __future__ import annotations
 
-import compileall
 import hashlib
 import importlib.util
 import os
-import py_compile
 import shutil
 import tempfile
 
@@ -21,24 +24,45 @@ CACHED = os.path.join("django-s3-static", "bytecode")
 PYCACHE = "__pycache__"
 
 
-def compile_tree(folder: str, build_cache: str | None = None) -> None:
+def compile_tree(folder: str, build_cache: str | None = None, checked: bool = False) -> None:
     """Unchecked-hash bytecode for every module under ``folder``; from ``build_cache`` when these
-    sources were compiled there before, and kept there otherwise."""
-    kept = os.path.join(build_cache, CACHED, sources_key(folder)) if build_cache else None
-    if kept and os.path.isdir(kept):
-        shutil.copytree(kept, folder, dirs_exist_ok=True)
+    sources were compiled there before, and kept there otherwise. ``checked``: checked-hash
+    bytecode instead, which Python uses only while the source's hash is the one it was compiled
+    from (the helper's: its folder may be a working copy someone edits)."""
+    if build_cache and restore(folder, build_cache, checked):
         return
-    mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
-    if not compileall.compile_dir(folder, quiet=2, invalidation_mode=mode, workers=1):
+    import compileall  # lazy: only a compile needs it, not a build that restores
+    import py_compile  # lazy: as above
+
+    mode = py_compile.PycInvalidationMode
+    invalidation = mode.CHECKED_HASH if checked else mode.UNCHECKED_HASH
+    if not compileall.compile_dir(folder, quiet=2, invalidation_mode=invalidation, workers=1):
         raise RuntimeError(f"compiling {folder} failed")
-    if kept:
-        _keep(folder, kept)
+    if build_cache:
+        _keep(folder, os.path.join(build_cache, CACHED, sources_key(folder, checked)))
 
 
-def sources_key(folder: str) -> str:
-    """What the bytecode of ``folder`` depends on: the interpreter's bytecode version and every
-    module's path and bytes."""
-    digest = hashlib.sha256(importlib.util.MAGIC_NUMBER)
+def restore(folder: str, build_cache: str, checked: bool = False) -> bool:
+    """Put the bytecode kept in ``build_cache`` for exactly the sources of ``folder`` into it;
+    whether there was any. A copy that fails leaves no bytecode at all, never part of it."""
+    kept = os.path.join(build_cache, CACHED, sources_key(folder, checked))
+    if not os.path.isdir(kept):
+        return False
+    try:
+        shutil.copytree(kept, folder, dirs_exist_ok=True, copy_function=shutil.copyfile)
+    except (OSError, shutil.Error):
+        for parent, dirs, _ in os.walk(folder):
+            if PYCACHE in dirs:
+                shutil.rmtree(os.path.join(parent, PYCACHE), ignore_errors=True)
+            dirs[:] = [name for name in dirs if name != PYCACHE]
+        return False
+    return True
+
+
+def sources_key(folder: str, checked: bool = False) -> str:
+    """What the bytecode of ``folder`` depends on: the interpreter's bytecode version, how the
+    bytecode is checked, and every module's path and bytes."""
+    digest = hashlib.sha256(importlib.util.MAGIC_NUMBER + (b"checked" if checked else b""))
     for path in sorted(_modules(folder)):
         digest.update(os.path.relpath(path, folder).encode() + b"\0")
         with open(path, "rb") as handle:
@@ -62,7 +86,8 @@ def _keep(folder: str, kept: str) -> None:
         for parent, dirs, _ in os.walk(folder):
             if PYCACHE in dirs:
                 source = os.path.join(parent, PYCACHE)
-                shutil.copytree(source, os.path.join(staging, os.path.relpath(source, folder)))
+                target = os.path.join(staging, os.path.relpath(source, folder))
+                shutil.copytree(source, target, copy_function=shutil.copyfile)
             dirs[:] = [name for name in dirs if name != PYCACHE]
         os.rename(staging, kept)
     except OSError:  # another build kept the same files first, or the build cache is full

@@ -1,19 +1,27 @@
 """``bin/compile``: verify the static cache, or collect and upload, then install the dyno's part.
 
-Imports only what the app's process needs before it is forked; ``slug`` loads meanwhile.
+Imports only what the app's process needs before it is forked; the listing starts, and ``slug``
+loads, meanwhile.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import threading
 
 from .. import output
 from ..publish.app_process import AppProcess, require_manage_py, settings_module
 from ..publish.environment import export_for_sdk, read_env_dir, secret_values
+from . import bytecode
 
 
-def compile_app(build_dir: str, build_cache: str, env_dir: str) -> int:
+def compile_app(
+    build_dir: str, build_cache: str, env_dir: str, helper_package: str | None = None
+) -> int:
+    """The build; ``helper_package``: the helper's own package, when the build cache had no
+    bytecode of it (``bytecode``), to compile and keep there."""
     env = read_env_dir(env_dir)
     for value in secret_values(env):
         output.register_secret(value)
@@ -27,9 +35,31 @@ def compile_app(build_dir: str, build_cache: str, env_dir: str) -> int:
     )
     output.info(f"App: {os.path.relpath(manage_py, build_dir)}, settings {app.settings}")
     timings = output.Timings()
+    keeping = None
     with tempfile.TemporaryDirectory(prefix="django-s3-static-") as workdir:
         inspecting = app.inspect(env, workdir, fork=True, build_cache=build_cache)
-        from .slug import build_slug  # lazy: loads while the forked app process reads settings
+        from ..publish import deps, early_listing  # lazy: while the fork reads the settings
 
-        build_slug(build_dir, build_cache, app, env, timings, inspecting)
+        deps.ensure(build_cache, deps.HOT_PATH, app.app_dir)
+        early = early_listing.start(env, inspecting.committed_file)
+        from .slug import build_slug  # lazy: loads while the fork works and the bucket is listed
+
+        keeping = _keep_bytecode(helper_package, build_cache) if helper_package else None
+        build_slug(build_dir, build_cache, app, env, timings, inspecting, early)
+    if keeping is not None:
+        keeping.join()
     return 0
+
+
+def _keep_bytecode(package: str, build_cache: str) -> threading.Thread:
+    """Compile the helper's package and keep its bytecode for the next build (``bytecode``),
+    beside the build; a buildpack folder or build cache that cannot take it only costs the next
+    build the compile."""
+
+    def keep() -> None:
+        with contextlib.suppress(OSError, RuntimeError):
+            bytecode.compile_tree(package, build_cache, checked=True)
+
+    thread = threading.Thread(target=keep, daemon=True)
+    thread.start()
+    return thread

@@ -12,6 +12,7 @@ import shutil
 import site as site_module
 import sys
 import sysconfig
+from dataclasses import dataclass
 
 from .. import __version__, output
 from ..config import Config
@@ -134,10 +135,19 @@ def compile_slug_python(build_dir: str, build_cache: str | None = None) -> None:
     bytecode.compile_tree(os.path.join(build_dir, SLUG_HOME), build_cache)
 
 
-def install_dyno_pieces(
-    build_dir: str, app: AppProcess, config: Config, build_cache: str | None = None
-) -> None:
-    """Copy the runtime (unless the app installs its own) into the slug and write .profile.d."""
+@dataclass(frozen=True)
+class Copied:
+    """The dyno's pieces copied into the slug (``copy_pieces``): what the log says of them."""
+
+    #: The folder of the app's own installation of the package, which the dyno uses instead.
+    provided: str | None
+    #: Whether the Procfile's release phase runs promote_static.
+    promotes: bool
+
+
+def copy_pieces(build_dir: str, build_cache: str | None = None) -> Copied:
+    """Copy the hook, the runtime (unless the app installs its own) and its bytecode into the
+    slug; nothing printed, so that it may run beside the publishing."""
     promotes = procfile.release_promotes(build_dir)
     shutil.rmtree(os.path.join(build_dir, SLUG_HOME), ignore_errors=True)
     site = os.path.join(build_dir, SLUG_SITE)
@@ -150,11 +160,6 @@ def install_dyno_pieces(
     provided = installed_elsewhere(sys.path)
     if provided is None:
         copy_runtime(os.path.join(build_dir, SLUG_LIB, "django_s3_static"))
-    else:
-        output.info(
-            f"Using the app's own django-s3-static (installed in {provided}) on the dyno; "
-            f"this buildpack is {__version__}"
-        )
     urllib3 = deps.from_build_cache("urllib3")
     if urllib3 is not None:
         shutil.copytree(
@@ -163,16 +168,34 @@ def install_dyno_pieces(
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
         )
     compile_slug_python(build_dir, build_cache)
+    return Copied(provided, promotes)
+
+
+def install_dyno_pieces(
+    build_dir: str,
+    app: AppProcess,
+    config: Config,
+    build_cache: str | None = None,
+    copied: Copied | None = None,
+) -> None:
+    """Copy the runtime (unless the app installs its own) into the slug and write .profile.d;
+    ``copied``: what ``copy_pieces`` already copied."""
+    copied = copied or copy_pieces(build_dir, build_cache)
+    if copied.provided is not None:
+        output.info(
+            f"Using the app's own django-s3-static (installed in {copied.provided}) on the "
+            f"dyno; this buildpack is {__version__}"
+        )
     app_rel = os.path.relpath(app.app_dir, build_dir)
     script = profile_script(
-        app_rel, config.static_cache_dir, app.settings, provided is None, promotes
+        app_rel, config.static_cache_dir, app.settings, copied.provided is None, copied.promotes
     )
     profile = os.path.join(build_dir, PROFILE_SCRIPT)
     os.makedirs(os.path.dirname(profile), exist_ok=True)
     with open(profile, "w", encoding="utf-8") as handle:
         handle.write(script)
     output.info(f"Installed the dyno settings snippet ({PROFILE_SCRIPT})")
-    if promotes:
+    if copied.promotes:
         output.info(
             "The release phase runs promote_static: after a pipeline promotion or a bucket "
             "change, it copies the static files to the configured bucket before dynos start"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 from collections.abc import Mapping
 
@@ -9,8 +10,9 @@ from .. import output
 from ..collect import heroku_collectstatic, post_compile
 from ..publish import deps
 from ..publish.app_process import AppProcess, Inspecting
+from ..publish.early_listing import EarlyListing
 from ..publish.publish import Outcome, publish
-from .install import install_dyno_pieces
+from .install import copy_pieces, install_dyno_pieces
 
 
 def build_slug(
@@ -20,13 +22,20 @@ def build_slug(
     env: Mapping[str, str],
     timings: output.Timings,
     inspecting: Inspecting,
+    early: EarlyListing | None = None,
 ) -> None:
-    deps.ensure(build_cache, deps.HOT_PATH, app.app_dir)
-    outcome = publish(app, env, timings, inspecting, build_cache=build_cache)
+    """Publish, while the dyno's pieces are copied into the slug; then report and install them.
+    ``early``: the listing already started (``early_listing.start``)."""
+    if early is None:
+        deps.ensure(build_cache, deps.HOT_PATH, app.app_dir)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        copying = pool.submit(copy_pieces, build_dir, build_cache)
+        outcome = publish(app, env, timings, inspecting, build_cache=build_cache, early=early)
+        copied = copying.result()
     report(outcome, timings, build_dir)
     heroku_collectstatic.warn_if_it_ran(build_dir, env, outcome.heroku_python)
     post_compile.report(build_dir, outcome.heroku_python)
-    install_dyno_pieces(build_dir, app, outcome.config, build_cache)
+    install_dyno_pieces(build_dir, app, outcome.config, build_cache, copied)
     output.info(f"Timings: {timings.line()}")
 
 

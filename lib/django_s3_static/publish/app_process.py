@@ -137,14 +137,12 @@ class AppProcess:
         incremental_to: str | None = None,
         names_memo: str | None = None,
     ) -> subprocess.Popen | Forked:
-        """``start``, in a fork with Django imported: a new interpreter's imports cost more."""
+        """``start``, in a fork of this process, which has this package imported: a new
+        interpreter's start and imports cost more. The fork imports Django itself, while this
+        process goes on with the listing (a fork made with Django imported would leave that
+        import alone on the build's way)."""
         options = {"incremental_to": incremental_to, "names_memo": names_memo}
-        try:
-            import django.conf  # lazy: the fork exists to have these imported before it
-            import django.contrib.staticfiles.finders  # lazy: as above  # noqa: F401
-        except Exception:
-            return self.start(result, committed=committed, **options)
-        if django.conf.settings.configured:  # settings read here would leak into the fork
+        if "django.conf" in sys.modules:  # settings read here would leak into the fork
             return self.start(result, committed=committed, **options)
         environment = self.environment()
         sys.stdout.flush()

@@ -6,11 +6,12 @@ import dataclasses
 import threading
 import time
 from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 from .. import output
 from ..config import Config
 from ..errors import S3StaticError
-from ..format.static_cache import StaticCache
+from ..format import static_cache
 from ..s3 import listing
 from ..s3.bucket import Bucket
 from ..s3.errors import RegionMismatch, explain
@@ -66,13 +67,45 @@ def list_in_region(
         return config, *list_inventory(config, names)
 
 
+class Hint(NamedTuple):
+    """Where a static cache says it was published, and the objects it names (their names are
+    what counts): a ``StaticCache`` is one too."""
+
+    bucket: str
+    prefix: str
+    objects: Mapping[str, object]
+
+
+def hint_of(document: object) -> Hint | None:
+    """The hint a static cache's decoded JSON gives before it is checked: enough to list there
+    while it is, since the listing is used only where the checked settings list alike."""
+    if not isinstance(document, dict):
+        return None
+    location, objects = document.get("location"), document.get("objects")
+    if not isinstance(location, dict) or not isinstance(objects, dict):
+        return None
+    bucket, prefix = location.get("bucket"), location.get("prefix", "")
+    if not isinstance(bucket, str) or not isinstance(prefix, str):
+        return None
+    return Hint(bucket, prefix, objects)
+
+
+def start(values: Mapping[str, str], committed_file: str) -> EarlyListing:
+    """The early listing of a build, from the committed static cache's JSON as read."""
+    try:
+        document = static_cache.read_document(committed_file)
+    except static_cache.CacheError:
+        document = None  # the build says why once it reads the cache the settings name
+    return EarlyListing(values, hint_of(document))
+
+
 class EarlyListing:
     """A listing from the config vars and static cache, used if the settings list alike.
 
     Its failure is raised only if it is the answer the real listing would have given.
     """
 
-    def __init__(self, values: Mapping[str, str], committed: StaticCache | None) -> None:
+    def __init__(self, values: Mapping[str, str], committed: Hint | None) -> None:
         self.config: Config | None = None
         self._answer: tuple[dict[str, RemoteObject], int] | None = None
         self._error: Exception | None = None

@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .. import output
+from ..collect import name_check
 from ..collect.fingerprint import changed_setting, why_stale
 from ..config import Config
 from ..errors import S3StaticError
-from ..format import hashed_names, location, static_cache
+from ..format import hashed_names, location, record_bodies, static_cache
 from ..format.names import folder_problem
+from ..format.names_memo import Memo
 from ..format.static_cache import StaticCache, StaticObject
 from ..s3.compare import describe, differences, immutable_names
 from ..s3.errors import RegionMismatch
@@ -21,6 +23,7 @@ from ..settings_table import DEFAULT_STATIC_CACHE_DIR, STATIC_CACHE_DIR
 from . import cors, deps, refresh
 from .app_process import AppProcess, Inspecting
 from .early_listing import EarlyListing, follow_region, list_in_region
+from .early_listing import start as start_listing
 from .release import Release, release_of
 from .reuse import incremental_cache
 from .uploading import (
@@ -108,18 +111,21 @@ def publish(
     progress: output.Progress | None = None,
     refresh_record: bool = False,
     build_cache: str | None = None,
+    early: EarlyListing | None = None,
 ) -> Outcome:
     """Verify the static cache, or collect, upload and write a fresh one; return what happened.
 
     ``build_cache``: only a build has one (boto3 goes there), and a build is a release.
+    ``early``: the listing already started (``early_listing.start``), if it was.
     """
-    found = inspect(app, values, timings, inspecting, build_cache)
+    found = inspect(app, values, timings, inspecting, build_cache, early)
     if build_cache is not None:
         found.release = release_of(values, build_cache)
     if found.reason is None:
         return verified(found, refresh_record)
     progress = progress or output.Progress()
-    return collect_and_upload(app, found, timings, inspecting.workdir, progress)
+    memo = os.path.join(build_cache, name_check.MEMO_FILE) if build_cache else None
+    return collect_and_upload(app, found, timings, inspecting.workdir, progress, memo)
 
 
 def inspect(
@@ -128,11 +134,12 @@ def inspect(
     timings: output.Timings,
     inspecting: Inspecting,
     build_cache: str | None,
+    early: EarlyListing | None = None,
 ) -> Inspection:
     """List the bucket while the app's process fingerprints the sources; then compare."""
     guessed_file = inspecting.committed_file
+    early = early or start_listing(values, guessed_file)
     guessed, guessed_text = _load_or_none(guessed_file)
-    early = EarlyListing(values, guessed)
     inspected = app.finish(inspecting.child, inspecting.result)
     config = Config.from_values({**values, **inspected["settings"]})
     for secret in (config.secret_key, config.session_token):
@@ -275,8 +282,12 @@ def collect_and_upload(
     timings: output.Timings,
     workdir: str,
     progress: output.Progress,
+    memo_file: str | None = None,
 ) -> Outcome:
-    """Collect (or take the incremental collect), upload what the bucket lacks, then write."""
+    """Collect (or take the incremental collect), upload what the bucket lacks, then write.
+    ``memo_file``: where a build keeps the memo of a names check (``names_memo``): a full
+    collect's names are Django's for these sources, so it writes the memo of the cache it
+    writes; an incremental one carries names over from the committed cache, and does not."""
     config = found.config
     output.info(f"Collecting: {found.reason}")
     root = os.path.join(workdir, "incremental")
@@ -314,7 +325,7 @@ def collect_and_upload(
         f"from {report['sources']} sources"
     )
     missing, tags = collected["missing_references"], report.get("integrity_tags")
-    return upload_and_write(found, cache, timings, root, progress, missing, tags)
+    return upload_and_write(found, cache, timings, root, progress, missing, tags, memo_file)
 
 
 def upload_and_write(
@@ -325,6 +336,7 @@ def upload_and_write(
     progress: output.Progress,
     missing_references: list[dict[str, str]],
     integrity_tags: bool | None = None,
+    memo_file: str | None = None,
 ) -> Outcome:
     """Upload what the bucket lacks, check, record, and only then write the static cache.
     ``integrity_tags``: whether the app's templates render integrity (None: it could not tell)."""
@@ -345,6 +357,9 @@ def upload_and_write(
     if uploaded and recorded:
         check_records_private(config, recorded)
     static_cache.write(cache, os.path.dirname(found.cache_file), text)
+    if memo_file:
+        written = Memo(record_bodies.sha256(text), cache.fingerprint, cache.finders)
+        name_check.write_memo(memo_file, written)
     published = found.committed.built_with if found.committed else None
     return Outcome(
         config,

@@ -2,6 +2,9 @@
 
 import compileall
 import os
+import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -65,3 +68,52 @@ def test_a_failed_compile_says_so(tmp_path):
     with pytest.raises(RuntimeError, match="compiling"):
         bytecode.compile_tree(str(root), str(tmp_path / "cache"))
     assert not os.path.exists(tmp_path / "cache" / bytecode.CACHED)
+
+
+def test_the_helper_s_checked_bytecode_is_restored_for_the_same_sources_only(tmp_path):
+    """The helper's own bytecode: kept apart from the unchecked kind, restored into a fresh copy
+    of the same sources, not into changed ones."""
+    cache = str(tmp_path / "cache")
+    bytecode.compile_tree(str(tree(tmp_path / "first")), cache, checked=True)
+    compiled = pyc_files(tmp_path / "first")
+    for data in compiled.values():
+        assert int.from_bytes(data[4:8], "little") == 0b11  # hash-based, checked
+    assert not bytecode.restore(str(tree(tmp_path / "unchecked")), cache)  # the other kind
+    assert pyc_files(tmp_path / "unchecked") == {}
+    assert bytecode.restore(str(tree(tmp_path / "again")), cache, checked=True)
+    assert pyc_files(tmp_path / "again") == compiled
+    assert not bytecode.restore(str(tree(tmp_path / "changed", "VALUE = 2\n")), cache, checked=True)
+    assert pyc_files(tmp_path / "changed") == {}
+
+
+def test_checked_bytecode_of_a_source_edited_since_is_not_used(tmp_path):
+    """The helper's folder may be a working copy: an edit after the restore is what runs."""
+    root = tree(tmp_path / "copy")
+    bytecode.compile_tree(str(root), str(tmp_path / "cache"), checked=True)
+    (root / "pkg" / "mod.py").write_text("VALUE = 2\n")
+    ran = subprocess.run(
+        [sys.executable, "-c", "import pkg.mod; print(pkg.mod.VALUE)"],
+        cwd=root,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ran.stdout.strip() == "2"
+
+
+def test_a_restore_that_fails_leaves_no_bytecode(tmp_path, monkeypatch):
+    cache = str(tmp_path / "cache")
+    bytecode.compile_tree(str(tree(tmp_path / "first")), cache, checked=True)
+    target = tree(tmp_path / "second")
+
+    copy = shutil.copyfile
+
+    def half(source, destination):
+        if destination.endswith(f"mod.{sys.implementation.cache_tag}.pyc"):
+            raise OSError(28, "No space left on device")
+        return copy(source, destination)
+
+    monkeypatch.setattr(bytecode.shutil, "copyfile", half)
+    assert not bytecode.restore(str(target), cache, checked=True)
+    assert pyc_files(target) == {}
