@@ -7,7 +7,7 @@ package sources, checked strictly: a file anyone can edit.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 
 from .names import name_problem
 
@@ -30,24 +30,34 @@ def digest(sha256_hex: str) -> str:
     return sha256_hex[:DIGEST_CHARS]
 
 
-def check(document: object, names: bool = True) -> dict:
-    """Validate an ``incremental`` section (pure; fuzzed); ``names=False`` checks the shape only."""
-    safe = name_problem if names else _any_string
+def check(document: object, names: bool = True, safe: Container[str] = ()) -> dict:
+    """Validate an ``incremental`` section (pure; fuzzed); ``names=False`` checks the shape only.
+    ``safe``: names checked already (the static cache's objects)."""
+    problem = _any_string if not names else _unless_in(safe) if safe else name_problem
     if not isinstance(document, dict) or set(document) != set(TABLES):
         raise RecordError("the static cache's 'incremental' section is not as written")
     digests, packages = document["digests"], document["packages"]
     if not isinstance(digests, dict) or len(digests) > MAX_ENTRIES:
         raise RecordError("the static cache's 'incremental' digests are malformed")
     for name, value in digests.items():
-        if safe(name) or not isinstance(value, str) or not _DIGEST.match(value):
+        if problem(name) or not isinstance(value, str) or not _DIGEST.match(value):
             raise RecordError(
                 f"the static cache's 'incremental' digest of {_shown(name)} is malformed"
             )
     for table in ("missing", "references"):
-        _check_lists(document[table], table, safe)
+        _check_lists(document[table], table, problem)
     if packages is not None:
-        _check_lists(packages, "packages", safe)
+        _check_lists(packages, "packages", problem)
     return {table: document[table] for table in TABLES}
+
+
+def _unless_in(safe: Container[str]):
+    """``name_problem``, but for the names in ``safe``."""
+
+    def problem(name: object) -> str | None:
+        return None if name in safe else name_problem(name)
+
+    return problem
 
 
 def _any_string(name: object) -> str | None:

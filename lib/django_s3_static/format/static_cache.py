@@ -148,9 +148,13 @@ def load(path: str) -> StaticCache:
 
 
 def load_text(path: str) -> tuple[StaticCache, str]:
-    """``load``, with the text the cache was read from (what a record of it stores)."""
-    text = _text(_read_bytes(path))
-    return parse(_decode(text)), text
+    """``load``, with the text the cache was read from (what a record of it stores); decoded
+    once with ``read_document`` (the early listing reads the same file)."""
+    found = _kept(path)
+    text = _text(found.raw)
+    if found.document is _UNREAD:
+        found.document = _decode(text)
+    return parse(found.document), text
 
 
 def read_document(path: str) -> object:
@@ -212,12 +216,12 @@ def load_sources_record(path: str) -> tuple[str, dict | None]:
     return fingerprint, _section(document, "finders", finders_record)
 
 
-def _section(document: dict, key: str, record: Any) -> Any:
+def _section(document: dict, key: str, record: Any, **checking: Any) -> Any:
     """A section its own module checks, or None; the module's ``RecordError`` becomes CacheError."""
     if key not in document:
         return None
     try:
-        return record.check(document[key])
+        return record.check(document[key], **checking)
     except record.RecordError as exc:
         raise CacheError(str(exc)) from None
 
@@ -302,13 +306,14 @@ def parse(document: object) -> StaticCache:
             raise CacheError(f"the object {name!r} has no valid integrity digest")
         checked_objects[name] = StaticObject(size, md5, encoding, integrity)
     for original, hashed in paths.items():
-        _check_name(original)
-        _check_name(hashed)
+        if original not in checked_objects:  # an object's name is checked already
+            _check_name(original)
         if hashed not in checked_objects:
+            _check_name(hashed)
             raise CacheError(f"{original!r} maps to {hashed!r}, which is not among the objects")
     recorded = _section(document, "finders", finders_record)
     built_with = _check_built_with(document.get("built_with"))
-    incremental = _section(document, "incremental", incremental_record)
+    incremental = _section(document, "incremental", incremental_record, safe=checked_objects)
     endpoint = location.get("endpoint")
     if endpoint is not None and (not isinstance(endpoint, str) or len(endpoint) > 2048):
         raise CacheError("the static cache's endpoint is not a URL")

@@ -22,7 +22,6 @@ from ..s3.compare import (
     immutable_names,
 )
 from ..s3.errors import explain
-from ..s3.public import fetch_public, public_read_policy
 from ..s3.types import RemoteObject
 from ..s3.upload import Uploader, UploadJob, UploadResult, oversized
 from . import stored_form
@@ -240,6 +239,8 @@ def check_public(config: Config, cache: StaticCache, uploaded: list[str]) -> Non
     if config.skip_public_check:
         output.info("Public access check skipped (DJANGO_S3_STATIC_SKIP_PUBLIC_CHECK)")
         return
+    from ..s3.public import fetch_public, public_read_policy  # lazy: urllib's, after uploads only
+
     immutable = immutable_names(cache.paths)
     candidates = sorted(
         (n for n in uploaded if n in immutable), key=lambda n: cache.objects[n].size
@@ -268,6 +269,8 @@ def check_records_private(config: Config, name: str) -> None:
     a warning with the policy that hides it when they can."""
     if config.skip_public_check:
         return
+    from ..s3.public import fetch_public, public_read_policy  # lazy: as in ``check_public``
+
     url = config.public_base_url + urllib.parse.quote(name)
     if fetch_public(url, verify=config.verify) is not None:
         return

@@ -51,8 +51,7 @@ def differences(
     """Every object that is not in the bucket exactly as the build needs it, sorted by name."""
     trust_md5 = etags_are_md5s(objects, inventory, key)
     found = []
-    for name in sorted(objects):
-        wanted = objects[name]
+    for name, wanted in objects.items():
         remote = inventory.get(key(name))
         if remote is None:
             found.append(Difference(name, "missing"))
@@ -60,7 +59,7 @@ def differences(
             found.append(Difference(name, "size"))
         elif trust_md5 and remote.md5 is not None and remote.md5 != wanted.md5:
             found.append(Difference(name, "md5"))
-    return found
+    return sorted(found, key=lambda diff: diff.name)
 
 
 def immutable_names(paths: Mapping[str, str]) -> set[str]:

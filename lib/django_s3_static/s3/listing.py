@@ -32,20 +32,26 @@ def first_query(prefix: str) -> dict[str, str]:
 
 
 def page_objects(page: ElementTree.Element) -> Iterator[tuple[str, RemoteObject]]:
-    """(key, object) for every ``Contents`` entry of one page."""
+    """(key, object) for every ``Contents`` entry of one page; each distinct date read once
+    (objects uploaded together share theirs)."""
     ns = namespace(page)
     encoded = page.findtext(f"{ns}EncodingType") == "url"
+    key_tag, size_tag, etag_tag = f"{ns}Key", f"{ns}Size", f"{ns}ETag"
+    modified_tag = f"{ns}LastModified"
+    dates: dict[str | None, float | None] = {None: None, "": None}
     for item in page.iter(f"{ns}Contents"):
-        key = item.findtext(f"{ns}Key") or ""
-        modified = item.findtext(f"{ns}LastModified")
+        key = item.findtext(key_tag) or ""
+        modified = item.findtext(modified_tag)
+        when = dates.get(modified, _UNREAD)
+        if when is _UNREAD:
+            when = dates[modified] = timestamp(modified)
         yield (
             urllib.parse.unquote_plus(key) if encoded else key,
-            RemoteObject(
-                int(item.findtext(f"{ns}Size") or 0),
-                item.findtext(f"{ns}ETag") or "",
-                timestamp(modified) if modified else None,
-            ),
+            RemoteObject(int(item.findtext(size_tag) or 0), item.findtext(etag_tag) or "", when),
         )
+
+
+_UNREAD = object()
 
 
 def next_token(page: ElementTree.Element) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -11,8 +12,9 @@ class RemoteObject:
     etag: str
     modified: float | None = None  # seconds since the epoch, from the listing
 
-    @property
+    @cached_property
     def md5(self) -> str | None:
-        """The ETag as the content's MD5, as a single-part upload's is; None for a multipart one."""
+        """The ETag as the content's MD5, as a single-part upload's is; None for a multipart one
+        (worked out once: a build compares every object)."""
         etag = self.etag.strip('"').lower()
         return etag if len(etag) == 32 and "-" not in etag else None
