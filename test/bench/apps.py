@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import common  # noqa: F401 - test/python on sys.path
+import django
 import tree as generator
 
 from support.dyno import FIXTURES
@@ -24,6 +25,8 @@ class App:
     description: str
     shared_png: str | None = None  # relative to source: an image 10 stylesheets refer to
     many: list[str] = field(default_factory=list)  # relative to source: 100 files to edit
+    #: The other folders the finders list sources from (installed apps' static folders).
+    other_sources: list[Path] = field(default_factory=list)
 
 
 def example_app() -> App:
@@ -35,6 +38,7 @@ def example_app() -> App:
         source / "exampleapp" / "static",
         "exampleapp/static/css/site.css",  # nothing @imports it: the edit changes 2 objects
         "test/fixtures/example_app (django.contrib.admin + the app's own static files)",
+        other_sources=[Path(django.__file__).parent / "contrib" / "admin" / "static"],
     )
 
 

@@ -84,6 +84,7 @@ ROWS: list[tuple[str, str, str | None]] = [
     ("bp_cold", "buildpack compile: cold bucket, no cache", None),
     ("bp_upload", "  its upload phase (Timings: line)", None),
     ("bp_fast", "buildpack compile: fast path (cache committed)", None),
+    ("bp_floor", "  floor: read + SHA-256 of every source (plain Python, start included)", None),
     ("bp_changed", "buildpack compile: one CSS changed", None),
     ("bp_png", "buildpack compile: one PNG changed (10 CSS refer to it)", None),
     ("bp_many", "buildpack compile: 100 files changed", None),
