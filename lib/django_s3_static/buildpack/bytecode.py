@@ -49,7 +49,7 @@ def restore(folder: str, build_cache: str, checked: bool = False) -> bool:
     if not os.path.isdir(kept):
         return False
     try:
-        shutil.copytree(kept, folder, dirs_exist_ok=True, copy_function=shutil.copyfile)
+        shutil.copytree(kept, folder, dirs_exist_ok=True, copy_function=_place)
     except (OSError, shutil.Error):
         for parent, dirs, _ in os.walk(folder):
             if PYCACHE in dirs:
@@ -57,6 +57,23 @@ def restore(folder: str, build_cache: str, checked: bool = False) -> bool:
             dirs[:] = [name for name in dirs if name != PYCACHE]
         return False
     return True
+
+
+def _place(source: str, target: str) -> None:
+    """A kept file into the tree: a hard link where the build cache is on the same file system
+    (one call; every writer of bytecode replaces its files, none writes into them), else a
+    copy. A file already there is replaced, never written into: it may be another's link."""
+    try:
+        os.link(source, target)
+        return
+    except FileExistsError:
+        os.unlink(target)
+    except OSError:
+        pass
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def sources_key(folder: str, checked: bool = False) -> str:

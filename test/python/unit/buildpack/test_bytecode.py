@@ -2,7 +2,6 @@
 
 import compileall
 import os
-import shutil
 import subprocess
 import sys
 
@@ -106,14 +105,23 @@ def test_a_restore_that_fails_leaves_no_bytecode(tmp_path, monkeypatch):
     cache = str(tmp_path / "cache")
     bytecode.compile_tree(str(tree(tmp_path / "first")), cache, checked=True)
     target = tree(tmp_path / "second")
-
-    copy = shutil.copyfile
+    place = bytecode._place
 
     def half(source, destination):
         if destination.endswith(f"mod.{sys.implementation.cache_tag}.pyc"):
             raise OSError(28, "No space left on device")
-        return copy(source, destination)
+        return place(source, destination)
 
-    monkeypatch.setattr(bytecode.shutil, "copyfile", half)
+    monkeypatch.setattr(bytecode, "_place", half)
     assert not bytecode.restore(str(target), cache, checked=True)
     assert pyc_files(target) == {}
+
+
+def test_a_kept_file_is_linked_in_and_what_was_there_is_replaced_not_written_into(tmp_path):
+    kept, other, target = tmp_path / "kept.pyc", tmp_path / "other.pyc", tmp_path / "mod.pyc"
+    kept.write_bytes(b"kept")
+    other.write_bytes(b"other")
+    os.link(other, target)  # a file of another restore, itself a kept file's link
+    bytecode._place(str(kept), str(target))
+    assert target.read_bytes() == b"kept" and other.read_bytes() == b"other"
+    assert os.stat(target).st_ino == os.stat(kept).st_ino  # one call, no copy
