@@ -366,11 +366,11 @@ def _walk(root: str, location: str, ignored: Any) -> Iterator[str]:
         if ignored(name):
             continue
         if location:
-            name = os.path.join(location, name)
+            name = f"{location}/{name}"  # os.path.join of two relative names
             if ignored(name):
                 continue
         yield name
     for name in directories:
         if ignored(name):
             continue
-        yield from _walk(root, os.path.join(location, name) if location else name, ignored)
+        yield from _walk(root, f"{location}/{name}" if location else name, ignored)

@@ -57,7 +57,7 @@ def hash_sources(
             continue
         # Django's FileSystemStorage.path (safe_join) of a name with no empty, '.' or '..'
         # segment is the same path, joined.
-        full = os.path.join(location, path) if plain else storage.path(path) if location else None
+        full = _join(location, path) if plain else storage.path(path) if location else None
         if full is not None and (name, full) not in _PASSED:
             problem = link_problem(name, location, full, roots)
             if problem:
@@ -253,7 +253,13 @@ class _Roots:
             links = self._links[parent] = _links_in(parent)
         if (name in links) if links is not None else os.path.islink(path):
             return os.path.realpath(path)
-        return os.path.join(real_parent, name)
+        return _join(real_parent, name)
+
+
+def _join(folder: str, name: str) -> str:
+    """``os.path.join(folder, name)`` of a non-empty folder and a relative name (once a file:
+    the sources are many)."""
+    return folder + name if folder.endswith("/") else f"{folder}/{name}"
 
 
 def _links_in(folder: str) -> set[str] | None:
