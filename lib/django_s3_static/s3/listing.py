@@ -46,7 +46,7 @@ def page_objects(page: ElementTree.Element) -> Iterator[tuple[str, RemoteObject]
         if when is _UNREAD:
             when = dates[modified] = timestamp(modified)
         yield (
-            urllib.parse.unquote_plus(key) if encoded else key,
+            urllib.parse.unquote_plus(key) if encoded and ("%" in key or "+" in key) else key,
             RemoteObject(int(item.findtext(size_tag) or 0), item.findtext(etag_tag) or "", when),
         )
 

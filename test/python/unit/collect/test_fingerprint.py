@@ -117,3 +117,19 @@ def test_without_the_current_context_the_sources_are_blamed():
     """verify_static of an older build helper, or a report without it: the former message."""
     assert why_stale(CONTEXT, None) == SOURCES_CHANGED
     assert why_stale(None, None) == SOURCES_CHANGED
+
+
+def test_the_fingerprint_is_the_one_committed_caches_carry():
+    """The bytes hashed are those of every earlier version (a committed cache stays fresh):
+    each source as "\\n<path>\\0<hash>", in order, after the header and the context."""
+    import hashlib
+    import json
+
+    sources = [("css/a.css", "1" * 64), ("é/b.js", "2" * 64), ("bad\udcff.png", "3" * 64)]
+    context = {"django": "5.2", "STATIC_URL": "/static/"}
+    digest = hashlib.sha256(b"django-s3-static fingerprint 1\n")
+    digest.update(json.dumps(context, sort_keys=True, default=repr).encode())
+    for path, content_hash in sorted(sources):
+        digest.update(b"\n" + path.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(content_hash.encode())
+    assert fingerprint(sources, context) == "sha256:" + digest.hexdigest()
