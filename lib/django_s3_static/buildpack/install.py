@@ -1,7 +1,10 @@
-"""What the build leaves in the slug: the package less its build-time rooms, and ``.profile.d``.
+"""What the build leaves for the dyno: the package less its build-time rooms, the settings hook's
+folder, urllib3 when the app lacks it, their bytecode; on Cedar in the slug with ``.profile.d``.
 
 Dynos source ``.profile.d/*.sh`` at start
-(https://devcenter.heroku.com/articles/buildpack-api#profile-d-scripts).
+(https://devcenter.heroku.com/articles/buildpack-api#profile-d-scripts). A Cloud Native Buildpack
+build puts the same runtime into a launch layer instead (``cnb_layers``): ``install_runtime`` fills
+either home, laid out alike (``site/``, ``lib/``, ``vendor/``).
 """
 
 from __future__ import annotations
@@ -21,9 +24,12 @@ from . import bytecode, procfile
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SLUG_HOME = os.path.join(".heroku", "django-s3-static")
-#: The runtime package's folder (last on PYTHONPATH) and the hook's (first), in the slug.
-SLUG_LIB = os.path.join(SLUG_HOME, "lib")
-SLUG_SITE = os.path.join(SLUG_HOME, "site")
+#: In a runtime home: the runtime package's folder (last on PYTHONPATH), the hook's (first), and
+#: where urllib3 goes when the app does not ship it (promote_static needs it; on its path only,
+#: never ahead of the app's own packages).
+LIB, SITE, VENDOR = "lib", "site", "vendor"
+SLUG_LIB = os.path.join(SLUG_HOME, LIB)
+SLUG_SITE = os.path.join(SLUG_HOME, SITE)
 HOOK_SOURCE = os.path.join(PACKAGE_DIR, "settings_hook.py")
 PROFILE_SCRIPT = os.path.join(".profile.d", "django-s3-static.sh")
 #: In the hook's folder, for an app Python with no user site (a virtualenv): imports the hook,
@@ -45,9 +51,6 @@ PTH_TEMPLATE = "{site}\n{lib}\nimport _django_s3_static_hook\n"
 BUILD_TIME = frozenset({"buildpack", "publish", "collect", "prune", "output.py"})
 #: Of the management commands, the dyno runs one: promote_static, in the release phase.
 DYNO_COMMANDS = frozenset({"__init__.py", "promote_static.py"})
-#: Where urllib3 goes when the app does not ship it (promote_static needs it); on
-#: promote_static's path only, never ahead of the app's own packages.
-SLUG_VENDOR = os.path.join(SLUG_HOME, "vendor")
 
 #: Dynos source .profile.d in an arbitrary order: before heroku/python's ``python.sh``, which
 #: only defaults PYTHONPATH to $HOME, this script keeps that default itself; after it, it finds
@@ -134,22 +137,22 @@ def compile_slug_python(build_dir: str, build_cache: str | None = None) -> None:
     bytecode.compile_tree(os.path.join(build_dir, SLUG_HOME), build_cache)
 
 
-def install_dyno_pieces(
-    build_dir: str, app: AppProcess, config: Config, build_cache: str | None = None
-) -> None:
-    """Copy the runtime (unless the app installs its own) into the slug and write .profile.d."""
-    promotes = procfile.release_promotes(build_dir)
-    shutil.rmtree(os.path.join(build_dir, SLUG_HOME), ignore_errors=True)
-    site = os.path.join(build_dir, SLUG_SITE)
+def install_runtime(home: str, sitecustomize: bool, build_cache: str | None = None) -> bool:
+    """Fill ``home`` afresh with the dyno's runtime; whether it holds the package's copy (not when
+    the app's Python has an installation of its own, which the dyno then runs).
+
+    ``sitecustomize``: write the hook's ``sitecustomize.py``, for a Python that reads no user
+    site (a virtualenv), or a home no ``.pth`` can point at (a layer)."""
+    shutil.rmtree(home, ignore_errors=True)
+    site = os.path.join(home, SITE)
     os.makedirs(site)
     shutil.copy2(HOOK_SOURCE, os.path.join(site, "_django_s3_static_hook.py"))
-    if site_module.ENABLE_USER_SITE is False:  # a virtualenv: the .pth would never be read
+    if sitecustomize:
         with open(os.path.join(site, "sitecustomize.py"), "w", encoding="utf-8") as handle:
             handle.write(SITECUSTOMIZE)
-    write_user_site_pth(build_dir)
     provided = installed_elsewhere(sys.path)
     if provided is None:
-        copy_runtime(os.path.join(build_dir, SLUG_LIB, "django_s3_static"))
+        copy_runtime(os.path.join(home, LIB, "django_s3_static"))
     else:
         output.info(
             f"Using the app's own django-s3-static (installed in {provided}) on the dyno; "
@@ -159,21 +162,36 @@ def install_dyno_pieces(
     if urllib3 is not None:
         shutil.copytree(
             urllib3,
-            os.path.join(build_dir, SLUG_VENDOR, "urllib3"),
+            os.path.join(home, VENDOR, "urllib3"),
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
         )
-    compile_slug_python(build_dir, build_cache)
-    app_rel = os.path.relpath(app.app_dir, build_dir)
-    script = profile_script(
-        app_rel, config.static_cache_dir, app.settings, provided is None, promotes
+    bytecode.compile_tree(home, build_cache)
+    return provided is None
+
+
+def say_promotes() -> None:
+    """The build's note when the Procfile's release phase runs promote_static."""
+    output.info(
+        "The release phase runs promote_static: after a pipeline promotion or a bucket "
+        "change, it copies the static files to the configured bucket before dynos start"
     )
+
+
+def install_dyno_pieces(
+    build_dir: str, app: AppProcess, config: Config, build_cache: str | None = None
+) -> None:
+    """Copy the runtime (unless the app installs its own) into the slug and write .profile.d."""
+    promotes = procfile.release_promotes(build_dir)
+    # A virtualenv reads no user site: the .pth would never be read there.
+    shim = site_module.ENABLE_USER_SITE is False
+    own_lib = install_runtime(os.path.join(build_dir, SLUG_HOME), shim, build_cache)
+    write_user_site_pth(build_dir)
+    app_rel = os.path.relpath(app.app_dir, build_dir)
+    script = profile_script(app_rel, config.static_cache_dir, app.settings, own_lib, promotes)
     profile = os.path.join(build_dir, PROFILE_SCRIPT)
     os.makedirs(os.path.dirname(profile), exist_ok=True)
     with open(profile, "w", encoding="utf-8") as handle:
         handle.write(script)
     output.info(f"Installed the dyno settings snippet ({PROFILE_SCRIPT})")
     if promotes:
-        output.info(
-            "The release phase runs promote_static: after a pipeline promotion or a bucket "
-            "change, it copies the static files to the configured bucket before dynos start"
-        )
+        say_promotes()

@@ -30,12 +30,16 @@ def build_slug(
     output.info(f"Timings: {timings.line()}")
 
 
-def report(outcome: Outcome, timings: output.Timings, build_dir: str) -> None:
-    """What the build did with the static cache, and what the developer should do next."""
+def report(
+    outcome: Outcome, timings: output.Timings, build_dir: str, where: str = "the slug"
+) -> None:
+    """What the build did with the static cache, and what the developer should do next.
+
+    ``where``: what the build's app directory becomes (the slug; the image for a CNB build)."""
     cache_rel = os.path.relpath(outcome.cache_file, build_dir)
     if outcome.reason is not None and outcome.stale_setting:
         name = outcome.stale_setting
-        output.info(f"Wrote {cache_rel} into the slug")
+        output.info(f"Wrote {cache_rel} into {where}")
         output.info(
             f"The committed cache was published with another {name} than these settings': "
             f"publish_static where {name} is as deployed (or make it the same in both), and "
@@ -43,7 +47,7 @@ def report(outcome: Outcome, timings: output.Timings, build_dir: str) -> None:
         )
         return
     if outcome.reason is not None:
-        output.info(f"Wrote {cache_rel} into the slug")
+        output.info(f"Wrote {cache_rel} into {where}")
         output.info("Refresh the committed cache so the next build skips collectstatic:")
         output.info(
             f"  python manage.py publish_static && git add {os.path.dirname(cache_rel) or '.'}"
