@@ -13,6 +13,7 @@ CI's (``CNB_EXEC_ENV=test``: no bucket, no layer).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -198,6 +199,10 @@ def test_a_cold_build_uploads_and_writes_the_two_layers(cold, cnb):
         "sitecustomize.py",
     ]
     assert os.path.isfile(os.path.join(runtime, "lib", "django_s3_static", "storage.py"))
+    # The lifecycle resets file times: the compiled files are hash-based, and never checked.
+    tag = sys.implementation.cache_tag
+    pyc = Path(runtime, "site", "__pycache__", f"_django_s3_static_hook.{tag}.pyc").read_bytes()
+    assert int.from_bytes(pyc[4:8], "little") == 0b01
     assert os.listdir(os.path.join(layers, "build-cache", "django-s3-static")) == ["bytecode"]
     assert read_dir(os.path.join(runtime, "env.launch")) == {
         "PYTHONPATH.prepend": os.path.join(runtime, "site"),
@@ -268,6 +273,9 @@ def test_a_rebuild_with_the_committed_cache_takes_the_fast_path_and_keeps_the_la
     # The listing and this release's record: no object uploaded.
     assert delta(before, s3server.request_counts(bucket)) == {"LIST": 1, "PUT": 1}
     assert "Emptied the build cache layer" not in rebuild.stdout
+    # The cached layer came back with its contents: the app's label is the cold build's.
+    label = re.compile(r"-(cache-[0-9a-f]{8})\.json")
+    assert label.findall(rebuild.stdout) == label.findall(build.stdout) != []
     assert "the runtime layer is unchanged, the image keeps it" in rebuild.stdout
     assert not os.path.exists(os.path.join(layers, "runtime"))
     assert layer_toml(layers, "runtime")["types"]["launch"] is True
