@@ -4,7 +4,8 @@ lifecycle, then heroku/python, the app's buildpacks, heroku/procfile).
 
 It runs real buildpack folders (``buildpack.toml`` + executable ``bin/detect``, ``bin/build``) as
 subprocesses the way Buildpack API 0.10 and the lifecycle say (buildpacks/spec at
-``buildpack/0.10``; buildpacks/lifecycle's Go code where the spec leaves a choice), then exports
+``buildpack/0.10``, platform.md at b745fcfd; buildpacks/lifecycle's Go code, read at 4bd4b13e,
+where the spec leaves a choice), then exports
 an image and a cache, rebuilds from them, and launches the image's processes:
 
     from support import cnb

@@ -185,7 +185,7 @@ class Launching:
         argv = user_command(scripts, self.app_dir, command)
         process = subprocess.Popen(
             argv,
-            executable=find_binary("bash", process_env),
+            executable="/bin/bash",  # BashShell.Launch execs /bin/bash, whatever PATH says
             cwd=self.app_dir,
             env=process_env,
             stdin=subprocess.DEVNULL,
