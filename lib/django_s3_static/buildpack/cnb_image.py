@@ -10,7 +10,7 @@ from .. import output
 from ..publish import deps
 from ..publish.app_process import AppProcess, Inspecting
 from ..publish.publish import publish
-from . import cnb_collectstatic, cnb_layers, install, procfile
+from . import cnb_agents, cnb_collectstatic, cnb_layers, install, procfile
 from .slug import report
 
 
@@ -42,4 +42,5 @@ def build_image(
         output.info(f"Installed the dyno settings snippet (the {layer} layer and its env.launch)")
     if promotes:
         install.say_promotes()
+    cnb_agents.say_hidden_hook(app_dir, app.app_dir, app.settings)
     output.info(f"Timings: {timings.line()}")

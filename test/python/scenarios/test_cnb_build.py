@@ -1,295 +1,265 @@
-"""``bin/detect`` and ``bin/build`` run as a Cloud Native Buildpack lifecycle runs them (Buildpack
-API 0.10), after heroku/python's CNB as it leaves the app: its ``venv`` layer made with
-``python -m venv --without-pip`` (its src/layers/pip_dependencies.rs), ``VIRTUAL_ENV`` set, the
-venv's ``bin`` first on ``PATH``, its ``collectstatic`` run into ``STATIC_ROOT`` (src/django.rs).
+"""Heroku Fir end to end, through the Cloud Native Buildpacks lifecycle harness (``support.cnb``):
+heroku/python (faked as its CNB writes its layers), this repository, heroku/procfile, on the
+example app as a uv project, against the test S3 server and a new bucket (no CORS rule, as users
+create them).
 
-Three builds against the test S3 server: a cold one (uploads; the layers; nothing secret in them;
-``STATIC_ROOT`` gone from the app's directory; a one-off with the launch environment renders
-bucket URLs), a rebuild with the static cache committed and the layers restored as the spec's
-Layer Types table says (the fast path; the runtime layer kept, not written again), and Heroku
-CI's (``CNB_EXEC_ENV=test``: no bucket, no layer).
+Four builds: the cold one; the same checkout with the static cache it left committed (the fast
+path); Heroku CI's, in the ``test`` execution environment, with that cache, then with an edited
+one. Then the second image's processes, as Fir's dynos run them: web (gunicorn, through
+heroku/procfile), a one-off, the release phase, and the release phase of the same image promoted
+to an app with another bucket. What the Cedar scenarios check the same way (test_end_to_end,
+test_heroku_python_managers, test_promotion) is checked by the same ``support.heroku_apps``
+helpers. The faults: test_cnb_faults.py.
 """
 
 from __future__ import annotations
 
+import glob
+import json
 import os
 import re
 import shutil
-import subprocess
-import sys
-import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import tomllib
 
-from conftest import delta, deploy_config
-from support.dyno import FIXTURES, ROOT
+from conftest import delta
+from support.cnb import BuildResult, Lifecycle
+from support.fault_builds import django_secret
+from support.fir_apps import (
+    ID,
+    PROCFILE,
+    committed,
+    files_holding,
+    fir_config,
+    fir_group,
+    our_output,
+    uv_app,
+)
+from support.heroku_apps import (
+    RENDER,
+    assert_all_from_bucket,
+    check_compiled,
+    check_fast_path_output,
+    check_promoted,
+    check_urllib3_for_itself,
+    served_assets,
+    static_url_line,
+)
 
-SECRET_KEY_NAME = "AWS_SECRET_ACCESS_KEY"
-PROCFILE = "web: gunicorn exampleapp.wsgi\nrelease: python manage.py promote_static\n"
+PREFIX = "static"
+#: A worker wrapped by OpenTelemetry's agent: the build says what it needs on Fir.
+OTEL_WORKER = "worker: opentelemetry-instrument celery -A exampleapp worker\n"
+CI_CONFIG = {"SECRET_KEY": "django-secret-for-ci"}
+ID_DIR = ID.replace("/", "_")  # the buildpack's folder in <layers> and in the cache
+
+
+def runtime_layer(lc: Lifecycle) -> str:
+    """The runtime layer where processes see it (``<layers>``, as the build wrote it)."""
+    return os.path.join(lc.layers_dir, ID_DIR, "runtime")
+
+
+def manifest(folder: str) -> dict:
+    with open(os.path.join(folder, "static_cache", "manifest.json")) as handle:
+        return json.load(handle)
+
+
+@pytest.fixture(scope="module")
+def fir(s3server, tmp_path_factory):
+    """A Fir app's lifecycle, after its cold build (``lc.cold``)."""
+    source = uv_app(tmp_path_factory.mktemp("source") / "app", PROCFILE + OTEL_WORKER)
+    config = fir_config(
+        s3server, s3server.bucket(), AWS_LOCATION=PREFIX, SECRET_KEY=django_secret()
+    )
+    with Lifecycle(tmp_path_factory.mktemp("fir"), fir_group(), source, platform_env=config) as lc:
+        lc.bucket = config["AWS_STORAGE_BUCKET_NAME"]
+        lc.prefix = f"{s3server.endpoint}/{lc.bucket}/{PREFIX}/"
+        lc.cold = lc.build().check()
+        yield lc
 
 
 @dataclass
-class Cnb:
-    """One app's builds: the layers of heroku/python (faked) and of this buildpack."""
-
-    root: str
-    venv: str
-    config: dict[str, str]
-
-    @property
-    def platform(self) -> str:
-        return os.path.join(self.root, "platform")
-
-    def app(self, name: str) -> str:
-        app = os.path.join(self.root, name)
-        shutil.copytree(os.path.join(FIXTURES, "example_app"), app)
-        with open(os.path.join(app, "Procfile"), "w") as handle:
-            handle.write(PROCFILE)
-        return app
-
-    def env(self, layers: str, **extra: str) -> dict[str, str]:
-        """bin/build's environment: the lifecycle's variables and heroku/python's build layers'
-        (clear-env: no config var)."""
-        return {
-            "PATH": f"{self.venv}/bin:/usr/local/bin:/usr/bin:/bin",
-            "HOME": self.root,
-            "LANG": "C.UTF-8",
-            "VIRTUAL_ENV": self.venv,
-            "CNB_LAYERS_DIR": layers,
-            "CNB_PLATFORM_DIR": self.platform,
-            "CNB_BUILDPACK_DIR": ROOT,
-            "CNB_BP_PLAN_PATH": os.path.join(self.root, "plan.toml"),
-            **extra,
-        }
-
-    def build(self, app: str, layers: str, **extra: str) -> subprocess.CompletedProcess:
-        os.makedirs(layers, exist_ok=True)
-        return subprocess.run(
-            [os.path.join(ROOT, "bin", "build")],
-            cwd=app,
-            env=self.env(layers, **extra),
-            capture_output=True,
-            text=True,
-            timeout=300,
-            stdin=subprocess.DEVNULL,
-        )
-
-
-def fake_heroku_python_venv(venv: str) -> None:
-    """heroku/python's venv layer: no pip; here the test Python's packages through a .pth."""
-    base = getattr(sys, "_base_executable", sys.executable)
-    subprocess.run([base, "-m", "venv", "--without-pip", venv], check=True)
-    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
-    with open(os.path.join(venv, "lib", version, "site-packages", "_test_app.pth"), "w") as pth:
-        pth.write(sysconfig.get_path("purelib") + "\n")
-
-
-def restored(layers: str, name: str) -> None:
-    """What a rebuild finds of a layer: its metadata without ``[types]`` ("Layer Types")."""
-    with open(os.path.join(layers, f"{name}.toml"), "rb") as handle:
-        metadata = tomllib.load(handle)["metadata"]
-    with open(os.path.join(layers, f"{name}.toml"), "w") as handle:
-        handle.write("[metadata]\n" + "".join(f'{k} = "{v}"\n' for k, v in metadata.items()))
-
-
-def layer_toml(layers: str, name: str) -> dict:
-    with open(os.path.join(layers, f"{name}.toml"), "rb") as handle:
-        return tomllib.load(handle)
-
-
-def files_holding(folder: str, needle: bytes) -> list[str]:
-    paths = Path(folder).rglob("*")
-    return [str(path) for path in paths if path.is_file() and needle in path.read_bytes()]
-
-
-def read_dir(folder: str) -> dict[str, str]:
-    """An environment folder: file name → contents."""
-    return {path.name: path.read_text() for path in Path(folder).iterdir()}
-
-
-def launch_env(layers: str, config: dict[str, str], venv: str) -> dict[str, str]:
-    """The launcher's environment for a process: the config vars, heroku/python's venv, then this
-    buildpack's env.launch files by the spec's rules (PYTHONPATH unset before them)."""
-    read = read_dir(os.path.join(layers, "runtime", "env.launch"))
-    env = {"PATH": f"{venv}/bin:/usr/bin:/bin", "VIRTUAL_ENV": venv, "HOME": "/nonexistent"}
-    env.update(config)
-    delim = read.pop("PYTHONPATH.delim")
-    parts = [read.pop("PYTHONPATH.prepend"), read.pop("PYTHONPATH.append", "")]
-    env["PYTHONPATH"] = delim.join(part for part in parts if part)
-    for name, value in read.items():
-        variable, rule = name.split(".")
-        if rule == "override" or (rule == "default" and not env.get(variable)):
-            env[variable] = value
-    return env
+class Fast:
+    built: BuildResult
+    requests: dict[str, int]  # of the bucket, during the build
+    checkout: str
 
 
 @pytest.fixture(scope="module")
-def cnb(tmp_path_factory, s3server) -> Cnb:
-    root = str(tmp_path_factory.mktemp("cnb"))
-    venv = os.path.join(root, "layers", "heroku_python", "venv")
-    fake_heroku_python_venv(venv)
-    config = deploy_config(s3server, s3server.bucket())
-    del config["DISABLE_COLLECTSTATIC"]  # Cedar's switch: heroku/python's CNB has none
-    built = Cnb(root, venv, config)
-    os.makedirs(os.path.join(built.platform, "env"))
-    for name, value in config.items():
-        with open(os.path.join(built.platform, "env", name), "w") as handle:
-            handle.write(value)
-    return built
+def fast(fir, s3server, tmp_path_factory) -> Fast:
+    """The second push: the checkout with the committed static cache."""
+    checkout = committed(fir.app_source, fir.cold.image, tmp_path_factory.mktemp("c") / "app")
+    before = s3server.request_counts(fir.bucket)
+    built = fir.build(app_source=checkout).check()
+    return Fast(built, delta(before, s3server.request_counts(fir.bucket)), checkout)
 
 
-@pytest.fixture(scope="module")
-def cold(cnb) -> tuple[str, str, subprocess.CompletedProcess]:
-    app = cnb.app("workspace-1")
-    # heroku/python's collectstatic, as its CNB runs it before this buildpack (src/django.rs).
-    collected = subprocess.run(
-        [f"{cnb.venv}/bin/python", "manage.py", "collectstatic", "--noinput"],
-        cwd=app,
-        env={"PATH": "/usr/bin:/bin", **cnb.config},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert collected.returncode == 0, collected.stderr
-    assert os.path.isdir(os.path.join(app, "staticfiles"))
-    layers = os.path.join(cnb.root, "layers", "django-s3-static_django-s3-static")
-    return app, layers, cnb.build(app, layers)
-
-
-def test_detect_passes_in_the_app_directory_and_writes_no_plan(cnb, tmp_path):
-    app = cnb.app("workspace-detect")
-    plan = tmp_path / "plan.toml"
-    detected = subprocess.run(
-        [os.path.join(ROOT, "bin", "detect")],
-        cwd=app,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "CNB_BUILD_PLAN_PATH": str(plan),
-            "CNB_PLATFORM_DIR": cnb.platform,
-            "CNB_BUILDPACK_DIR": ROOT,
-        },
-        capture_output=True,
-        text=True,
-    )
-    assert (detected.returncode, detected.stdout, detected.stderr) == (0, "", "")
-    assert not plan.exists()
-
-
-def test_a_cold_build_uploads_and_writes_the_two_layers(cold, cnb):
-    app, layers, build = cold
-    assert build.returncode == 0, build.stdout + build.stderr
-    assert build.stderr == ""
-    assert "Uploaded" in build.stdout
-    assert "Wrote static_cache/manifest.json into the image" in build.stdout
-    assert layer_toml(layers, "build-cache")["types"] == {
-        "launch": False,
-        "build": False,
-        "cache": True,
-    }
-    assert set(layer_toml(layers, "build-cache")["metadata"]) == {"python", "requirements"}
-    launch_only = {"launch": True, "build": False, "cache": False}
-    assert layer_toml(layers, "runtime")["types"] == launch_only
-    runtime = os.path.join(layers, "runtime")
-    assert sorted(os.listdir(os.path.join(runtime, "site"))) == [
-        "__pycache__",
-        "_django_s3_static_hook.py",
-        "sitecustomize.py",
+def test_a_cold_build_uploads_and_writes_a_cached_and_a_launch_layer(fir):
+    built, image = fir.cold, fir.cold.image
+    assert [bp.id for bp in built.detect.group] == ["heroku/python", ID, "heroku/procfile"]
+    assert (built.detect.run_of(ID).output, built.detect.run_of(ID).plan) == ("", {})
+    assert "Collecting: no committed static cache" in built.output
+    assert "Uploaded 268 objects" in built.output
+    venv = glob.glob(image.layer_path("heroku/python", "venv") + "/lib/python*/site-packages")
+    check_urllib3_for_itself(built.output, f"{fir.cache_dir}/{ID_DIR}/build-cache", venv[0])
+    assert "Wrote static_cache/manifest.json into the image" in built.output
+    cache, runtime = fir.cache[(ID, "build-cache")], image.layers[(ID, "runtime")]
+    assert (cache.types.build, cache.types.launch, cache.types.cache) == (False, False, True)
+    assert set(cache.metadata) == {"python", "requirements"}
+    assert (runtime.types.build, runtime.types.launch, runtime.types.cache) == (False, True, False)
+    assert (ID, "build-cache") not in image.layers and (ID, "runtime") not in fir.cache
+    folder = image.layer_path(ID, "runtime")
+    assert sorted(os.listdir(os.path.join(folder, "site"))) == [
+        *("__pycache__", "_django_s3_static_hook.py", "sitecustomize.py")
     ]
-    assert os.path.isfile(os.path.join(runtime, "lib", "django_s3_static", "storage.py"))
-    # The lifecycle resets file times: the compiled files are hash-based, and never checked.
-    tag = sys.implementation.cache_tag
-    pyc = Path(runtime, "site", "__pycache__", f"_django_s3_static_hook.{tag}.pyc").read_bytes()
-    assert int.from_bytes(pyc[4:8], "little") == 0b01
-    assert os.listdir(os.path.join(layers, "build-cache", "django-s3-static")) == ["bytecode"]
-    assert read_dir(os.path.join(runtime, "env.launch")) == {
-        "PYTHONPATH.prepend": os.path.join(runtime, "site"),
-        "PYTHONPATH.append": os.path.join(runtime, "lib"),
+    version = image.layers[("heroku/python", "python")].metadata["python_version"]
+    check_compiled(folder, ".".join(version.split(".")[:2]))  # the export reset the file times
+    layer = runtime_layer(fir)
+    env_launch = Path(folder, "env.launch")
+    assert {path.name: path.read_text() for path in env_launch.iterdir()} == {
+        "PYTHONPATH.prepend": f"{layer}/site",
+        "PYTHONPATH.append": f"{layer}/lib",
         "PYTHONPATH.delim": ":",
-        "DJANGO_S3_STATIC_CACHE_PATH.default": os.path.join(app, "static_cache"),
+        "DJANGO_S3_STATIC_CACHE_PATH.default": f"{fir.app_dir}/static_cache",
         "DJANGO_S3_STATIC_BUILD_SETTINGS.override": "exampleapp.settings",
         "DJANGO_S3_STATIC_RELEASE_PROMOTES.override": "1",
     }
     # The static cache stays in the app's directory, for the developer to commit.
-    assert os.path.isfile(os.path.join(app, "static_cache", "manifest.json"))
+    assert manifest(image.app)["paths"]["css/site.css"].startswith("css/site.")
 
 
-def test_what_heroku_pythons_collectstatic_left_is_removed_and_said(cold):
-    app, _, build = cold
-    assert not os.path.exists(os.path.join(app, "staticfiles"))
-    assert "Removed staticfiles/ (STATIC_ROOT, " in build.stdout
+def test_heroku_pythons_collectstatic_folder_is_removed_from_the_image_and_said(fir):
+    assert "Running 'manage.py collectstatic'" in fir.cold.output  # heroku/python's, before us
+    assert "Removed staticfiles/ (STATIC_ROOT, 134 files (" in fir.cold.output
+    assert not os.path.exists(os.path.join(fir.cold.image.app, "staticfiles"))
 
 
-def test_nothing_secret_is_in_a_layer_or_the_log(cold, cnb):
-    _, layers, build = cold
-    secret = cnb.config[SECRET_KEY_NAME].encode()
-    assert files_holding(layers, secret) == []
-    assert secret.decode() not in build.stdout + build.stderr
+def test_no_secret_in_a_layer_the_cache_the_image_or_the_log(fir, fast):
+    """The AWS secret and Django's SECRET_KEY are config vars: in ``<platform>/env`` (the
+    platform's) and the processes' environment, nowhere a build writes or prints."""
+    secrets = [fir.platform_env["AWS_SECRET_ACCESS_KEY"], fir.platform_env["SECRET_KEY"]]
+    for built in (fir.cold, fast.built):
+        assert not [s for s in secrets if s in built.output]
+    assert sorted(files_holding(fir.root, secrets)) == [
+        os.path.join(fir.platform_dir, "env", name)
+        for name in ("AWS_SECRET_ACCESS_KEY", "SECRET_KEY")
+    ]
 
 
-def test_a_process_with_the_launch_environment_renders_bucket_urls(cold, cnb, s3server):
-    app, layers, _ = cold
-    shown = subprocess.run(
-        [
-            f"{cnb.venv}/bin/python",
-            "manage.py",
-            "shell",
-            "-c",
-            "from django.templatetags.static import static; print(static('css/site.css'))",
-        ],
-        cwd=app,
-        env=launch_env(layers, cnb.config, cnb.venv),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert shown.returncode == 0, shown.stderr
-    url = shown.stdout.strip().splitlines()[-1]
-    assert url.startswith(f"{s3server.endpoint}/{cnb.config['AWS_STORAGE_BUCKET_NAME']}/css/site.")
-    assert url != "css/site.css"
-
-
-def test_a_rebuild_with_the_committed_cache_takes_the_fast_path_and_keeps_the_layers(
-    cold, cnb, s3server
-):
-    app, layers, build = cold
-    assert build.returncode == 0
-    # A fresh checkout at the same path (the lifecycle's <app>), with the static cache committed.
-    committed = os.path.join(cnb.root, "committed")
-    shutil.copytree(os.path.join(app, "static_cache"), committed)
-    shutil.rmtree(app)
-    cnb.app(os.path.basename(app))
-    shutil.copytree(committed, os.path.join(app, "static_cache"))
-    restored(layers, "build-cache")
-    restored(layers, "runtime")
-    shutil.rmtree(os.path.join(layers, "runtime"))  # a launch-only layer: metadata, no contents
-    bucket = cnb.config["AWS_STORAGE_BUCKET_NAME"]
-    before = s3server.request_counts(bucket)
-    rebuild = cnb.build(app, layers)
-    assert rebuild.returncode == 0, rebuild.stdout + rebuild.stderr
-    assert "Static files unchanged" in rebuild.stdout
-    # The listing and this release's record: no object uploaded.
-    assert delta(before, s3server.request_counts(bucket)) == {"LIST": 1, "PUT": 1}
-    assert "Emptied the build cache layer" not in rebuild.stdout
-    # The cached layer came back with its contents: the app's label is the cold build's.
+def test_the_committed_cache_takes_the_fast_path_and_the_runtime_layer_is_reused(fir, fast):
+    built, requests = fast.built, fast.requests
+    check_fast_path_output(our_output(built.output))
+    assert "Static files unchanged, 268 objects verified" in built.output
+    assert requests == {"LIST": 1, "PUT": 1}  # the listing, this release's record
+    # The cached layer came back with its contents: nothing installed, the app's label kept.
+    assert "Emptied the build cache layer" not in built.output
     label = re.compile(r"-(cache-[0-9a-f]{8})\.json")
-    assert label.findall(rebuild.stdout) == label.findall(build.stdout) != []
-    assert "the runtime layer is unchanged, the image keeps it" in rebuild.stdout
-    assert not os.path.exists(os.path.join(layers, "runtime"))
-    assert layer_toml(layers, "runtime")["types"]["launch"] is True
-    assert layer_toml(layers, "build-cache")["types"]["cache"] is True
+    assert label.findall(built.output) == label.findall(fir.cold.output) != []
+    # Launch-only: its metadata came back, not its files; the same digest, the old layer.
+    assert 'Restoring metadata for "django-s3-static/django-s3-static:runtime"' in built.output
+    assert "the runtime layer is unchanged, the image keeps it" in built.output
+    assert f"Reusing layer '{ID}:runtime'" in built.output
+    assert (
+        built.image.layers[(ID, "runtime")].metadata
+        == fir.cold.image.layers[(ID, "runtime")].metadata
+    )
 
 
-def test_heroku_ci_checks_the_static_cache_with_no_bucket_and_no_layer(cnb, tmp_path):
-    app = cnb.app("workspace-ci")
-    platform = tmp_path / "platform"
-    (platform / "env").mkdir(parents=True)
-    (platform / "env" / "SECRET_KEY").write_text("django-secret-for-tests")
-    layers = str(tmp_path / "layers")
-    env = {"CNB_EXEC_ENV": "test", "CNB_PLATFORM_DIR": str(platform)}
-    ci = cnb.build(app, layers, **env)
-    assert ci.returncode == 0, ci.stdout + ci.stderr
-    assert "Heroku CI, nothing uploaded" in ci.stdout
-    assert os.listdir(layers) == []
+def test_the_web_process_serves_pages_whose_every_asset_is_the_buckets(fir, fast):
+    web = fir.serve("web", env={"GUNICORN_CMD_ARGS": "--workers 2"})
+    try:
+        assert_all_from_bucket(served_assets(web.url, web.log), fir.prefix)
+    finally:
+        web.stop()
+
+
+def test_a_one_off_process_renders_hashed_bucket_urls(fir, fast):
+    done = fir.run(RENDER)
+    assert done.returncode == 0, done.stderr
+    url = static_url_line(done.stdout)
+    assert url.startswith(fir.prefix + "css/site.") and url != fir.prefix + "css/site.css"
+
+
+def test_the_release_process_runs_promote_static(fir, fast):
+    assert fir.process_env("release")["DJANGO_S3_STATIC_RELEASE_PROMOTES"] == "1"
+    release = fir.launch("release")
+    assert release.wait(timeout=120) == 0, release.log()
+    assert f"All 268 objects of this slug are in s3://{fir.bucket}/{PREFIX}/" in release.log()
+
+
+def test_the_image_promoted_to_another_bucket_copies_then_serves_from_it(fir, fast, s3server):
+    """A pipeline promotion: the same image, the production app's config vars."""
+    production = {"AWS_STORAGE_BUCKET_NAME": s3server.bucket()}
+    release = fir.launch("release", env=production)
+    assert release.wait(timeout=120) == 0, release.log()
+    cache = manifest(fast.built.image.app)
+    check_promoted(
+        release.log(), cache, fir.bucket, production["AWS_STORAGE_BUCKET_NAME"], s3server.client()
+    )
+    web = fir.serve("web", env=production)
+    try:
+        prefix = f"{s3server.endpoint}/{production['AWS_STORAGE_BUCKET_NAME']}/{PREFIX}/"
+        assert_all_from_bucket(served_assets(web.url, web.log), prefix)
+    finally:
+        web.stop()
+
+
+def test_a_process_under_opentelemetry_instrument_is_named_with_the_fix(fir):
+    """A virtualenv reads no user site folder: heroku/python's site-packages is the only place
+    a ``.pth`` is read, and it is not this buildpack's layer."""
+    site = fir.run('python -c "import site; print(site.ENABLE_USER_SITE, site.getsitepackages())"')
+    venv = os.path.join(fir.layers_dir, "heroku_python", "venv")
+    assert site.stdout.split(" ", 1)[0] == "False" and venv in site.stdout, site
+    warning = fir.cold.output.split(" !     Warning: The Procfile's ", 1)[1]
+    assert warning.startswith(
+        "worker (opentelemetry-instrument) would render the settings' own STATIC_URL"
+    )
+    assert "End the settings module (exampleapp/settings.py) with the snippet" in warning
+
+
+@pytest.fixture(scope="module")
+def ci(fast, tmp_path_factory):
+    """Heroku CI's lifecycle for the committed checkout: a test app with no bucket, built in the
+    ``test`` execution environment, which the platform passes to this API 0.10 buildpack too
+    (``exec_env_for_every_api``; the spec's lifecycle passes it from API 0.12 only)."""
+    root = tmp_path_factory.mktemp("ci")
+    with Lifecycle(
+        root,
+        fir_group(),
+        fast.checkout,
+        platform_env=CI_CONFIG,
+        exec_env="test",
+        exec_env_for_every_api=True,
+    ) as lc:
+        yield lc
+
+
+def test_heroku_ci_checks_the_committed_cache_with_no_bucket_and_writes_no_layer(ci):
+    built = ci.build().check()
+    assert "(django-s3-static): Heroku CI, nothing uploaded" in built.output
+    assert "Static cache fresh: static_cache/manifest.json matches the 134 static sources" in (
+        built.output
+    )
+    assert "No S3 request, nothing uploaded" in built.output
+    assert [name for bp, name in [*built.image.layers, *ci.cache] if bp == ID] == []
+
+
+def test_heroku_ci_refuses_an_edited_static_cache_as_cedar_does(ci, fast, tmp_path):
+    """js/app.js pointed at a name its content does not give: the build fails, saying so."""
+    edited = str(tmp_path / "app")
+    shutil.copytree(fast.checkout, edited)
+    document = manifest(edited)
+    true_name, edit = document["paths"]["js/app.js"], "js/app.0123456789ab.js"
+    document["paths"]["js/app.js"] = edit
+    document["objects"][edit] = document["objects"][true_name]
+    with open(os.path.join(edited, "static_cache", "manifest.json"), "w") as handle:
+        json.dump(document, handle, indent=1, sort_keys=True)
+    failed = ci.build(app_source=edited)
+    assert failed.returncode == 51, failed.output  # the buildpack failed
+    assert (
+        " !     Error: The committed static cache static_cache/manifest.json cannot be trusted: "
+        f"1 hashed name not of today's sources (js/app.js is recorded as {edit}, but its "
+        f"content gives {true_name}): the static cache was edited, or merged by hand"
+    ) in failed.output
+    assert "ERROR: failed to build: exit status 1" in failed.output

@@ -8,24 +8,20 @@ from __future__ import annotations
 
 import glob
 import os
-import shutil
 
 import pytest
 
-from support.cnb import NORMALIZED_TIME, Lifecycle, fake_heroku_python, fake_procfile
-from support.dyno import FIXTURES, http_get
+from support.cnb import NORMALIZED_TIME, Lifecycle
+from support.dyno import http_get
+from support.fir_apps import fir_group, uv_app
 
 PYTHON = "heroku/python"
 
 
 @pytest.fixture(scope="module")
 def fir(tmp_path_factory):
-    app = tmp_path_factory.mktemp("source") / "app"
-    shutil.copytree(os.path.join(FIXTURES, "example_app"), app)
-    (app / "requirements.txt").unlink()
-    for name in ("pyproject.toml", "uv.lock"):
-        shutil.copy(os.path.join(FIXTURES, "managers", "uv", name), app / name)
-    buildpacks = [fake_heroku_python(), fake_procfile()]
+    app = uv_app(tmp_path_factory.mktemp("source") / "app", procfile=None)
+    buildpacks = fir_group(middle=[])
     with Lifecycle(
         tmp_path_factory.mktemp("fir"), buildpacks, app, platform_env={"SECRET_KEY": "k"}
     ) as lc:

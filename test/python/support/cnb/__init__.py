@@ -18,6 +18,7 @@ an image and a cache, rebuilds from them, and launches the image's processes:
             app_source=app_folder,                      # copied fresh into <app> at each build
             platform_env={"SECRET_KEY": "x", ...},      # config vars: <platform>/env/ and runtime
             exec_env="production",                      # CNB_EXEC_ENV (Buildpack API 0.12+ only)
+            exec_env_for_every_api=False,               # True: the platform sets it for any API
         ) as lc:                                        # closing stops what it launched
             yield lc
 

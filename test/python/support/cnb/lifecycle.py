@@ -11,7 +11,11 @@ of the buildpacks before; then, unless the buildpack sets ``clear-env``, the pla
 ``env/`` files; then ``CNB_BUILDPACK_DIR``, and from API 0.8 ``CNB_PLATFORM_DIR``,
 ``CNB_BUILD_PLAN_PATH`` (detect) or ``CNB_LAYERS_DIR`` and ``CNB_BP_PLAN_PATH`` (build), from
 0.10 ``CNB_TARGET_*``, from 0.12 ``CNB_EXEC_ENV``. A buildpack declaring API 0.10 or 0.11 gets
-no ``CNB_EXEC_ENV`` from the lifecycle.
+no ``CNB_EXEC_ENV`` from the lifecycle (``buildpack/build.go``), unless the platform sets it in
+the build environment itself (``exec_env_for_every_api``): heroku-buildpack-dotnet's classic
+``bin/test-compile`` runs its CNB's ``bin/build`` with ``CNB_EXEC_ENV=test``, and
+heroku/buildpacks-go#439 reads it on API 0.10, before libcnb.rs supports API 0.12
+(heroku/libcnb.rs#990). Which of the two Heroku CI on Fir does is not documented.
 
 After each buildpack: the layer TOMLs are checked (``layers.parse_layer_toml``), layers with no
 type renamed ``<layer>.ignore``, build layers added to the environment of the next ones,
@@ -110,6 +114,7 @@ class Lifecycle(Launching):
         app_source: str,
         platform_env: dict[str, str] | None = None,
         exec_env: str = "production",
+        exec_env_for_every_api: bool = False,
         target: Target = HEROKU_24,
         detect_timeout: float = 60,
         build_timeout: float = 900,
@@ -121,6 +126,7 @@ class Lifecycle(Launching):
         self.app_source = str(app_source)
         self.platform_env = dict(platform_env or {})
         self.exec_env = exec_env
+        self.exec_env_for_every_api = exec_env_for_every_api
         self.target = target
         self.detect_timeout, self.build_timeout = detect_timeout, build_timeout
         self.exec_d_timeout = exec_d_timeout
@@ -186,7 +192,7 @@ class Lifecycle(Launching):
             if target.distros:
                 env["CNB_TARGET_DISTRO_NAME"] = target.distros[0][0]
                 env["CNB_TARGET_DISTRO_VERSION"] = target.distros[0][1]
-        if bp.api_at_least("0.12") and self.exec_env:
+        if self.exec_env and (bp.api_at_least("0.12") or self.exec_env_for_every_api):
             env["CNB_EXEC_ENV"] = self.exec_env
         return env
 

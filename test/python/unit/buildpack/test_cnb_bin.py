@@ -1,5 +1,6 @@
 """``bin/build`` before the helper starts: what it needs from the lifecycle and from heroku/python,
-and what it says when either is missing (quick scripts, no Python started)."""
+and what it says when either is missing (quick scripts, no Python started). A group without
+heroku/python before this buildpack: test_cnb_faults.py, through the lifecycle harness."""
 
 from __future__ import annotations
 
@@ -19,15 +20,6 @@ def build(tmp_path, **env: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=30,
     )
-
-
-def test_without_heroku_pythons_venv_it_says_to_add_heroku_python_first(tmp_path):
-    done = build(tmp_path)
-    assert done.returncode == 1
-    assert done.stderr == ""
-    assert "Error: no Python from heroku/python for the build" in done.stdout
-    assert "Add heroku/python" in done.stdout
-    assert "before this buildpack in project.toml's [[io.buildpacks.group]] entries." in done.stdout
 
 
 def test_a_virtual_env_without_a_python_is_named(tmp_path):

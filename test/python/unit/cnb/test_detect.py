@@ -117,6 +117,19 @@ def test_detect_environment_and_arguments(tmp_path, app, monkeypatch):
     assert newer_env["CNB_EXEC_ENV"] == "test"
 
 
+def test_a_platform_may_set_the_execution_environment_for_any_api(tmp_path, app):
+    """``exec_env_for_every_api``: the platform itself puts CNB_EXEC_ENV in the environment of an
+    API 0.10 buildpack's detect and build, as a classic wrapper around a CNB does."""
+    report = 'echo "EXEC_ENV=${CNB_EXEC_ENV:-unset}"'
+    older = write_buildpack(tmp_path / "older", "test/older", detect=report, build=report)
+    lc = Lifecycle(tmp_path / "root", [older], app, exec_env="test", exec_env_for_every_api=True)
+    built = lc.build().check()
+    assert built.detect.run_of("test/older").output == "EXEC_ENV=test\n"
+    assert "EXEC_ENV=test" in built.output.split("===> BUILDING")[1]
+    spec = Lifecycle(tmp_path / "spec", [older], app, exec_env="test").build().check()
+    assert "EXEC_ENV=unset" in spec.output.split("===> BUILDING")[1]
+
+
 def test_the_plan_reaches_the_provider(tmp_path, app):
     provider = write_buildpack(
         tmp_path / "p",
