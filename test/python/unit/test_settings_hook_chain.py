@@ -8,12 +8,15 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from django_s3_static.buildpack import install
 
 PROBE = (
     "import sys; "
     "print('finders', sum(getattr(f, '_django_s3_static', False) for f in sys.meta_path)); "
-    "print('app', getattr(sys.modules.get('sitecustomize'), 'APP', None))"
+    "print('app', getattr(sys.modules.get('sitecustomize'), 'APP', None)); "
+    "print('imported', '_django_s3_static_hook' in sys.modules)"
 )
 
 
@@ -27,8 +30,9 @@ def lay_out(home, shim: bool = True) -> str:
     return site
 
 
-def start(python_path: list[str], home, python: str = sys.executable):
+def start(python_path: list[str], home, python: str = sys.executable, **extra: str):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "PYTHONPATH": os.pathsep.join(python_path)}
+    env.update(extra)
     return subprocess.run([python, "-c", PROBE], env=env, capture_output=True, text=True)
 
 
@@ -68,3 +72,27 @@ def test_the_user_site_pth_loads_the_hook_before_any_sitecustomize(tmp_path):
     # A process that replaced PYTHONPATH: the .pth adds the hook's folder itself.
     alone = start([str(agent)], tmp_path, base)
     assert alone.stdout.split("\n")[:2] == ["finders 1", "app agent"], alone.stderr
+
+
+@pytest.mark.parametrize("value", ["0", " Off ", "false", "no"])
+def test_switched_off_the_pth_imports_nothing_of_the_hook(tmp_path, value):
+    """The switch is read by the ``.pth`` line itself: a process that does not want the hook
+    pays for no import of it."""
+    base = getattr(sys, "_base_executable", sys.executable)
+    site = lay_out(tmp_path, shim=False)
+    install.write_user_site_pth(str(tmp_path))
+    off = start([site, str(tmp_path)], tmp_path, base, DJANGO_S3_STATIC_WRAP_SETTINGS=value)
+    assert off.returncode == 0, off.stderr
+    assert off.stdout.split("\n")[:3] == ["finders 0", "app None", "imported False"]
+    on = start([site, str(tmp_path)], tmp_path, base, DJANGO_S3_STATIC_WRAP_SETTINGS="1")
+    assert on.stdout.split("\n")[:3] == ["finders 1", "app None", "imported True"]
+
+
+def test_switched_off_in_a_virtualenv_the_apps_sitecustomize_still_runs(tmp_path):
+    site = lay_out(tmp_path)
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "sitecustomize.py").write_text("APP = 'ran'\n")
+    off = start([site, str(app)], tmp_path, DJANGO_S3_STATIC_WRAP_SETTINGS="0")
+    assert off.returncode == 0, off.stderr
+    assert off.stdout.split("\n")[:2] == ["finders 0", "app ran"]
