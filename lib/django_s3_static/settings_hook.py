@@ -12,7 +12,8 @@ hides (``run_next_sitecustomize``).
 At start it only puts a finder on ``sys.meta_path``; the build ships it compiled. It stays a
 single file with no relative import: it runs before the package is importable.
 ``DJANGO_S3_STATIC_WRAP_SETTINGS=0`` turns it off (see the dyno page's explicit alternative): the
-``.pth`` line reads it before importing this file, and this file before installing the finder.
+``.pth`` line reads it before importing this file, and this file (for its other spellings of
+off) before installing the finder.
 
 Every Python process runs this file, so it defines at start only what it runs there: no type
 annotations (they would be evaluated at each start) and one class; the loader that installs the

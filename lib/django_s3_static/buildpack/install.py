@@ -40,13 +40,14 @@ _django_s3_static_hook.run_next_sitecustomize(__file__)
 #: ``sitecustomize``, so an agent's own ``sitecustomize`` first on PYTHONPATH cannot skip it.
 #: Its folder lines (relative to the ``.pth``'s folder) are added to the end of ``sys.path``
 #: where PYTHONPATH did not put them already (a process that replaced PYTHONPATH), and a line
-#: that starts with ``import`` runs: it reads the hook's switch (``settings_hook``), so that a
-#: process with the hook switched off imports nothing of it.
+#: that starts with ``import`` runs (compiled at every start, so kept short): with the hook's
+#: switch at its documented ``0`` a process imports nothing of the hook; with another spelling
+#: of off (``false``, ``no``, ``off``) the hook is imported and stays off (``settings_hook``).
 PTH_NAME = "django-s3-static.pth"
 PTH_TEMPLATE = (
     "{site}\n{lib}\n"
-    'import os; os.environ.get("DJANGO_S3_STATIC_WRAP_SETTINGS", "1").strip().lower() in '
-    '("0", "false", "no", "off") or __import__("_django_s3_static_hook")\n'
+    'import os; os.environ.get("DJANGO_S3_STATIC_WRAP_SETTINGS") == "0" or '
+    '__import__("_django_s3_static_hook")\n'
 )
 #: The package's build-time rooms and modules: the slug gets every other one.
 BUILD_TIME = frozenset({"buildpack", "publish", "collect", "prune", "output.py"})
