@@ -1,7 +1,8 @@
 """Micro-benchmark: what the dyno's settings hook adds to every Python start, and to a worker.
 
 Every process on a dyno (web workers, ``heroku run``, Scheduler jobs, the release phase) starts
-Python with the hook's folder first on ``PYTHONPATH`` and its ``.pth`` in the user site folder.
+Python with the runtime's folder last on ``PYTHONPATH`` and the hook's ``.pth`` in the user site
+folder (a virtualenv's Python: the hook's ``sitecustomize`` first on ``PYTHONPATH``).
 This lays out those pieces as the build does (``buildpack.install``: the hook, the ``.pth``
 that loads it, compiled with hash-based ``.pyc`` files) in a temporary ``$HOME``, then times
 ``python -c pass`` with the base interpreter of this Python (a virtualenv has no user site),
@@ -61,31 +62,36 @@ with open("/proc/self/status", encoding="utf-8") as status:
 
 
 def lay_out(home: str, hook: bool = True, compiled: bool = True, shim: bool = False) -> None:
-    """The slug's pieces of the hook under ``home``, as the build writes them; without ``hook``
-    its paths alone; ``shim``: with the ``sitecustomize`` written for a virtualenv's Python."""
-    site = os.path.join(home, install.SLUG_SITE)
-    os.makedirs(site)
-    os.makedirs(os.path.join(home, install.SLUG_LIB))
+    """The slug's pieces of the hook under ``home``, as the build writes them for heroku/python's
+    Python (the hook in the runtime's folder, loaded by the ``.pth``); without ``hook`` its paths
+    alone; ``shim``: as for a virtualenv's Python, the hook's folder with its ``sitecustomize``."""
+    lib = os.path.join(home, install.SLUG_LIB)
+    os.makedirs(lib)
     install.write_user_site_pth(home)
+    folder = lib
+    if shim:
+        folder = os.path.join(home, install.SLUG_SITE)
+        os.makedirs(folder)
+        with open(os.path.join(folder, "sitecustomize.py"), "w") as handle:
+            handle.write(install.SITECUSTOMIZE)
     if hook:
-        shutil.copy(install.HOOK_SOURCE, os.path.join(site, "_django_s3_static_hook.py"))
+        shutil.copy(install.HOOK_SOURCE, os.path.join(folder, "_django_s3_static_hook.py"))
     else:
         pth = os.path.join(install.user_site(home), install.PTH_NAME)
         with open(pth, encoding="utf-8") as handle:
-            folders = handle.read().splitlines()[:2]
+            folders = handle.read().splitlines()[:1]
         with open(pth, "w", encoding="utf-8") as handle:
             handle.write("\n".join(folders) + "\n")
-    if shim:
-        with open(os.path.join(site, "sitecustomize.py"), "w") as handle:
-            handle.write(install.SITECUSTOMIZE)
     if compiled:
         install.compile_slug_python(home)
 
 
 def slug_path(home: str, *more: str) -> str:
-    return os.pathsep.join(
-        [f"{home}/{install.SLUG_SITE}", home, *more, f"{home}/{install.SLUG_LIB}"]
-    )
+    """``PYTHONPATH`` as the slug's ``.profile.d`` script sets it (the hook's folder first only
+    where it holds a ``sitecustomize``)."""
+    site = os.path.join(home, install.SLUG_SITE)
+    first = [site] if os.path.exists(site) else []
+    return os.pathsep.join([*first, home, *more, os.path.join(home, install.SLUG_LIB)])
 
 
 def environment(home: str, python_path: str, **extra: str) -> dict[str, str]:
@@ -209,7 +215,7 @@ def starts(folder: str, runs: int) -> tuple[list[str], list[Target]]:
 def compiled_form(cases: dict[str, dict[str, str]]) -> str:
     """What kind of ``.pyc`` the slug ships for the hook (PEP 552 flags)."""
     home = cases[SHIPPED]["HOME"]
-    folder = os.path.join(home, install.SLUG_SITE, "__pycache__")
+    folder = os.path.join(home, install.SLUG_LIB, "__pycache__")
     name = next(name for name in os.listdir(folder) if name.startswith("_django_s3_static_hook"))
     with open(os.path.join(folder, name), "rb") as handle:
         flags = int.from_bytes(handle.read(8)[4:], "little")

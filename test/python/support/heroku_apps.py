@@ -150,16 +150,17 @@ def check_hook_pieces(built: Built) -> None:
     so no ``sitecustomize`` of ours hides the app's), and ships compiled: hash-based and
     unchecked, so no dyno compiles it and no timestamp matters."""
     version = built.slug.app_python.version.replace(".", "")
-    site = os.path.join(built.slug.build_dir, ".heroku", "django-s3-static", "site")
-    assert sorted(os.listdir(site)) == ["__pycache__", "_django_s3_static_hook.py"]
+    home = os.path.join(built.slug.build_dir, ".heroku", "django-s3-static")
+    assert not os.path.exists(os.path.join(home, "site"))  # no folder more on every start's path
+    lib = os.path.join(home, "lib")
+    assert os.path.isfile(os.path.join(lib, "_django_s3_static_hook.py"))
     user_site = f"{built.slug.build_dir}/.local/lib/python{built.slug.app_python.version}"
     with open(f"{user_site}/site-packages/django-s3-static.pth") as pth:
         loads = pth.read().splitlines()[-1]  # unless switched off (it reads the switch first)
         assert loads.endswith(' or __import__("_django_s3_static_hook")'), loads
-    pyc = f"{site}/__pycache__/_django_s3_static_hook.cpython-{version}.pyc"
+    pyc = f"{lib}/__pycache__/_django_s3_static_hook.cpython-{version}.pyc"
     with open(pyc, "rb") as compiled:
         assert int.from_bytes(compiled.read(8)[4:], "little") == 0b01  # hash-based, unchecked
-    lib = os.path.join(built.slug.build_dir, ".heroku", "django-s3-static", "lib")
     sources = [
         os.path.join(folder, name)
         for folder, _, names in os.walk(lib)

@@ -21,13 +21,15 @@ PROBE = (
 
 
 def lay_out(home, shim: bool = True) -> str:
-    site = os.path.join(home, install.SLUG_SITE)
-    os.makedirs(site)
-    shutil.copy(install.HOOK_SOURCE, os.path.join(site, "_django_s3_static_hook.py"))
+    """The hook's folder as the build writes it: with the ``sitecustomize`` for a virtualenv's
+    Python (``shim``), else the runtime's folder, which the ``.pth`` puts on the path."""
+    folder = os.path.join(home, install.SLUG_SITE if shim else install.SLUG_LIB)
+    os.makedirs(folder)
+    shutil.copy(install.HOOK_SOURCE, os.path.join(folder, "_django_s3_static_hook.py"))
     if shim:
-        with open(os.path.join(site, "sitecustomize.py"), "w") as handle:
+        with open(os.path.join(folder, "sitecustomize.py"), "w") as handle:
             handle.write(install.SITECUSTOMIZE)
-    return site
+    return folder
 
 
 def start(python_path: list[str], home, python: str = sys.executable, **extra: str):
@@ -61,15 +63,15 @@ def test_the_user_site_pth_loads_the_hook_before_any_sitecustomize(tmp_path):
     ``.pth`` alone installs the hook, and an agent's ``sitecustomize`` first on the path (that
     loads no other) does not keep it out, nor the app's path from its own."""
     base = getattr(sys, "_base_executable", sys.executable)
-    site = lay_out(tmp_path, shim=False)
+    lib = lay_out(tmp_path, shim=False)
     install.write_user_site_pth(str(tmp_path))
     agent = tmp_path / "agent"
     agent.mkdir()
     (agent / "sitecustomize.py").write_text("APP = 'agent'\n")
-    started = start([str(agent), site, str(tmp_path)], tmp_path, base)
+    started = start([str(agent), str(tmp_path), lib], tmp_path, base)
     assert started.returncode == 0, started.stderr
     assert started.stdout.split("\n")[:2] == ["finders 1", "app agent"]
-    # A process that replaced PYTHONPATH: the .pth adds the hook's folder itself.
+    # A process that replaced PYTHONPATH: the .pth adds the hook's folder (the runtime's) itself.
     alone = start([str(agent)], tmp_path, base)
     assert alone.stdout.split("\n")[:2] == ["finders 1", "app agent"], alone.stderr
 
@@ -79,13 +81,13 @@ def test_switched_off_the_pth_imports_nothing_of_the_hook(tmp_path, value):
     """The documented switch is read by the ``.pth`` line itself: a process that does not want
     the hook pays for no import of it. Its other spellings leave the hook imported but off."""
     base = getattr(sys, "_base_executable", sys.executable)
-    site = lay_out(tmp_path, shim=False)
+    lib = lay_out(tmp_path, shim=False)
     install.write_user_site_pth(str(tmp_path))
-    off = start([site, str(tmp_path)], tmp_path, base, DJANGO_S3_STATIC_WRAP_SETTINGS=value)
+    off = start([str(tmp_path), lib], tmp_path, base, DJANGO_S3_STATIC_WRAP_SETTINGS=value)
     assert off.returncode == 0, off.stderr
     imported = "imported False" if value == "0" else "imported True"
     assert off.stdout.split("\n")[:3] == ["finders 0", "app None", imported]
-    on = start([site, str(tmp_path)], tmp_path, base, DJANGO_S3_STATIC_WRAP_SETTINGS="1")
+    on = start([str(tmp_path), lib], tmp_path, base, DJANGO_S3_STATIC_WRAP_SETTINGS="1")
     assert on.stdout.split("\n")[:3] == ["finders 1", "app None", "imported True"]
 
 
