@@ -17,7 +17,9 @@ alternated round by round:
 - the hook plus the ``sitecustomize`` the build adds for a virtualenv's Python.
 
 For each: the median wall and CPU time of a start, the median of the rounds' ratios to the
-baseline, the median peak memory, and the hook's own import time (``-X importtime``). The targets
+baseline, the median peak memory, the instructions one start executes against the baseline's
+(valgrind, when installed: the figure a busy machine does not move), and the hook's own import
+time (``-X importtime``). The targets
 are decided on CPU time: on a shared machine a start also waits for a core, which says nothing of
 the hook. Then a worker: the example app's WSGI application loaded, as
 gunicorn does before its first request, with the runtime (the hook, the snippet, the app) and
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -120,6 +123,19 @@ def peak_kib(env: dict[str, str]) -> int:
     return int(done.stdout.split()[1])
 
 
+def instructions(env: dict[str, str]) -> int | None:
+    """The instructions one start executes (valgrind's callgrind; None without valgrind): the
+    same on a busy machine as on a quiet one, where times drift by a few percent."""
+    if shutil.which("valgrind") is None:
+        return None
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", PYTHON]
+    done = subprocess.run(
+        [*command, "-c", "pass"], env={**env, "PYTHONHASHSEED": "0"}, capture_output=True, text=True
+    )
+    found = re.search(r"refs:\s+([\d,]+)", done.stderr)
+    return int(found.group(1).replace(",", "")) if found else None
+
+
 def hook_import_us(env: dict[str, str]) -> int:
     """The hook's own import time in one start, from ``-X importtime``."""
     process = subprocess.run(
@@ -168,9 +184,11 @@ def starts(folder: str, runs: int) -> tuple[list[str], list[Target]]:
         return statistics.median(a[index] / b[index] for a, b in pairs)
 
     rows = [["python -c pass", "wall ms", "CPU ms", "÷ baseline (wall, CPU)", "peak KiB"]]
-    rows[0].append("hook import µs")
+    rows[0] += ["instructions ÷ baseline", "hook import µs"]
+    counted = {name: instructions(env) for name, env in cases.items()}
     for name, env in cases.items():
         imports = statistics.median(hook_import_us(env) for _ in range(21))
+        count = counted[name] / counted[BASELINE] if counted[BASELINE] else None
         rows.append(
             [
                 name,
@@ -178,6 +196,7 @@ def starts(folder: str, runs: int) -> tuple[list[str], list[Target]]:
                 f"{median(name, 1):.2f}",
                 f"{paired(name, BASELINE):.3f}×, {paired(name, BASELINE, 1):.3f}×",
                 f"{statistics.median(peaks[name]):.0f}",
+                f"{count:.4f}×" if count else "n/a (no valgrind)",
                 f"{imports:.0f}",
             ]
         )
