@@ -10,6 +10,7 @@ level's own KEY_PREFIX, VERSION and KEY_FUNCTION, which the snippet sets to the 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any
 
@@ -140,19 +141,31 @@ def _passed_over(path: str, problem: Exception) -> None:
     )
 
 
-_tables: dict[str, SlugTable] = {}
+#: Each static cache's table, with the file's identity when it was read.
+_tables: dict[str, tuple[tuple | None, SlugTable]] = {}
 _tables_lock = threading.Lock()
 
 
 def table(path: str) -> SlugTable:
-    """The process's table for the static cache at ``path``, read once."""
+    """The process's table for the static cache at ``path``: read once in a slug, which never
+    changes; again for a backend made after the file changed (a developer's process that
+    published again), as each backend read it before the table was shared."""
+    identity = _identity(path)
     found = _tables.get(path)
-    if found is None:
+    if found is None or found[0] != identity:
         with _tables_lock:
             found = _tables.get(path)
-            if found is None:
-                found = _tables[path] = SlugTable(path)
-    return found
+            if found is None or found[0] != identity:
+                found = _tables[path] = (identity, SlugTable(path))
+    return found[1]
+
+
+def _identity(path: str) -> tuple | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
 
 
 class SlugManifestCache(BaseCache):

@@ -79,3 +79,17 @@ def test_every_instance_of_a_process_shares_one_table(tmp_path):
     first.set("css/new.css", "written")
     assert second.get("css/new.css") == "written"
     assert first._slug_table() is second._slug_table() is slug_level.table(path)
+
+
+def test_a_backend_made_after_the_static_cache_changed_reads_it_again(tmp_path):
+    """A developer's process that publishes again: a new backend (a new thread's) sees it."""
+    path = cache_file(tmp_path, True)
+    assert SlugManifestCache(path, {}).get("css/f1.css") == PATHS["css/f1.css"]
+    newer = StaticCache(
+        "sha256:y", "bkt", "static", {"css/new.css": "css/new.0123456789ab.css"}, {}
+    )
+    newer.objects = {"css/new.0123456789ab.css": StaticObject(1, MD5)}
+    dyno_form.write(newer, static_cache.write(newer, str(tmp_path)))
+    fresh = SlugManifestCache(path, {})
+    assert fresh.get("css/new.css") == "css/new.0123456789ab.css"
+    assert fresh.get("css/f1.css") is None
