@@ -5,8 +5,9 @@ run as the build runs it, in the app's process) collects it with Django's manife
 post-processing, which also leaves Django's own ``staticfiles.json`` for the peer. From its
 report comes the static cache as a build records it (objects of the compressible types stored
 gzip-compressed) and, beside it, the dyno's form the build's install step writes; the runtime is
-laid out as the slug ships it, compiled with hash-based ``.pyc`` files. Made once per folder:
-``--app DIR`` keeps it between runs.
+laid out as the slug ships it, compiled with hash-based ``.pyc`` files. The tree and its collect
+are made once per folder (``--app DIR`` keeps them between runs); the rest is made from this
+checkout's code at every run.
 """
 
 from __future__ import annotations
@@ -58,12 +59,16 @@ def dyno_app(folder: Path, seed: int = 1) -> DynoApp:
         folder / "static_cache_only",
         folder / "runtime",
     )
-    if (app.with_form / static_cache.FILE_NAME).exists() and app.runtime.exists():
-        return app
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    made = generator.generate(folder / "project", seed=seed)
-    report = _collect(made, folder / "collect.json", app.collected)
+    result = folder / "collect.json"
+    if result.exists() and (app.collected / "staticfiles.json").exists():
+        report = json.loads(result.read_text(encoding="utf-8"))
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        made = generator.generate(folder / "project", seed=seed)
+        report = _collect(made, result, app.collected)
+    for made_before in (app.with_form, app.cache_only, app.runtime):
+        shutil.rmtree(made_before, ignore_errors=True)
     cache = _static_cache(report)
     static_cache.write(cache, str(app.cache_only))
     cache_file = static_cache.write(cache, str(app.with_form))
