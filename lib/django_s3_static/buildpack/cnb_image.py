@@ -27,6 +27,7 @@ def build_image(
     deps.ensure(build_cache, deps.HOT_PATH, app.app_dir)
     outcome = publish(app, env, timings, inspecting, build_cache=build_cache)
     report(outcome, timings, app_dir, where="the image")
+    install.write_dyno_form(outcome.cache, outcome.cache_file)
     cnb_collectstatic.clean_up(app_dir, manage_py, outcome.cache_file, outcome.heroku_python, env)
     promotes = procfile.release_promotes(app_dir)
     cache_path = os.path.normpath(

@@ -18,15 +18,18 @@ import sysconfig
 
 from .. import __version__, output
 from ..config import Config
+from ..format import dyno_form
+from ..format.static_cache import StaticCache
 from ..publish import deps
 from ..publish.app_process import AppProcess
 from . import bytecode, procfile
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SLUG_HOME = os.path.join(".heroku", "django-s3-static")
-#: In a runtime home: the runtime package's folder (last on PYTHONPATH), the hook's (first), and
-#: where urllib3 goes when the app does not ship it (promote_static needs it; on its path only,
-#: never ahead of the app's own packages).
+#: In a runtime home: the runtime package's folder (last on PYTHONPATH), which holds the hook
+#: when the ``.pth`` loads it; for a virtualenv's Python (or a layer), the hook's folder with its
+#: ``sitecustomize`` (first); and where urllib3 goes when the app does not ship it
+#: (promote_static needs it; on its path only, never ahead of the app's own packages).
 LIB, SITE, VENDOR = "lib", "site", "vendor"
 SLUG_LIB = os.path.join(SLUG_HOME, LIB)
 SLUG_SITE = os.path.join(SLUG_HOME, SITE)
@@ -42,11 +45,18 @@ _django_s3_static_hook.run_next_sitecustomize(__file__)
 """
 #: ``site`` reads ``.pth`` files of the user site-packages folder (``~/.local/...``) before any
 #: ``sitecustomize``, so an agent's own ``sitecustomize`` first on PYTHONPATH cannot skip it.
-#: Its folder lines (relative to the ``.pth``'s folder) are added to the end of ``sys.path``
-#: where PYTHONPATH did not put them already (a process that replaced PYTHONPATH), and a line
-#: that starts with ``import`` runs.
+#: Its folder line (the runtime's folder, which holds the hook, relative to the ``.pth``'s) is
+#: added to the end of ``sys.path`` where PYTHONPATH did not put it already (a process that
+#: replaced PYTHONPATH, an app with its own installation of the package), and a line
+#: that starts with ``import`` runs (compiled at every start, so kept short): with the hook's
+#: switch at its documented ``0`` a process imports nothing of the hook; with another spelling
+#: of off (``false``, ``no``, ``off``) the hook is imported and stays off (``settings_hook``).
 PTH_NAME = "django-s3-static.pth"
-PTH_TEMPLATE = "{site}\n{lib}\nimport _django_s3_static_hook\n"
+PTH_TEMPLATE = (
+    "{lib}\n"
+    'import os; os.environ.get("DJANGO_S3_STATIC_WRAP_SETTINGS") == "0" or '
+    '__import__("_django_s3_static_hook")\n'
+)
 #: The package's build-time rooms and modules: the slug gets every other one.
 BUILD_TIME = frozenset({"buildpack", "publish", "collect", "prune", "output.py"})
 #: Of the management commands, the dyno runs one: promote_static, in the release phase.
@@ -54,15 +64,16 @@ DYNO_COMMANDS = frozenset({"__init__.py", "promote_static.py"})
 
 #: Dynos source .profile.d in an arbitrary order: before heroku/python's ``python.sh``, which
 #: only defaults PYTHONPATH to $HOME, this script keeps that default itself; after it, it finds
-#: $HOME already set. The same path either way. The hook's folder goes first, as
-#: ``sitecustomize`` must be found before any other; the runtime goes last, where an
-#: installation of the package of the app's own wins over it. The settings module is left to
-#: each process (see ``settings_hook``).
+#: $HOME already set. The same path either way. For a virtualenv's Python the hook's folder
+#: goes first, as its ``sitecustomize`` must be found before any other (the ``.pth`` needs no
+#: folder of its own: one more folder on the path costs every start); the runtime goes last,
+#: where an installation of the package of the app's own wins over it. The settings module is
+#: left to each process (see ``settings_hook``).
 #: The app's values (the static cache folder, the settings module) are single-quoted words
 #: outside any double quotes: the shell takes them as they are, no ``$(...)``, no splitting.
 PROFILE_TEMPLATE = """\
 # django-s3-static: render {{% static %}} as hashed S3 URLs from the slug's static cache.
-export PYTHONPATH="$HOME/{site}:${{PYTHONPATH:-$HOME}}{lib}"
+export PYTHONPATH="{site}${{PYTHONPATH:-$HOME}}{lib}"
 if [ -z "${{DJANGO_S3_STATIC_CACHE_PATH:-}}" ]; then
 	DJANGO_S3_STATIC_CACHE_PATH="$HOME"/{cache}
 fi
@@ -102,13 +113,19 @@ def installed_elsewhere(paths: list[str], own: str = PACKAGE_DIR) -> str | None:
 
 
 def profile_script(
-    app_rel: str, static_cache_dir: str, settings: str, own_lib: bool, promotes: bool
+    app_rel: str,
+    static_cache_dir: str,
+    settings: str,
+    own_lib: bool,
+    promotes: bool,
+    site_first: bool = True,
 ) -> str:
     """The ``.profile.d`` script: the static cache at ``app_rel/static_cache_dir`` under ``$HOME``
     (both relative and checked, ``publish.check_static_cache_dir``), the settings module the build
-    read, the runtime's folder on the path unless the app has its own."""
+    read, the runtime's folder on the path unless the app has its own, the hook's folder first
+    for a virtualenv's Python (``site_first``)."""
     return PROFILE_TEMPLATE.format(
-        site=SLUG_SITE,
+        site=f"$HOME/{SLUG_SITE}:" if site_first else "",
         lib=f":$HOME/{SLUG_LIB}" if own_lib else "",
         cache=shlex.quote(os.path.normpath(os.path.join(app_rel, static_cache_dir))),
         settings=shlex.quote(settings),
@@ -124,10 +141,7 @@ def user_site(home: str) -> str:
 def write_user_site_pth(build_dir: str) -> None:
     folder = user_site(build_dir)
     os.makedirs(folder, exist_ok=True)
-    text = PTH_TEMPLATE.format(
-        site=os.path.relpath(os.path.join(build_dir, SLUG_SITE), folder),
-        lib=os.path.relpath(os.path.join(build_dir, SLUG_LIB), folder),
-    )
+    text = PTH_TEMPLATE.format(lib=os.path.relpath(os.path.join(build_dir, SLUG_LIB), folder))
     with open(os.path.join(folder, PTH_NAME), "w", encoding="utf-8") as handle:
         handle.write(text)
 
@@ -137,6 +151,12 @@ def compile_slug_python(build_dir: str, build_cache: str | None = None) -> None:
     bytecode.compile_tree(os.path.join(build_dir, SLUG_HOME), build_cache)
 
 
+def write_dyno_form(cache: StaticCache, cache_file: str) -> None:
+    """Beside the static cache, the part of it a dyno reads (``format.dyno_form``), made from the
+    cache this build has just verified against the bucket or uploaded."""
+    dyno_form.write(cache, cache_file)
+
+
 def install_runtime(home: str, sitecustomize: bool, build_cache: str | None = None) -> bool:
     """Fill ``home`` afresh with the dyno's runtime; whether it holds the package's copy (not when
     the app's Python has an installation of its own, which the dyno then runs).
@@ -144,11 +164,12 @@ def install_runtime(home: str, sitecustomize: bool, build_cache: str | None = No
     ``sitecustomize``: write the hook's ``sitecustomize.py``, for a Python that reads no user
     site (a virtualenv), or a home no ``.pth`` can point at (a layer)."""
     shutil.rmtree(home, ignore_errors=True)
-    site = os.path.join(home, SITE)
-    os.makedirs(site)
-    shutil.copy2(HOOK_SOURCE, os.path.join(site, "_django_s3_static_hook.py"))
+    # The .pth finds the hook in the runtime's folder: one folder fewer on every start's path.
+    hook_folder = os.path.join(home, SITE if sitecustomize else LIB)
+    os.makedirs(hook_folder)
+    shutil.copy2(HOOK_SOURCE, os.path.join(hook_folder, "_django_s3_static_hook.py"))
     if sitecustomize:
-        with open(os.path.join(site, "sitecustomize.py"), "w", encoding="utf-8") as handle:
+        with open(os.path.join(hook_folder, "sitecustomize.py"), "w", encoding="utf-8") as handle:
             handle.write(SITECUSTOMIZE)
     provided = installed_elsewhere(sys.path)
     if provided is None:
@@ -187,7 +208,9 @@ def install_dyno_pieces(
     own_lib = install_runtime(os.path.join(build_dir, SLUG_HOME), shim, build_cache)
     write_user_site_pth(build_dir)
     app_rel = os.path.relpath(app.app_dir, build_dir)
-    script = profile_script(app_rel, config.static_cache_dir, app.settings, own_lib, promotes)
+    script = profile_script(
+        app_rel, config.static_cache_dir, app.settings, own_lib, promotes, site_first=shim
+    )
     profile = os.path.join(build_dir, PROFILE_SCRIPT)
     os.makedirs(os.path.dirname(profile), exist_ok=True)
     with open(profile, "w", encoding="utf-8") as handle:

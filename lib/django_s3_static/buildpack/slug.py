@@ -10,7 +10,7 @@ from ..collect import heroku_collectstatic, post_compile
 from ..publish import deps
 from ..publish.app_process import AppProcess, Inspecting
 from ..publish.publish import Outcome, publish
-from .install import install_dyno_pieces
+from .install import install_dyno_pieces, write_dyno_form
 
 
 def build_slug(
@@ -26,6 +26,7 @@ def build_slug(
     report(outcome, timings, build_dir)
     heroku_collectstatic.warn_if_it_ran(build_dir, env, outcome.heroku_python)
     post_compile.report(build_dir, outcome.heroku_python)
+    write_dyno_form(outcome.cache, outcome.cache_file)
     install_dyno_pieces(build_dir, app, outcome.config, build_cache)
     output.info(f"Timings: {timings.line()}")
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from conftest import delta
+from django_s3_static.format import dyno_form
 from support.cnb import BuildResult, Lifecycle
 from support.fault_builds import django_secret
 from support.fir_apps import (
@@ -179,6 +180,13 @@ def test_a_one_off_process_renders_hashed_bucket_urls(fir, fast):
     assert done.returncode == 0, done.stderr
     url = static_url_line(done.stdout)
     assert url.startswith(fir.prefix + "css/site.") and url != fir.prefix + "css/site.css"
+
+
+def test_the_image_holds_the_dyno_form_of_its_static_cache(fast):
+    """The dyno reads the names from the form the build wrote beside the static cache."""
+    cache_file = os.path.join(fast.built.image.app, "static_cache", "manifest.json")
+    assert os.path.isfile(os.path.join(os.path.dirname(cache_file), dyno_form.NAMES_FILE))
+    assert dyno_form.belongs(cache_file) is None
 
 
 def test_the_release_process_runs_promote_static(fir, fast):
