@@ -42,6 +42,7 @@ test-python: venv
 bench: venv
 	$(VPY) test/bench/run.py
 	$(VPY) test/bench/hook_start_bench.py
+	$(VPY) test/bench/static_url_bench.py
 
 lint: venv
 	shellcheck -x bin/* lib/*.sh test/run test/lib/*.sh test/*_test.sh

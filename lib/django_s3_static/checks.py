@@ -10,7 +10,7 @@ from django.core.checks import Warning as CheckWarning
 
 from .config import Config, problem, runtime_values, shown_default
 from .errors import S3StaticError
-from .format import location, static_cache
+from .format import dyno_form, location, static_cache
 from .settings_table import BUILD, COMMANDS, DYNO, SETTINGS
 from .snippet import CACHE_ALIAS, SLUG_ALIAS, STORAGE_BACKEND
 from .storage import serving
@@ -78,7 +78,27 @@ def check_static_storage(app_configs=None, **kwargs):
         decision = serving(config, values, published) if config is not None else None
         if decision is not None and decision.problem:
             problems.append(CheckWarning(decision.problem, id="django_s3_static.W001"))
+        problems += form_errors(slug_level["LOCATION"])
     return problems
+
+
+def form_errors(cache_file: str) -> list[Error]:
+    """The dyno's form beside the static cache, when it is not of it: pages would link to names
+    the build did not verify with this cache (the dyno compares sizes only)."""
+    unfit = dyno_form.belongs(cache_file)
+    if unfit is None:
+        return []
+    folder = os.path.dirname(cache_file)
+    return [
+        Error(
+            f"django-s3-static: the dyno's form of the static cache in {folder} "
+            f"({dyno_form.NAMES_FILE}) is not of {os.path.basename(cache_file)}: {unfit}.",
+            hint="Deploy again: the build writes it from the static cache it verified. Or "
+            f"delete {dyno_form.NAMES_FILE} and {dyno_form.DIGESTS_FILE} there, and pages read "
+            "the static cache itself.",
+            id="django_s3_static.E005",
+        )
+    ]
 
 
 def setting_warnings(values: dict[str, str]) -> list[CheckWarning]:

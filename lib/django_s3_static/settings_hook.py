@@ -11,37 +11,29 @@ hides (``run_next_sitecustomize``).
 
 At start it only puts a finder on ``sys.meta_path``; the build ships it compiled. It stays a
 single file with no relative import: it runs before the package is importable.
-``DJANGO_S3_STATIC_WRAP_SETTINGS=0`` turns it off (see the dyno page's explicit alternative).
+``DJANGO_S3_STATIC_WRAP_SETTINGS=0`` turns it off (see the dyno page's explicit alternative): the
+``.pth`` line reads it before importing this file, and this file (for its other spellings of
+off) before installing the finder.
+
+Every Python process runs this file, so it defines at start only what it runs there: no type
+annotations (they would be evaluated at each start) and one class; the loader that installs the
+snippet is made when the settings module is found.
 """
 
 import os
 import sys
 
 _OFF = ("0", "false", "no", "off")
+SWITCH = "DJANGO_S3_STATIC_WRAP_SETTINGS"
 #: The name the build gives this file in the slug.
 MODULE = "_django_s3_static_hook"
 #: The folders (device and inode) whose ``sitecustomize`` has run in this process: the same
 #: folder reached by two spellings (a symlink) is run once, and a loop stops.
-_CHAINED: set[tuple[int, int]] = set()
+_CHAINED = set()
 
 
-class _InstallingLoader:
-    """The settings module's own loader, then ``install`` on the module's namespace."""
-
-    def __init__(self, loader) -> None:
-        self._loader = loader
-
-    def create_module(self, spec):
-        return self._loader.create_module(spec)
-
-    def exec_module(self, module) -> None:
-        self._loader.exec_module(module)
-        from django_s3_static.snippet import install  # lazy: when settings load
-
-        install(module.__dict__)  # does nothing to a module that called it itself
-
-    def __getattr__(self, name: str):
-        return getattr(self._loader, name)
+def switched_off():
+    return os.environ.get(SWITCH, "1").strip().lower() in _OFF
 
 
 class SettingsFinder:
@@ -49,14 +41,14 @@ class SettingsFinder:
 
     _django_s3_static = True  # found by this mark, whichever copy of the module made it
 
-    def find_spec(self, fullname: str, path=None, target=None):
+    def find_spec(self, fullname, path=None, target=None):
         settings_module = os.environ.get("DJANGO_SETTINGS_MODULE") or ""
         own = fullname == settings_module
         if not (own or settings_module.startswith(fullname + ".")):
             return None  # not the settings module, nor one of its packages
         if fullname.startswith("django_s3_static"):
             return None
-        if os.environ.get("DJANGO_S3_STATIC_WRAP_SETTINGS", "1").strip().lower() in _OFF:
+        if switched_off():
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -64,12 +56,31 @@ class SettingsFinder:
             spec = finder.find_spec(fullname, path, target)
             if spec is not None:
                 if own and spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                    spec.loader = _InstallingLoader(spec.loader)
+                    spec.loader = _installing(spec.loader)
                 return spec
         raise ModuleNotFoundError(_not_found(fullname, settings_module), name=fullname)
 
 
-def _not_found(name: str, settings_module: str) -> str:
+def _installing(loader):
+    """The settings module's own loader, then ``install`` on the module's namespace."""
+
+    class InstallingLoader:
+        def create_module(self, spec):
+            return loader.create_module(spec)
+
+        def exec_module(self, module):
+            loader.exec_module(module)
+            from django_s3_static.snippet import install  # lazy: when settings load
+
+            install(module.__dict__)  # does nothing to a module that called it itself
+
+        def __getattr__(self, name):
+            return getattr(loader, name)
+
+    return InstallingLoader()
+
+
+def _not_found(name, settings_module):
     """Python would say only "No module named ...": say where it looked and what to do."""
     head = [entry or "." for entry in sys.path[:4]]
     built = os.environ.get("DJANGO_S3_STATIC_BUILD_SETTINGS")
@@ -82,13 +93,13 @@ def _not_found(name: str, settings_module: str) -> str:
     )
 
 
-def install_finder() -> None:
+def install_finder():
     """Put the finder first on ``sys.meta_path``, once per process."""
     if not any(getattr(finder, "_django_s3_static", False) for finder in sys.meta_path):
         sys.meta_path.insert(0, SettingsFinder())
 
 
-def run_next_sitecustomize(own_file: str) -> None:
+def run_next_sitecustomize(own_file):
     """Load the ``sitecustomize`` that the one in ``own_file``'s folder hides, if any: found on
     ``sys.path`` but in the folders already run, whatever their spelling."""
     own = _identity(os.path.dirname(os.path.abspath(own_file)))
@@ -104,7 +115,7 @@ def run_next_sitecustomize(own_file: str) -> None:
     spec.loader.exec_module(module)
 
 
-def _identity(path: str) -> tuple[int, int] | None:
+def _identity(path):
     """One ``stat`` (symlinks followed): cheaper at every start than resolving real paths."""
     try:
         found = os.stat(path)
@@ -124,5 +135,5 @@ def _path_finder():
     return PathFinder
 
 
-if __name__ == MODULE:
+if __name__ == MODULE and not switched_off():
     install_finder()

@@ -27,9 +27,13 @@ logger = logging.getLogger("django_s3_static")
 STRICT_SETTING = SETTINGS["manifest_strict"].name
 
 
-def public_base_url(options: dict | None = None) -> str:
-    """The bucket's public URL, or where the objects are if the release phase does not copy them."""
-    values = {**runtime_values(settings, os.environ), **storage_options_values(options or {})}
+def public_base_url(options: dict | None = None, values: dict[str, str] | None = None) -> str:
+    """The bucket's public URL, or where the objects are if the release phase does not copy them.
+
+    ``values``: the settings and config vars, when the caller has read them already."""
+    if values is None:
+        values = runtime_values(settings, os.environ)
+    values = {**values, **storage_options_values(options or {})}
     try:
         config = Config.from_values(values, where=DYNO)
     except S3StaticError as exc:
@@ -82,7 +86,15 @@ class _ResolvedNames(dict):
 
 
 class S3ManifestStorage(ManifestStaticFilesStorage):
-    """Resolve names through the ``staticfiles`` cache; render them under the bucket's URL."""
+    """Resolve names through the ``staticfiles`` cache; render them under the bucket's URL.
+
+    No patterns: they rewrite references while collecting, which the build does with its own
+    storage and a dyno never does (``save_manifest``); compiling them would cost every process's
+    first page.
+    """
+
+    patterns = ()
+    support_js_module_import_aggregation = False
 
     def __init__(self, base_url=None, cache_alias=CACHE_ALIAS, **options):
         """``options``: django-storages' ``OPTIONS``, as ``S3ManifestStaticStorage`` takes them."""
@@ -93,7 +105,7 @@ class S3ManifestStorage(ManifestStaticFilesStorage):
         self._digests: dict[str, str | None] = {}
         self._missing: set[str] = set()
         self._missing_lock = threading.Lock()
-        super().__init__(base_url=base_url or public_base_url(options))
+        super().__init__(base_url=base_url or public_base_url(options, values))
 
     def stored_name(self, name):
         clean = urlsplit(unquote(name)).path.strip()

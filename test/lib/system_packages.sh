@@ -5,7 +5,8 @@ set -euo pipefail
 
 # ceph-mon, ceph-osd and radosgw: a throw-away one-node Ceph RADOS Gateway, the second S3 server.
 # gettext: msgfmt, for compilemessages in the cookiecutter app's bin/post_compile.
-packages=(shunit2 shellcheck make sassc gettext redis-server postgresql chromium ceph-mon ceph-osd radosgw)
+# valgrind: the instructions a Python start executes (test/bench/hook_start_bench.py).
+packages=(shunit2 shellcheck make sassc gettext redis-server postgresql chromium ceph-mon ceph-osd radosgw valgrind)
 missing=()
 for package in "${packages[@]}"; do
 	dpkg -s "${package}" >/dev/null 2>&1 || missing+=("${package}")

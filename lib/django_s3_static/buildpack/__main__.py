@@ -1,4 +1,8 @@
-"""``python -m django_s3_static.buildpack {compile|test-compile} BUILD_DIR BUILD_CACHE ENV_DIR``."""
+"""``python -m django_s3_static.buildpack VERB DIR DIR DIR``: the buildpack's helper.
+
+``compile`` and ``test-compile`` (Cedar: BUILD_DIR BUILD_CACHE ENV_DIR), ``build`` (a Cloud Native
+Buildpack build: APP_DIR LAYERS_DIR PLATFORM_DIR, the execution environment in ``CNB_EXEC_ENV``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,11 @@ import sys
 
 from . import bytecode
 
-VERBS = ("compile", "test-compile")
+VERBS = ("compile", "test-compile", "build")
+USAGE = (
+    "usage: python -m django_s3_static.buildpack {compile|test-compile} BUILD_DIR BUILD_CACHE "
+    "ENV_DIR\n       python -m django_s3_static.buildpack build APP_DIR LAYERS_DIR PLATFORM_DIR"
+)
 #: The package this helper runs from: its bytecode is kept in the build cache (``bytecode``).
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -15,14 +23,11 @@ PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 4 or args[0] not in VERBS:
-        print(
-            "usage: python -m django_s3_static.buildpack {compile|test-compile} BUILD_DIR "
-            "BUILD_CACHE ENV_DIR"
-        )
+        print(USAGE)
         return 2
     verb, *dirs = args
-    build_dir, build_cache, env_dir = (os.path.abspath(a) for a in dirs)
-    restored = _restore_bytecode(build_cache)
+    dirs = [os.path.abspath(a) for a in dirs]
+    restored = verb != "build" and _restore_bytecode(dirs[1])  # Cedar's BUILD_CACHE
     from .. import output  # lazy: imported once the bytecode is in place, as everything below
     from ..errors import S3StaticError  # lazy: as above
 
@@ -30,10 +35,14 @@ def main(argv: list[str] | None = None) -> int:
         if verb == "test-compile":
             from .ci import ci_compile  # lazy: kept off bin/compile's path (it loads publish)
 
-            return ci_compile(build_dir, build_cache, env_dir)
+            return ci_compile(*dirs)
+        if verb == "build":
+            from .cnb import cnb_build  # lazy: kept off bin/compile's path
+
+            return cnb_build(*dirs, os.environ.get("CNB_EXEC_ENV", ""))
         from .compile import compile_app  # lazy: after the bytecode (above)
 
-        return compile_app(build_dir, build_cache, env_dir, None if restored else PACKAGE_DIR)
+        return compile_app(*dirs, None if restored else PACKAGE_DIR)
     except S3StaticError as exc:
         if not exc.reported:
             output.error(exc.title, exc.details)

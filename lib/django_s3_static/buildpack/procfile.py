@@ -27,21 +27,37 @@ _OPERATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "(", ")", "|&"})
 _CALL_COMMAND = re.compile(r"""^[^#]*\bcall_command\(\s*["']promote_static["']""", re.MULTILINE)
 
 
-def release_command(build_dir: str) -> str | None:
-    """The Procfile's ``release`` command (its last ``release`` line), or None."""
+def processes(build_dir: str) -> dict[str, str]:
+    """The Procfile's process types and their commands (a type's last line wins); empty when
+    there is no Procfile."""
     try:
         with open(os.path.join(build_dir, PROCFILE), encoding="utf-8", errors="replace") as handle:
             lines = handle.read(MAX_SCRIPT_BYTES).splitlines()
     except OSError:
-        return None
-    found = None
+        return {}
+    found = {}
     for line in lines:
         if line.lstrip().startswith("#"):
             continue
         match = _PROCESS_LINE.match(line)
-        if match and match.group(1) == "release" and match.group(2):
-            found = match.group(2)
+        if match and match.group(2):
+            found[match.group(1)] = match.group(2)
     return found
+
+
+def release_command(build_dir: str) -> str | None:
+    """The Procfile's ``release`` command (its last ``release`` line), or None."""
+    return processes(build_dir).get("release")
+
+
+def runs_program(command: str, program: str) -> bool:
+    """Whether one of the command's simple commands runs ``program`` (by name or path), after
+    any ``NAME=value`` assignments and ``exec``/``env`` wrappers."""
+    for words in simple_commands(command):
+        words = _unwrapped(words)
+        if words and os.path.basename(words[0]) == program:
+            return True
+    return False
 
 
 def release_promotes(build_dir: str) -> bool:

@@ -12,7 +12,7 @@ from ..publish import deps
 from ..publish.app_process import AppProcess, Inspecting
 from ..publish.early_listing import EarlyListing
 from ..publish.publish import Outcome, publish
-from .install import copy_pieces, install_dyno_pieces
+from .install import copy_slug_runtime, install_dyno_pieces, write_dyno_form
 
 
 def build_slug(
@@ -24,27 +24,32 @@ def build_slug(
     inspecting: Inspecting,
     early: EarlyListing | None = None,
 ) -> None:
-    """Publish, while the dyno's pieces are copied into the slug; then report and install them.
+    """Publish, while the dyno's runtime is copied into the slug; then report and install.
     ``early``: the listing already started (``early_listing.start``)."""
     if early is None:
         deps.ensure(build_cache, deps.HOT_PATH, app.app_dir)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        copying = pool.submit(copy_pieces, build_dir, build_cache)
+        copying = pool.submit(copy_slug_runtime, build_dir, build_cache)
         outcome = publish(app, env, timings, inspecting, build_cache=build_cache, early=early)
-        copied = copying.result()
+        copying.result()  # its failure, before anything is reported
     report(outcome, timings, build_dir)
     heroku_collectstatic.warn_if_it_ran(build_dir, env, outcome.heroku_python)
     post_compile.report(build_dir, outcome.heroku_python)
-    install_dyno_pieces(build_dir, app, outcome.config, build_cache, copied)
+    write_dyno_form(outcome.cache, outcome.cache_file)
+    install_dyno_pieces(build_dir, app, outcome.config, build_cache, copying)
     output.info(f"Timings: {timings.line()}")
 
 
-def report(outcome: Outcome, timings: output.Timings, build_dir: str) -> None:
-    """What the build did with the static cache, and what the developer should do next."""
+def report(
+    outcome: Outcome, timings: output.Timings, build_dir: str, where: str = "the slug"
+) -> None:
+    """What the build did with the static cache, and what the developer should do next.
+
+    ``where``: what the build's app directory becomes (the slug; the image for a CNB build)."""
     cache_rel = os.path.relpath(outcome.cache_file, build_dir)
     if outcome.reason is not None and outcome.stale_setting:
         name = outcome.stale_setting
-        output.info(f"Wrote {cache_rel} into the slug")
+        output.info(f"Wrote {cache_rel} into {where}")
         output.info(
             f"The committed cache was published with another {name} than these settings': "
             f"publish_static where {name} is as deployed (or make it the same in both), and "
@@ -52,7 +57,7 @@ def report(outcome: Outcome, timings: output.Timings, build_dir: str) -> None:
         )
         return
     if outcome.reason is not None:
-        output.info(f"Wrote {cache_rel} into the slug")
+        output.info(f"Wrote {cache_rel} into {where}")
         output.info("Refresh the committed cache so the next build skips collectstatic:")
         output.info(
             f"  python manage.py publish_static && git add {os.path.dirname(cache_rel) or '.'}"

@@ -7,6 +7,7 @@ its own way, so one adapter per backend reads it there.
 from __future__ import annotations
 
 import pickle
+import sys
 import time
 import zlib
 from collections.abc import Sequence
@@ -14,9 +15,6 @@ from typing import Any
 
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache, InvalidCacheBackendError
-from django.core.cache.backends.filebased import FileBasedCache
-from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
@@ -179,11 +177,18 @@ def _make_level(alias: str, chain_class: type[BaseCache]) -> _Level:
     if issubclass(backend_cls, chain_class):
         raise ImproperlyConfigured(f"ChainedCache level {alias!r} cannot itself be a chain")
     backend = _raw_key_class(backend_cls)(location, params)
-    if isinstance(backend, LocMemCache):
+    if _is(backend, "locmem", "LocMemCache"):
         return _LocMemLevel(alias, backend)
-    if isinstance(backend, FileBasedCache):
+    if _is(backend, "filebased", "FileBasedCache"):
         return _FileLevel(alias, backend)
-    client = getattr(backend, "_cache", None) if isinstance(backend, RedisCache) else None
+    client = getattr(backend, "_cache", None) if _is(backend, "redis", "RedisCache") else None
     if hasattr(client, "get_client") and hasattr(client, "_serializer"):
         return _RedisLevel(alias, backend)
     return _Level(alias, backend)
+
+
+def _is(backend: BaseCache, module: str, name: str) -> bool:
+    """Whether ``backend`` is one of Django's backend ``name``: only if its module is imported,
+    so a chain imports none of those it does not use."""
+    found = sys.modules.get(f"django.core.cache.backends.{module}")
+    return found is not None and isinstance(backend, getattr(found, name))

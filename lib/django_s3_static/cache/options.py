@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -12,11 +12,22 @@ DEFAULT_MAX_MEMORY_TIMEOUT = 300
 DEFAULT_FILL_TIMEOUT = 60
 
 
-class _Options(NamedTuple):
-    aliases: Sequence[str]
-    max_memory_timeout: float | None
-    fill_timeout: float | None
-    ignore_level_errors: bool
+class _Options:
+    """A plain class: a NamedTuple's creation would cost the first lookup of every process."""
+
+    __slots__ = ("aliases", "fill_timeout", "ignore_level_errors", "max_memory_timeout")
+
+    def __init__(
+        self,
+        aliases: Sequence[str],
+        max_memory_timeout: float | None,
+        fill_timeout: float | None,
+        ignore_level_errors: bool,
+    ) -> None:
+        self.aliases = aliases
+        self.max_memory_timeout = max_memory_timeout
+        self.fill_timeout = fill_timeout
+        self.ignore_level_errors = ignore_level_errors
 
 
 def _timeout_option(options: dict[str, Any], name: str, default: float | None) -> float | None:

@@ -67,7 +67,8 @@ def _settings_errors():
         raise S3StaticError(
             f"The settings module {module!r} cannot be imported: {exc}",
             "Check that DJANGO_SETTINGS_MODULE (or manage.py) names the right module, that",
-            "requirements.txt lists every package the settings import, and that every config var",
+            "the app's dependencies (requirements.txt, uv.lock, poetry.lock or Pipfile.lock) hold",
+            "every package the settings import, and that every config var",
             "the settings read is set (heroku config).",
         ) from None
     except Exception as exc:

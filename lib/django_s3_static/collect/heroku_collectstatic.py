@@ -31,9 +31,10 @@ def skipped_by(
     return None
 
 
-def settings_facts(settings: Any) -> dict[str, str | None]:
+def settings_facts(settings: Any) -> dict[str, str | list[str] | None]:
     """Where heroku/python's collectstatic (or one in ``bin/post_compile``) writes, with which
-    storage and uploading app, as the app sets it."""
+    storage and uploading app, as the app sets it; and the app's own static folders
+    (``STATICFILES_DIRS``), which a build never removes."""
     root = getattr(settings, "STATIC_ROOT", None)
     storages = getattr(settings, "STORAGES", None)
     staticfiles = storages.get("staticfiles") if isinstance(storages, dict) else None
@@ -45,7 +46,18 @@ def settings_facts(settings: Any) -> dict[str, str | None]:
         "staticfiles_backend": backend if isinstance(backend, str) else None,
         # An app that makes collectstatic upload by itself (bin/post_compile's run of it).
         "uploading_collectstatic": uploading[0] if uploading else None,
+        "staticfiles_dirs": _folders(getattr(settings, "STATICFILES_DIRS", None)),
     }
+
+
+def _folders(entries: Any) -> list[str]:
+    """The folders of ``STATICFILES_DIRS``: a path, or a ``(prefix, path)`` pair."""
+    found = []
+    for entry in entries if isinstance(entries, (list, tuple)) else ():
+        path = entry[1] if isinstance(entry, (list, tuple)) and len(entry) == 2 else entry
+        if isinstance(path, (str, os.PathLike)) and path:
+            found.append(os.fspath(path))
+    return found
 
 
 def leftovers(build_dir: str, static_root: str | None) -> tuple[int, int] | None:

@@ -81,6 +81,21 @@ def ensure(build_cache: str, need: Need, app_dir: str, vendor: str = VENDOR) -> 
     return folder
 
 
+def require(need: Need, app_dir: str, command: str) -> None:
+    """For a command run by hand, which installs nothing: ``need`` importable, else what to add.
+
+    A developer's environment holds what the app's manager installed there, and no pip at all
+    when it is uv's or Poetry's: the message names the app's own manager."""
+    absent = missing(need)
+    if absent:
+        raise S3StaticError(
+            f"{command} needs {need.why}, and this Python ({sys.executable}) cannot import "
+            f"{', '.join(absent)}.",
+            how_to_add(need.modules[0], manager_of(app_dir)) + ", and have it installed where "
+            f"you run {command} (the build then installs no copy of its own either).",
+        )
+
+
 #: The build cache folders ``ensure`` put on this process's path.
 ADDED: list[str] = []
 

@@ -21,7 +21,8 @@ def _boto3():
         raise S3StaticError(
             "No S3 credentials in the settings or config vars, and boto3 is not installed to",
             "look for them elsewhere (profiles, instance roles). Set AWS_ACCESS_KEY_ID and",
-            "AWS_SECRET_ACCESS_KEY, or install boto3: pip install boto3",
+            "AWS_SECRET_ACCESS_KEY, or install boto3 where this command runs (pip install boto3,",
+            "uv add --dev boto3 or poetry add --group dev boto3).",
         ) from None
     return boto3
 

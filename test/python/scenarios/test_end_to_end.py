@@ -14,6 +14,7 @@ import re
 import pytest
 
 from conftest import delta, deploy_config
+from django_s3_static.format import dyno_form
 from support.dyno import check_assets
 
 SECRET_MARK = "django-secret-for-tests"
@@ -225,6 +226,7 @@ def test_a_failed_upload_leaves_no_slug_pointing_at_missing_objects(make_slug, s
     assert "s3:PutObject" in result.stdout
     assert "Nothing was released" in result.stdout
     assert not os.path.exists(os.path.join(slug.build_dir, "static_cache", "manifest.json"))
+    assert not os.path.exists(os.path.join(slug.build_dir, "static_cache", dyno_form.NAMES_FILE))
     assert not os.path.exists(os.path.join(slug.build_dir, ".profile.d"))
 
 
@@ -236,19 +238,24 @@ def test_names_resolve_through_the_chained_cache_and_the_apps_caches_are_kept(
         'python -c "import django; django.setup(); from django.conf import settings; '
         "from django.core.cache import caches; "
         "from django.templatetags.static import static; "
+        "from django_s3_static.runtime.slug_level import table; "
         "print(sorted(settings.CACHES)); "
         "print(caches['staticfiles-memory'].get('css/site.css')); "
         "url = static('css/site.css'); "
         "print(caches['staticfiles-memory'].get('css/site.css') == url.rsplit('/static/')[1]); "
-        "print(type(caches['staticfiles']).__name__)\""
+        "print(type(caches['staticfiles']).__name__); "
+        "print(type(table(settings.CACHES['staticfiles-slug']['LOCATION']).names).__name__)\""
     )
     result = slug.run(probe, env=SETTINGS_VAR)
     assert result.returncode == 0, result.output
-    aliases, before, after, chain = result.stdout.splitlines()
+    aliases, before, after, chain, names = result.stdout.splitlines()
     assert aliases == "['default', 'staticfiles', 'staticfiles-memory', 'staticfiles-slug']"
     assert before == "None"  # nothing is loaded before the first lookup: no work at boot
     assert after == "True"  # the first lookup filled process memory from the slug's cache
     assert chain == "ChainedCache"
+    # ... from the dyno's form the build wrote beside the static cache, of that static cache.
+    assert names == "Written"
+    assert dyno_form.belongs(os.path.join(slug.build_dir, "static_cache", "manifest.json")) is None
 
 
 def test_system_check_reports_a_missing_bucket_and_a_missing_cache_chain(

@@ -3,8 +3,10 @@ config vars only: settings split into base, local and production, django-storage
 for static files with the ``DJANGO_AWS_*`` config vars the settings read (no ``AWS_*`` config var),
 Collectfasta in the production ``INSTALLED_APPS``, and a ``bin/post_compile`` that runs
 ``collectstatic`` and ``compilemessages``, which heroku/python runs before this buildpack at every
-push. The dependencies are in requirements.txt (cookiecutter-django ships pyproject.toml and
-uv.lock; heroku/python's installation is not what these tests exercise).
+push. Its dependencies are in pyproject.toml and uv.lock, as cookiecutter-django ships them
+(no requirements.txt), so the app's Python is the one heroku/python builds for uv: no pip in it,
+``uv sync --locked --no-default-groups`` into its own prefix; neither the hook, nor the build,
+nor the developer's publish uses pip.
 
 The week, as the README says it: a cold push; ``publish_static`` on the developer's machine with
 the local settings (``config.settings.local``, whose ``INSTALLED_APPS`` add ``django_s3_static``
@@ -17,11 +19,13 @@ form; the web dyno serving the change. No warning, no circular note, no collect 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 import pytest
 
 from support.dyno import http_get, page_assets
+from support.heroku_python import app_python, has_pip
 from support.week import Push, Week, dyno_get, fast_path_problems, warnings_in
 
 STYLESHEET = "myproject/static/css/project.css"
@@ -45,7 +49,7 @@ class Done:
 
 
 @pytest.fixture(scope="module")
-def done(tmp_path_factory, app_python_home, s3server) -> Done:
+def done(tmp_path_factory, s3server) -> Done:
     bucket = s3server.bucket()
     config = {  # cookiecutter-django's config vars for Heroku, and the one this buildpack asks
         "DISABLE_COLLECTSTATIC": "1",
@@ -67,7 +71,7 @@ def done(tmp_path_factory, app_python_home, s3server) -> Done:
     week = Week(
         "cookiecutter_app",
         tmp_path_factory.mktemp("cookiecutter"),
-        app_python_home,
+        app_python("cookiecutter_app"),
         config,
         local,
         {
@@ -110,6 +114,22 @@ def test_each_build_says_what_bin_post_compile_costs_and_which_line_to_drop(done
             "Delete the collectstatic line from bin/post_compile and keep its other commands "
             "(compilemessages, say)."
         ) in out
+
+
+def test_the_apps_python_is_heroku_pythons_for_uv_and_nothing_uses_pip(done):
+    """uv installed the locked production dependencies (not the dev group) into a prefix without
+    pip, and no build, hook or publish of the week reaches for pip: the app ships urllib3
+    (through boto3), so the build installs nothing with the bundled pip wheel."""
+    app = done.week.app
+    assert app.manager == "uv" and not has_pip(app.home)
+    site = os.path.join(app.home, "lib", f"python{app.version}", "site-packages")
+    assert os.path.isdir(os.path.join(site, "collectfasta"))
+    assert not os.path.exists(os.path.join(site, "debug_toolbar"))
+    logs = [done.published.stdout + done.published.stderr]
+    logs += [done.republished.stdout + done.republished.stderr]
+    logs += [push.build.output + push.hook.output for push in done.week.pushes]
+    assert [log for log in logs if re.search(r"\bpip\b", log)] == []
+    assert not [log for log in logs if "Installing the build helper's dependencies" in log]
 
 
 def test_the_cold_push_collects_and_uploads_without_a_warning(done):

@@ -1,7 +1,10 @@
 """A first week with an app like Heroku's Django getting-started app, moved in with config vars
 only: WhiteNoise's middleware and storage left as they are, ``SECURE_SSL_REDIRECT`` and
 PostgreSQL over TLS (dj-database-url, ``ssl_require``) on the dyno, a bucket as users create it
-(no CORS rule; the app has no web fonts and renders no integrity).
+(no CORS rule; the app has no web fonts and renders no integrity). Its dependencies are in
+requirements.txt, as in the getting-started app, so the app's Python is the one heroku/python
+builds for pip (pip in its prefix, ``pip install -r requirements.txt``); the developer publishes
+from a virtualenv with those and boto3, as the README asks (this test's own).
 
 The week, as the README says it: a cold push; ``publish_static`` on the developer's machine with
 ``"django_s3_static"`` added to ``INSTALLED_APPS`` there only, and the static cache committed; a
@@ -12,12 +15,14 @@ warning, none asks for what was just done, and none after the first collects.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import pytest
 
 from conftest import deploy_config
 from support.dyno import http_get, page_assets
+from support.heroku_python import app_python
 from support.week import Push, Week, dyno_get, fast_path_problems, warnings_in
 
 SETTINGS = "gettingstarted/settings.py"
@@ -41,7 +46,7 @@ class Done:
 
 
 @pytest.fixture(scope="module")
-def done(tmp_path_factory, app_python_home, s3server) -> Done:
+def done(tmp_path_factory, s3server) -> Done:
     bucket = s3server.bucket()
     config = deploy_config(
         s3server, bucket, DATABASE_URL="postgres://app:not-secret@127.0.0.1:9/app"
@@ -50,10 +55,11 @@ def done(tmp_path_factory, app_python_home, s3server) -> Done:
     week = Week(
         "getting_started_app",
         tmp_path_factory.mktemp("getting-started"),
-        app_python_home,
+        app_python("getting_started_app"),
         config,
         local,
         {SETTINGS: lambda text: text + LOCAL_LINE},
+        developer_python=sys.executable,  # a virtualenv with requirements.txt and boto3
     ).start()
     cold = week.push()
     published = week.publish()
@@ -89,6 +95,7 @@ def test_the_cold_push_collects_and_uploads_without_a_warning(done):
     build = done.cold.build
     assert build.returncode == 0, build.output
     assert "Collecting: no committed static cache" in build.stdout
+    assert "Installing the build helper's dependencies (urllib3" in build.stdout  # pip's, quiet
     assert warnings_in(build.output) == []
     # No CORS rule on the bucket, and nothing that needs one: no fonts, no integrity tags.
     assert "Browsers will refuse" not in build.stdout and "CORS" not in build.stdout

@@ -14,13 +14,15 @@ from __future__ import annotations
 import dataclasses
 import glob
 import os
+import shutil
 import subprocess
 
 import pytest
 
 from conftest import deploy_config
+from support.checkout import command_env, example_checkout, manage
 from support.heroku_apps import Builds, check_cold_build, check_dynos, check_fast_path
-from support.heroku_python import app_python
+from support.heroku_python import app_python, fixture_dir
 from support.heroku_slug import heroku_slug
 
 MANAGERS = ["uv", "poetry"]
@@ -85,3 +87,20 @@ def test_with_no_keys_a_uv_app_gets_boto3_for_the_credential_chain(s3server, tmp
         built.stdout
     )
     assert "Uploaded" in built.stdout
+
+
+def test_publish_static_in_a_uv_environment_without_urllib3_names_uv_add(s3server, tmp_path):
+    """A developer's uv environment holds what uv.lock lists and no pip: publish_static, which
+    installs nothing, says what to add with uv, and never asks to run it again unchanged."""
+    app = app_python("uv")
+    checkout = example_checkout(tmp_path)
+    os.remove(checkout / "requirements.txt")
+    shutil.copytree(fixture_dir("uv"), checkout, dirs_exist_ok=True)
+    env = command_env(deploy_config(s3server, s3server.bucket()))
+    failed = manage(checkout, env, "publish_static", python=app.python)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "publish_static needs urllib3, for the signed S3 requests, and this Python (" in (
+        failed.stderr
+    )
+    assert "Add urllib3 to the app's dependencies (uv): uv add urllib3" in failed.stderr
+    assert "again" not in failed.stdout + failed.stderr

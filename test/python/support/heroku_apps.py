@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from conftest import deploy_config
 
-from .dyno import Result, check_assets
+from .dyno import AssetCheck, Result, check_assets, http_get
 from .heroku_python import AppPython, app_python, has_pip
 from .heroku_slug import HerokuSlug, heroku_slug
+from .s3server import stored_objects
 
 #: A worker and a one-off print the URL the settings hook makes of one static file: the example
 #: app's ``manage.py`` picks the settings, as in any Django project.
@@ -50,17 +52,23 @@ def build_twice(
     return Built(slug, config["AWS_STORAGE_BUCKET_NAME"], endpoint, cold, fast)
 
 
+def served_assets(url: str, log: Callable[[], str]) -> list[AssetCheck]:
+    """Every asset of the home page and the admin login page a web process serves at ``url``,
+    fetched (``log``: the process's output, shown when a page fails)."""
+    checks = []
+    for path in ("/", "/admin/login/"):
+        status, _headers, body = http_get(url + path)
+        assert status == 200, log()
+        checks += check_assets(body, url + path)
+    return checks
+
+
 def web_assets(built: Built, order: str, process_type: str = "web") -> list:
     """Every asset of the home page and the admin login page of a web dyno, fetched."""
     built.slug.profile_order = order
     dyno = built.slug.start(process_type)
     try:
-        checks = []
-        for path in ("/", "/admin/login/"):
-            status, body = dyno.get(path)
-            assert status == 200, dyno.log()
-            checks += check_assets(body, dyno.url + path)
-        return checks
+        return served_assets(dyno.url, dyno.log)
     finally:
         dyno.stop()
 
@@ -70,6 +78,22 @@ def assert_all_from_bucket(checks: list, prefix: str) -> None:
     for check in checks:
         assert check.url.startswith(prefix), check.url
         assert check.status == 200, check.url
+
+
+def check_promoted(
+    output: str, cache: dict, source: str, target: str, client, prefix: str = "static"
+) -> None:
+    """A release phase's ``promote_static`` copied every object of the static ``cache`` from
+    bucket ``source`` to bucket ``target`` server-side, and recorded the release there."""
+    objects = cache["objects"]
+    assert f"Copying {len(objects)} of {len(objects)} objects from s3://{source}/{prefix}/" in (
+        output
+    )
+    assert "by server-side copy" in output
+    stored = stored_objects(client, target)
+    for name, entry in objects.items():
+        assert stored[f"{prefix}/{name}"] == (entry["size"], entry["md5"]), name
+    assert any(key.startswith(f"{prefix}/.manifests/") for key in stored)  # the release's record
 
 
 def static_url_line(text: str) -> str:
@@ -136,46 +160,67 @@ def check_cold_build(built: Built) -> None:
     if built.slug.app_python.fixture.endswith("-urllib3"):
         assert INSTALLING not in built.cold.stdout
     else:
-        assert INSTALLING in built.cold.stdout
-        assert not os.path.exists(os.path.join(site_packages(built), "urllib3"))
-        installed = os.listdir(os.path.join(built.slug.cache_dir, "django-s3-static"))
-        installed.remove("bytecode")  # the slug's compiled files, kept there too
-        installed.remove("names-memo.json")  # the names the build's collect made, its memo
-        assert [name.split("-")[0] for name in installed] == ["urllib3"]
+        check_urllib3_for_itself(built.cold.stdout, built.slug.cache_dir, site_packages(built))
     assert "Uploaded" in built.cold.stdout
     check_hook_pieces(built)
+
+
+def check_urllib3_for_itself(output: str, build_cache: str, app_site_packages: str) -> None:
+    """For an app without urllib3: the build installed it into its build cache (CACHE_DIR, or
+    the CNB's cached layer), beside the runtime's compiled files, never into the app's Python."""
+    assert INSTALLING in output
+    assert not os.path.exists(os.path.join(app_site_packages, "urllib3"))
+    installed = os.listdir(os.path.join(build_cache, "django-s3-static"))
+    installed.remove("bytecode")  # the runtime's compiled files, kept there too
+    installed.remove("names-memo.json")  # the names the build's collect made, its memo
+    assert [name.split("-")[0] for name in installed] == ["urllib3"]
 
 
 def check_hook_pieces(built: Built) -> None:
     """The hook loads from the user site's ``.pth`` (heroku/python's Python has a user site,
     so no ``sitecustomize`` of ours hides the app's), and ships compiled: hash-based and
     unchecked, so no dyno compiles it and no timestamp matters."""
-    version = built.slug.app_python.version.replace(".", "")
-    site = os.path.join(built.slug.build_dir, ".heroku", "django-s3-static", "site")
-    assert sorted(os.listdir(site)) == ["__pycache__", "_django_s3_static_hook.py"]
+    home = os.path.join(built.slug.build_dir, ".heroku", "django-s3-static")
+    assert not os.path.exists(os.path.join(home, "site"))  # no folder more on every start's path
+    assert os.path.isfile(os.path.join(home, "lib", "_django_s3_static_hook.py"))
     user_site = f"{built.slug.build_dir}/.local/lib/python{built.slug.app_python.version}"
     with open(f"{user_site}/site-packages/django-s3-static.pth") as pth:
-        assert pth.read().splitlines()[-1] == "import _django_s3_static_hook"
-    pyc = f"{site}/__pycache__/_django_s3_static_hook.cpython-{version}.pyc"
-    with open(pyc, "rb") as compiled:
-        assert int.from_bytes(compiled.read(8)[4:], "little") == 0b01  # hash-based, unchecked
-    lib = os.path.join(built.slug.build_dir, ".heroku", "django-s3-static", "lib")
+        loads = pth.read().splitlines()[-1]  # unless switched off (it reads the switch first)
+        assert loads.endswith(' or __import__("_django_s3_static_hook")'), loads
+    check_compiled(home, built.slug.app_python.version)
+
+
+def check_compiled(home: str, version: str) -> None:
+    """Every module of a runtime home (``site/``, ``lib/``: the slug's or the runtime layer's)
+    ships compiled for the app's Python ``version`` (``3.13``), hash-based and unchecked: no
+    dyno compiles it, and no file time matters (a CNB export resets them all)."""
+    tag = f"cpython-{version.replace('.', '')}"
     sources = [
         os.path.join(folder, name)
-        for folder, _, names in os.walk(lib)
+        for part in ("site", "lib")
+        for folder, _, names in os.walk(os.path.join(home, part))
         for name in names
         if name.endswith(".py")
     ]
+    assert len(sources) > 10, sources
     for source in sources:
-        name = os.path.basename(source)[:-3] + f".cpython-{version}.pyc"
-        assert os.path.exists(os.path.join(os.path.dirname(source), "__pycache__", name)), source
+        name = f"{os.path.basename(source)[:-3]}.{tag}.pyc"
+        pyc = os.path.join(os.path.dirname(source), "__pycache__", name)
+        with open(pyc, "rb") as compiled:
+            assert int.from_bytes(compiled.read(8)[4:], "little") == 0b01, source
 
 
 def check_fast_path(built: Built) -> None:
     assert built.fast.returncode == 0, built.fast.output
-    assert "Static files unchanged" in built.fast.stdout
-    assert "Installing" not in built.fast.stdout  # the build cache kept urllib3
-    assert "Uploaded" not in built.fast.stdout
+    check_fast_path_output(built.fast.stdout)
+
+
+def check_fast_path_output(output: str) -> None:
+    """The committed cache's build: verified, nothing collected, installed or uploaded (the
+    build cache kept urllib3)."""
+    assert "Static files unchanged" in output
+    assert "Installing" not in output and "Collecting" not in output
+    assert "Uploaded" not in output
 
 
 #: What heroku/python's .profile.d scripts set, as a one-off sees it.

@@ -14,8 +14,10 @@ removed: builds/build_python_runtime.sh), then the app's dependencies with its m
 - Pipenv (``Pipfile.lock``): Pipenv in a venv inside the prefix (``.heroku/python/pipenv``),
   ``PIPENV_SYSTEM=1``, ``pipenv install --deploy`` (lib/pipenv.sh); the prefix gets no pip.
 
-``app_python(fixture)`` makes that prefix for one of ``test/fixtures/managers/<fixture>`` once,
-from a CPython installed on this machine (pyenv's: ``cpythons()``), and keeps it in
+``app_python(fixture)`` makes that prefix once for the manager's files (``MANAGER_FILES``) of
+``test/fixtures/managers/<fixture>``, or of an app fixture ``test/fixtures/<fixture>`` that ships
+its own (pyproject.toml and uv.lock beside its manage.py), from a CPython installed on this
+machine (pyenv's: ``cpythons()``), and keeps it in
 ``test/.cache/heroku-python`` under a marker naming everything it was made from; later sessions
 reuse it. The managers come from PyPI at heroku/python v351's pinned versions
 (requirements/*.txt there) into a tools venv beside it. Their downloads go to each tool's usual
@@ -37,7 +39,19 @@ from dataclasses import dataclass
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 CACHE = os.path.join(ROOT, "test", ".cache", "heroku-python")
-MANAGER_FIXTURES = os.path.join(ROOT, "test", "fixtures", "managers")
+FIXTURES = os.path.join(ROOT, "test", "fixtures")
+MANAGER_FIXTURES = os.path.join(FIXTURES, "managers")
+#: What heroku/python's managers read from the app's root folder: all a prefix is made from (in
+#: sorted order, so that a manager fixture's key is that of all its files).
+MANAGER_FILES = (
+    ".python-version",
+    "Pipfile",
+    "Pipfile.lock",
+    "poetry.lock",
+    "pyproject.toml",
+    "requirements.txt",
+    "uv.lock",
+)
 #: heroku/python v351's requirements/{uv,poetry,pipenv,pip}.txt.
 TOOLS = {"uv": "0.12.5", "poetry": "2.4.1", "pipenv": "2026.7.1", "pip": "26.2.1"}
 #: lib/pip.sh installs this setuptools beside pip on Python 3.10 to 3.12.
@@ -61,9 +75,16 @@ class AppPython:
         return os.path.join(self.home, "bin", "python")
 
 
+def fixture_dir(fixture: str) -> str:
+    """``test/fixtures/managers/<fixture>`` (a manager's files alone), else the app fixture
+    ``test/fixtures/<fixture>``, whose root folder holds its manager's files."""
+    managers = os.path.join(MANAGER_FIXTURES, fixture)
+    return managers if os.path.isdir(managers) else os.path.join(FIXTURES, fixture)
+
+
 def manager_of(fixture: str) -> str:
     """The manager heroku/python picks for a fixture (lib/package_manager.sh's order)."""
-    folder = os.path.join(MANAGER_FIXTURES, fixture)
+    folder = fixture_dir(fixture)
     for marker, manager in MARKERS:
         if os.path.isfile(os.path.join(folder, marker)):
             return manager
@@ -116,6 +137,19 @@ def newest() -> str:
     return list(found)[-1]
 
 
+def pinned(fixture: str) -> str | None:
+    """The major version a fixture's ``.python-version`` names (heroku/python requires one of a
+    uv app: lib/python_version.sh), installed here; None without one."""
+    path = os.path.join(fixture_dir(fixture), ".python-version")
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        minor = ".".join(handle.read().split()[0].split(".")[:2])
+    if minor not in cpythons():
+        raise RuntimeError(f"{path} asks for Python {minor}: install it (pyenv install {minor}).")
+    return minor
+
+
 def _has_bundled_pip(prefix: str, minor: str) -> bool:
     return bool(bundled_pip(prefix, minor))
 
@@ -162,15 +196,15 @@ def standalone(minor: str) -> str:
 
 
 def app_python(fixture: str, minor: str | None = None) -> AppPython:
-    """The prefix heroku/python leaves for the app in ``test/fixtures/managers/<fixture>``."""
-    minor = minor or newest()
+    """The prefix heroku/python leaves for the app of ``fixture_dir(fixture)``."""
+    minor = minor or pinned(fixture) or newest()
     manager = manager_of(fixture)
     base = standalone(minor)
     name = f"{fixture}-py{minor}"
     folder = os.path.join(CACHE, "apps", name)
     home = os.path.join(folder, "python")
-    fixture_dir = os.path.join(MANAGER_FIXTURES, fixture)
-    key = _digest(LAYOUT_VERSION, base, repr(TOOLS), *_contents(fixture_dir))
+    files = _manager_files(fixture_dir(fixture))
+    key = _digest(LAYOUT_VERSION, base, repr(TOOLS), *_contents(files))
     marker = os.path.join(folder, f".made-{key}")
     with _locked(name):
         if not os.path.exists(marker):
@@ -179,18 +213,25 @@ def app_python(fixture: str, minor: str | None = None) -> AppPython:
             # Hard links: the standard library is shared, site-packages is the app's own.
             subprocess.run(["cp", "-al", base, home], check=True)
             build = os.path.join(folder, "build")
-            shutil.copytree(fixture_dir, build)
+            os.makedirs(build)
+            for path in files:
+                shutil.copy(path, build)
             INSTALL[manager](home, minor, build, os.path.join(folder, "cache"))
             shutil.rmtree(build)
             open(marker, "w").close()
     return AppPython(home, manager, fixture, minor)
 
 
-def _contents(folder: str) -> list[str]:
+def _manager_files(folder: str) -> list[str]:
     return [
-        f"{name}:{open(os.path.join(folder, name), encoding='utf-8').read()}"
-        for name in sorted(os.listdir(folder))
+        os.path.join(folder, name)
+        for name in MANAGER_FILES
+        if os.path.isfile(os.path.join(folder, name))
     ]
+
+
+def _contents(paths: list[str]) -> list[str]:
+    return [f"{os.path.basename(p)}:{open(p, encoding='utf-8').read()}" for p in paths]
 
 
 def _digest(*parts: str) -> str:

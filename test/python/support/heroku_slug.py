@@ -37,6 +37,11 @@ MANAGER_LINES = {
     "poetry": [],
 }
 
+#: vendor/buildpack-stdlib_v8.sh's ``_env_blacklist``: config vars ``sub_env`` does not export.
+SUB_ENV_BLACKLIST = frozenset(
+    ("PATH", "CPATH", "CPPATH", "LD_PRELOAD", "LIBRARY_PATH", "LD_LIBRARY_PATH", "PYTHONHOME")
+)
+
 #: bin/compile's set_env / set_default_env lines, in its order.
 SET_ENV = """\
 export PATH=${HOME}/.heroku/python/bin:${PATH}
@@ -130,6 +135,9 @@ class HerokuSlug(Slug):
     """A ``Slug`` whose ``.heroku/python`` is ``app_python``'s prefix."""
 
     app_python: AppPython | None = None
+    #: False: the build's pip reads none of this machine's configuration (its files and
+    #: ``PIP_*`` variables), as on Heroku, where a test compares the build log with Heroku's.
+    machine_pip_config: bool = True
 
     @property
     def app_root(self) -> str:
@@ -146,6 +154,12 @@ class HerokuSlug(Slug):
             self.build_dir,
             dirs_exist_ok=True,
         )
+        return self.lay_out()
+
+    def lay_out(self) -> HerokuSlug:
+        """Around the app already in BUILD_DIR, what heroku/python leaves: its Python in
+        ``.heroku/python`` (and linked from ``/app``), its ``.profile.d`` scripts, and CACHE_DIR
+        and ENV_DIR unless they are there."""
         os.makedirs(os.path.join(self.build_dir, ".heroku"))
         os.symlink(self.python_home, os.path.join(self.build_dir, ".heroku", "python"))
         os.makedirs(os.path.join(self.app_root, ".heroku"))
@@ -174,7 +188,22 @@ class HerokuSlug(Slug):
 
     def build_env(self, env: dict[str, str]) -> dict[str, str]:
         assert self.app_python is not None
+        if not self.machine_pip_config:
+            env = {k: v for k, v in env.items() if not k.startswith("PIP_")}
+            env["PIP_CONFIG_FILE"] = os.devnull
         return export_env(self.app_python.manager, self.app_root, self.app_root, env)
+
+    def hook_env(self, env: dict[str, str]) -> dict[str, str]:
+        """The environment of heroku/python's own bin/compile, in which lib/hooks.sh runs
+        ``bin/post_compile`` with ``sub_env`` (the config vars but ``PATH``, ``LD_*``,
+        ``LIBRARY_PATH``, ``PYTHONHOME``): the ``export`` file's variables but ``PYTHONHOME``
+        and ``PYTHONPATH``, which bin/compile unsets for itself and only writes out. (There the
+        manager's own command is on ``PATH`` too; here only Pipenv's is.)"""
+        found = self.build_env(env)
+        for name in ("PYTHONHOME", "PYTHONPATH"):
+            found.pop(name, None)
+        kept = {k: v for k, v in self.config.items() if k not in SUB_ENV_BLACKLIST}
+        return {**found, **kept}
 
     def _dyno_env(
         self, env: dict[str, str] | None, home: str, dyno: str | None = None

@@ -7,12 +7,19 @@ cache, push, change a stylesheet, publish and commit, push, and look at the site
 exports to publish, and Heroku's build cache, kept from one push to the next as Heroku keeps it
 (https://devcenter.heroku.com/articles/buildpack-api#caching).
 
-Each push builds a fresh copy of the repository as Heroku would, and before this buildpack runs
-what heroku/python runs after its own (turned off) ``collectstatic``: the app's
-``bin/post_compile``, with the config vars in its environment and the app's Python first on
-``PATH`` (heroku/python's ``bin/steps/hooks/post_compile`` runs it with ``sub_env``, which exports
-ENV_DIR:
-https://github.com/heroku/heroku-buildpack-python/blob/v351/bin/steps/hooks/post_compile).
+The app's Python is the one heroku/python makes for the app's own manager files
+(``support.heroku_python.app_python``: uv's ``uv sync --locked --no-default-groups`` into a
+pip-less prefix, or pip's ``pip install -r requirements.txt``). Each push builds a fresh copy of
+the repository on it as Heroku would (``support.heroku_slug``: heroku/python's ``.profile.d``
+scripts and ``export`` variables), and before this buildpack runs what heroku/python runs after
+its own (turned off) ``collectstatic``: the app's ``bin/post_compile``, in heroku/python's own
+environment (its Python first on ``PATH`` through ``/app``, no ``PYTHONHOME``) with the config
+vars (lib/hooks.sh runs it with ``sub_env``:
+https://github.com/heroku/heroku-buildpack-python/blob/v351/lib/hooks.sh).
+
+The developer's machine runs ``publish_static`` with the checkout of django-s3-static on
+``PYTHONPATH`` and, unless a test gives another, the app's Python: the same locked packages
+``uv run python manage.py publish_static`` runs with.
 """
 
 from __future__ import annotations
@@ -28,7 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checkout import command_env, manage
-from .dyno import FIXTURES, Dyno, Result, Slug
+from .dyno import FIXTURES, Dyno, Result
+from .heroku_python import AppPython
+from .heroku_slug import HerokuSlug
 
 #: A warning in a build log (`` !     Warning: ...``), or Python's and Django's.
 WARNING = re.compile(r"^\s*!|warn", re.IGNORECASE | re.MULTILINE)
@@ -40,7 +49,7 @@ FULL_COLLECT = ("Collecting", "Collected ")
 
 @dataclass
 class Push:
-    slug: Slug
+    slug: HerokuSlug
     hook: Result | None  # bin/post_compile, when the app has one
     build: Result
 
@@ -49,10 +58,13 @@ class Push:
 class Week:
     fixture: str
     root: Path
-    python_home: str
+    app: AppPython  # the app's Python, as heroku/python makes it from the fixture's manager files
     config: dict[str, str]  # the app's config vars
     local: dict[str, str]  # what the developer exports to run publish_static
     local_edits: dict[str, Callable[[str], str]] = field(default_factory=dict)
+    #: The Python publish_static runs with on the developer's machine: the app's own (``uv run``)
+    #: unless the README asks for more there than the app ships (boto3 for a pip app without it).
+    developer_python: str | None = None
     pushes: list[Push] = field(default_factory=list)
 
     @property
@@ -75,12 +87,11 @@ class Week:
 
     def push(self) -> Push:
         """git push heroku main: a build of the repository, bin/post_compile first."""
-        slug = Slug(str(self.root / f"push-{len(self.pushes) + 1}"), self.python_home)
+        root = str(self.root / f"push-{len(self.pushes) + 1}")
+        slug = HerokuSlug(root, self.app.home, app_python=self.app, machine_pip_config=False)
         shutil.copytree(self.repo, slug.build_dir, symlinks=True)
-        os.makedirs(os.path.join(slug.build_dir, ".heroku"))
-        os.symlink(self.python_home, os.path.join(slug.build_dir, ".heroku", "python"))
         os.symlink(self.root / "build-cache", slug.cache_dir)
-        os.makedirs(slug.env_dir)
+        slug.lay_out()
         slug.set_config(**self.config)
         pushed = Push(slug, post_compile(slug), slug.compile())
         self.pushes.append(pushed)
@@ -88,7 +99,9 @@ class Week:
 
     def publish(self) -> subprocess.CompletedProcess:
         """python manage.py publish_static, in the checkout, with the local settings."""
-        return manage(self.checkout, command_env(self.local), "publish_static")
+        env = command_env(self.local)
+        python = self.developer_python or self.app.python
+        return manage(self.checkout, env, "publish_static", python=python)
 
     def commit_static_cache(self) -> None:
         """git add static_cache && git commit."""
@@ -102,22 +115,17 @@ class Week:
             path.write_text(edit(path.read_text()))
 
 
-def post_compile(slug: Slug, timeout: float = 120) -> Result | None:
+def post_compile(slug: HerokuSlug, timeout: float = 120) -> Result | None:
     """heroku/python's post_compile hook, run as it runs it; None without ``bin/post_compile``."""
     hook = os.path.join(slug.build_dir, "bin", "post_compile")
     if not os.path.isfile(hook):
         return None
     os.chmod(hook, 0o755)
-    env = {
-        "PATH": f"{slug.build_dir}/.heroku/python/bin:/usr/local/bin:/usr/bin:/bin",
-        "HOME": slug.build_dir,
-        "LANG": "C.UTF-8",
-        **slug.config,
-    }
+    base = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": slug.app_root}
     process = subprocess.run(
         [hook],
         cwd=slug.build_dir,
-        env=env,
+        env=slug.hook_env(base),
         capture_output=True,
         text=True,
         timeout=timeout,

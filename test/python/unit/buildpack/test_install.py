@@ -57,3 +57,27 @@ def test_an_app_with_its_own_installation_keeps_it_and_the_build_says_so(
     assert f"{OWN} (installed in {site}) on the dyno" in said
     assert not os.path.exists(build_dir / install.SLUG_LIB / "django_s3_static")
     assert install.SLUG_LIB not in profile
+
+
+@pytest.mark.parametrize("user_site", [True, False], ids=["user site", "virtualenv"])
+def test_the_hook_is_where_the_apps_python_loads_it_with_no_folder_more_than_needed(
+    build_dir, monkeypatch, user_site
+):
+    """A Python with a user site loads the hook from the ``.pth``: the hook sits in the runtime's
+    folder, which the ``.pth`` names, and no folder of its own goes on every start's path. A
+    virtualenv's reads no ``.pth``: its ``sitecustomize`` comes first on ``PYTHONPATH``."""
+    monkeypatch.setattr(install.site_module, "ENABLE_USER_SITE", user_site)
+    profile = pieces(build_dir)
+    folder = build_dir / (install.SLUG_LIB if user_site else install.SLUG_SITE)
+    assert os.path.isfile(folder / "_django_s3_static_hook.py")
+    assert os.path.isfile(
+        folder / "__pycache__" / f"_django_s3_static_hook.{sys.implementation.cache_tag}.pyc"
+    )
+    assert os.path.exists(build_dir / install.SLUG_SITE) is not user_site
+    assert (f'PYTHONPATH="$HOME/{install.SLUG_SITE}:' in profile) is not user_site
+    with open(os.path.join(install.user_site(str(build_dir)), install.PTH_NAME)) as handle:
+        lines = handle.read().splitlines()
+    assert os.path.normpath(os.path.join(install.user_site(str(build_dir)), lines[0])) == str(
+        build_dir / install.SLUG_LIB
+    )
+    assert lines[1].endswith('__import__("_django_s3_static_hook")') and len(lines) == 2

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from django_s3_static.buildpack.procfile import release_command, release_promotes
+from django_s3_static.buildpack.procfile import (
+    processes,
+    release_command,
+    release_promotes,
+    runs_program,
+)
 
 
 def procfile(tmp_path, text: str):
@@ -110,3 +115,22 @@ def test_a_python_release_script(tmp_path):
         "from django.core.management import call_command\ncall_command('promote_static')\n"
     )
     assert release_promotes(procfile(tmp_path, "release: python release.py\n"))
+
+
+@pytest.mark.parametrize(
+    ("command", "runs"),
+    [
+        ("opentelemetry-instrument gunicorn app.wsgi", True),
+        ("OTEL_X=1 exec bin/opentelemetry-instrument python x.py", True),
+        ("python manage.py migrate && opentelemetry-instrument gunicorn app.wsgi", True),
+        ("echo opentelemetry-instrument", False),
+        ("gunicorn app.wsgi # opentelemetry-instrument", False),
+    ],
+)
+def test_whether_a_command_runs_a_program(command, runs):
+    assert runs_program(command, "opentelemetry-instrument") is runs
+
+
+def test_every_process_type_and_its_last_line(tmp_path):
+    text = "web: gunicorn a\n# worker: x\nweb: gunicorn b\n  clock:  python clock.py \nbad line\n"
+    assert processes(procfile(tmp_path, text)) == {"web": "gunicorn b", "clock": "python clock.py"}

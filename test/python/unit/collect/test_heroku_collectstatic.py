@@ -46,16 +46,19 @@ def test_settings_facts_read_static_root_and_the_storage():
     settings = SimpleNamespace(
         STATIC_ROOT=Path("/app/staticfiles"),
         STORAGES={"staticfiles": {"BACKEND": "storages.backends.s3.S3Storage"}},
+        STATICFILES_DIRS=[Path("/app/assets"), ("vendor", "/app/vendor/static"), None],
     )
     assert hc.settings_facts(settings) == {
         "static_root": "/app/staticfiles",
         "staticfiles_backend": "storages.backends.s3.S3Storage",
         "uploading_collectstatic": None,
+        "staticfiles_dirs": ["/app/assets", "/app/vendor/static"],
     }
     assert hc.settings_facts(SimpleNamespace(STATIC_ROOT=None, STORAGES=None)) == {
         "static_root": None,
         "staticfiles_backend": None,
         "uploading_collectstatic": None,
+        "staticfiles_dirs": [],
     }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sysconfig
 
+import pytest
+
 from django_s3_static.publish import deps
 
 
@@ -56,3 +58,16 @@ def test_boto3_advice_names_boto3(tmp_path):
     (tmp_path / "uv.lock").write_text("")
     details = deps.failure_details("ERROR: x", "boto3.txt", deps.BOTO3, str(tmp_path))
     assert "uv add boto3" in details[1]
+
+
+def test_a_command_run_by_hand_names_the_apps_manager_for_what_this_python_lacks(tmp_path):
+    """publish_static installs nothing: it says what to add, with the app's own manager."""
+    (tmp_path / "uv.lock").write_text("")
+    need = deps.Need(("no_such_module_here",), "x.txt", "no_such_module_here, for a test")
+    with pytest.raises(deps.S3StaticError) as raised:
+        deps.require(need, str(tmp_path), "publish_static")
+    assert raised.value.title.startswith("publish_static needs no_such_module_here, for a test,")
+    assert raised.value.details[0].startswith(
+        "Add no_such_module_here to the app's dependencies (uv): uv add no_such_module_here"
+    )
+    deps.require(deps.Need(("os",), "x.txt", "os"), str(tmp_path), "publish_static")

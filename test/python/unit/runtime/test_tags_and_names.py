@@ -2,21 +2,19 @@
 missing from the static cache, strict and not.
 
 Each case runs a real Django process with the dyno's settings snippet and a static cache file, as
-a dyno has them (no S3 call is made while rendering, so no server is needed).
+a dyno has them (``support.dyno_pages``); the tags with integrity, also with the dyno's form of the
+static cache beside it, as the build writes it into the slug.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 
 import pytest
 
-from django_s3_static.format import static_cache
+from django_s3_static.format import dyno_form, static_cache
 from django_s3_static.format.static_cache import StaticCache, StaticObject
-from support.dyno import ROOT
+from support import dyno_pages as pages
 
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 JS_DIGEST = "sha384-" + "J" * 64
@@ -24,45 +22,8 @@ CSS_DIGEST = "sha384-" + "C" * 64
 BUNDLE_DIGEST = "sha384-" + "B" * 64
 BASE = "https://bkt.s3.amazonaws.com/static/"
 
-SETTINGS = """
-SECRET_KEY = "x"
-DEBUG = {debug}
-INSTALLED_APPS = ["django.contrib.staticfiles", "pipeline"]
-TEMPLATES = [{{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}}]
-STATIC_URL = "static/"
-LOGGING = {{
-    "version": 1,
-    "handlers": {{"err": {{"class": "logging.StreamHandler"}}}},
-    "loggers": {{"django_s3_static": {{"handlers": ["err"], "level": "ERROR"}}}},
-}}
-PIPELINE = {{
-    "JAVASCRIPT": {{"app": {{"source_filenames": ["js/a.js"], "output_filename": "js/bundle.js"}}}},
-    "STYLESHEETS": {{
-        "main": {{"source_filenames": ["css/a.css"], "output_filename": "css/main.css"}}
-    }},
-}}
-from django_s3_static.snippet import install; install(globals())  # noqa: E402,E702
-"""
 
-RENDER = """
-import json, sys, django
-from django.template import Context, Template
-django.setup()
-out = []
-for source in json.loads(sys.argv[1]):
-    if source == "__checks__":
-        from django.core.checks import run_checks
-        out.append([f"{m.id}: {m.msg} ({m.hint})" for m in run_checks()])
-        continue
-    try:
-        out.append(Template(source).render(Context()))
-    except Exception as exc:
-        out.append(f"{type(exc).__name__}: {exc}")
-print(json.dumps(out))
-"""
-
-
-def write_cache(folder) -> str:
+def write_cache(folder, form: bool = False) -> str:
     cache = StaticCache(
         fingerprint="sha256:x",
         bucket="bkt",
@@ -83,42 +44,37 @@ def write_cache(folder) -> str:
             "css/main.0123456789ab.css": StaticObject(10, MD5, None, None),
         },
     )
-    return static_cache.write(cache, str(folder))
+    cache_file = static_cache.write(cache, str(folder))
+    if form:
+        dyno_form.write(cache, cache_file)
+    return cache_file
 
 
-def render(tmp_path, templates: list[str], debug: bool = False, **env: str) -> tuple[list, str]:
-    (tmp_path / "dyno_test_settings.py").write_text(SETTINGS.format(debug=debug))
-    cache_file = write_cache(tmp_path / "static_cache")
-    environ = {
-        "PATH": os.environ["PATH"],
-        "PYTHONPATH": os.pathsep.join([os.path.join(ROOT, "lib"), str(tmp_path)]),
-        "DJANGO_SETTINGS_MODULE": "dyno_test_settings",
-        "AWS_STORAGE_BUCKET_NAME": "bkt",
-        "AWS_LOCATION": "static",
-        "DJANGO_S3_STATIC_CACHE_PATH": os.path.dirname(cache_file),
-        **env,
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", RENDER, json.dumps(templates)],
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout), done.stderr
+def render(
+    tmp_path, templates: list[str], debug: bool = False, form: bool = False, **env: str
+) -> tuple[list, str]:
+    cache_file = write_cache(tmp_path / "static_cache", form)
+    return pages.render(tmp_path, os.path.dirname(cache_file), templates, debug, **env)
 
 
-def test_script_and_stylesheet_tags_carry_the_digest_of_the_hashed_object(tmp_path):
-    (script, style, digest, plain), _ = render(
+FORM = pytest.mark.parametrize("form", [False, True], ids=["static cache", "dyno form"])
+
+
+@FORM
+def test_script_and_stylesheet_tags_carry_the_digest_of_the_hashed_object(tmp_path, form):
+    (script, style, digest, plain, read), log = render(
         tmp_path,
         [
             "{% load s3_static %}{% static_script 'js/app.js' defer=True type='module' %}",
             "{% load s3_static %}{% static_stylesheet 'css/site.css' media='print' %}",
             "{% load s3_static %}{% static_integrity 'js/app.js' %}",
             "{% load s3_static %}{% static_script 'img/logo.png' data_role='x' async=False %}",
+            "__form__",
         ],
+        form=form,
     )
+    assert read == ("Written" if form else "dict")
+    assert "is not used" not in log
     assert script == (
         f'<script src="{BASE}js/app.0123456789ab.js" integrity="{JS_DIGEST}" '
         'crossorigin="anonymous" defer type="module"></script>'
@@ -143,14 +99,15 @@ def test_without_integrity_or_in_debug_the_tags_are_plain(tmp_path, debug, env):
     assert script == f'<script src="{BASE}{name}"></script>'
 
 
-def test_pipeline_tags_render_integrity_only_when_asked(tmp_path):
+@FORM
+def test_pipeline_tags_render_integrity_only_when_asked(tmp_path, form):
     templates = [
         "{% load pipeline %}{% javascript 'app' %}",
         "{% load pipeline %}{% stylesheet 'main' %}",
     ]
-    (js, css), _ = render(tmp_path, templates)
+    (js, css), _ = render(tmp_path, templates, form=form)
     assert "integrity" not in js and "crossorigin" not in js  # off by default: as before
-    (js, css), _ = render(tmp_path, templates, DJANGO_S3_STATIC_PIPELINE_INTEGRITY="1")
+    (js, css), _ = render(tmp_path, templates, form=form, DJANGO_S3_STATIC_PIPELINE_INTEGRITY="1")
     assert js.startswith(
         f'<script integrity="{BUNDLE_DIGEST}" crossorigin="anonymous" type="text/javascript" '
         f'src="{BASE}js/bundle.0123456789ab.js"'

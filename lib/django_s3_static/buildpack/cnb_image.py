@@ -1,0 +1,47 @@
+"""The CNB build once the app's process is running: publish, report, clean up after heroku/python,
+and write the layers (``cnb_layers``). ``slug`` is the same for Cedar."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from .. import output
+from ..publish import deps
+from ..publish.app_process import AppProcess, Inspecting
+from ..publish.publish import publish
+from . import cnb_agents, cnb_collectstatic, cnb_layers, install, procfile
+from .slug import report
+
+
+def build_image(
+    app_dir: str,
+    layers_dir: str,
+    manage_py: str,
+    app: AppProcess,
+    env: Mapping[str, str],
+    timings: output.Timings,
+    inspecting: Inspecting,
+) -> None:
+    build_cache = cnb_layers.prepare_cache(layers_dir)
+    deps.ensure(build_cache, deps.HOT_PATH, app.app_dir)
+    outcome = publish(app, env, timings, inspecting, build_cache=build_cache)
+    report(outcome, timings, app_dir, where="the image")
+    install.write_dyno_form(outcome.cache, outcome.cache_file)
+    cnb_collectstatic.clean_up(app_dir, manage_py, outcome.cache_file, outcome.heroku_python, env)
+    promotes = procfile.release_promotes(app_dir)
+    cache_path = os.path.normpath(
+        os.path.join(os.path.abspath(app.app_dir), outcome.config.static_cache_dir)
+    )
+    kept = cnb_layers.install_runtime_layer(
+        layers_dir, cache_path, app.settings, promotes, build_cache
+    )
+    layer = cnb_layers.RUNTIME_LAYER
+    if kept:
+        output.info(f"Dyno settings snippet: the {layer} layer is unchanged, the image keeps it")
+    else:
+        output.info(f"Installed the dyno settings snippet (the {layer} layer and its env.launch)")
+    if promotes:
+        install.say_promotes()
+    cnb_agents.say_hidden_hook(app_dir, app.app_dir, app.settings)
+    output.info(f"Timings: {timings.line()}")
