@@ -15,7 +15,7 @@ import shutil
 import site as site_module
 import sys
 import sysconfig
-from concurrent.futures import Future
+from dataclasses import dataclass
 
 from .. import __version__, output
 from ..config import Config
@@ -204,11 +204,19 @@ def say_provided(provided: str | None) -> None:
         )
 
 
-def copy_slug_runtime(build_dir: str, build_cache: str | None = None) -> str | None:
+@dataclass(frozen=True)
+class Copied:
+    """The slug's runtime files, copied (``copy_slug_runtime``)."""
+
+    #: The folder of the app's own installation of the package, which the dyno runs instead.
+    provided: str | None
+
+
+def copy_slug_runtime(build_dir: str, build_cache: str | None = None) -> Copied:
     """The slug's runtime files (``copy_runtime_files``): the hook's ``sitecustomize`` only for
     a Python that reads no user site (a virtualenv)."""
     shim = site_module.ENABLE_USER_SITE is False
-    return copy_runtime_files(os.path.join(build_dir, SLUG_HOME), shim, build_cache)
+    return Copied(copy_runtime_files(os.path.join(build_dir, SLUG_HOME), shim, build_cache))
 
 
 def say_promotes() -> None:
@@ -224,16 +232,16 @@ def install_dyno_pieces(
     app: AppProcess,
     config: Config,
     build_cache: str | None = None,
-    copying: Future | None = None,
+    copied: Copied | None = None,
 ) -> None:
     """Copy the runtime (unless the app installs its own) into the slug and write .profile.d.
-    ``copying``: ``copy_slug_runtime`` started beside the publishing, whose answer it waits for."""
+    ``copied``: what ``copy_slug_runtime`` copied already, while the app's process worked."""
     promotes = procfile.release_promotes(build_dir)
     # A virtualenv reads no user site: the .pth would never be read there.
     shim = site_module.ENABLE_USER_SITE is False
-    provided = copying.result() if copying else copy_slug_runtime(build_dir, build_cache)
-    say_provided(provided)
-    own_lib = provided is None
+    copied = copied or copy_slug_runtime(build_dir, build_cache)
+    say_provided(copied.provided)
+    own_lib = copied.provided is None
     write_user_site_pth(build_dir)
     app_rel = os.path.relpath(app.app_dir, build_dir)
     script = profile_script(

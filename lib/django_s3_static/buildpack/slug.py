@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import os
 from collections.abc import Mapping
 
@@ -24,19 +23,19 @@ def build_slug(
     inspecting: Inspecting,
     early: EarlyListing | None = None,
 ) -> None:
-    """Publish, while the dyno's runtime is copied into the slug; then report and install.
-    ``early``: the listing already started (``early_listing.start``)."""
+    """Publish, report and install the dyno's pieces. ``early``: the listing already started
+    (``early_listing.start``). The runtime's files are copied into the slug first, while the
+    app's process works: this process would wait for it (a thread beside the listing's would
+    wait for its turn)."""
     if early is None:
         deps.ensure(build_cache, deps.HOT_PATH, app.app_dir)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        copying = pool.submit(copy_slug_runtime, build_dir, build_cache)
-        outcome = publish(app, env, timings, inspecting, build_cache=build_cache, early=early)
-        copying.result()  # its failure, before anything is reported
+    copied = copy_slug_runtime(build_dir, build_cache)
+    outcome = publish(app, env, timings, inspecting, build_cache=build_cache, early=early)
     report(outcome, timings, build_dir)
     heroku_collectstatic.warn_if_it_ran(build_dir, env, outcome.heroku_python)
     post_compile.report(build_dir, outcome.heroku_python)
     write_dyno_form(outcome.cache, outcome.cache_file)
-    install_dyno_pieces(build_dir, app, outcome.config, build_cache, copying)
+    install_dyno_pieces(build_dir, app, outcome.config, build_cache, copied)
     output.info(f"Timings: {timings.line()}")
 
 
