@@ -111,6 +111,26 @@ def oversized(jobs: list[UploadJob]) -> list[UploadJob]:
     return [job for job in jobs if job.size > MAX_PUT_BYTES]
 
 
+class _Countdown:
+    """An event set once ``count`` futures are done (``one_done`` is their callback)."""
+
+    def __init__(self, count: int) -> None:
+        self._left = count
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        if not count:
+            self._done.set()
+
+    def one_done(self, _future: concurrent.futures.Future) -> None:
+        with self._lock:
+            self._left -= 1
+            if not self._left:
+                self._done.set()
+
+    def wait(self, timeout: float) -> bool:
+        return self._done.wait(timeout)
+
+
 class Uploader:
     """Upload jobs to one bucket: ``Uploader(config).run(jobs)``."""
 
@@ -179,10 +199,8 @@ class Uploader:
                     rest = []
             pending |= {pool.submit(self._put, bucket, job) for job in rest}
             submitted = set(pending)
-            while pending:
-                _, pending = concurrent.futures.wait(pending, timeout=PROGRESS_EVERY)
-                self._report(started)
-        for future in submitted:
+            finished = _Countdown(len(submitted))
+            for future in submitted:
             # ``_put`` records every failure it knows; anything else is a bug, and an upload
             # that neither succeeded nor failed must stop the build, never vanish from it.
             future.result()
