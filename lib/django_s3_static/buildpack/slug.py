@@ -27,7 +27,7 @@ def build_slug(
     heroku_collectstatic.warn_if_it_ran(build_dir, env, outcome.heroku_python)
     post_compile.report(build_dir, outcome.heroku_python)
     install_dyno_pieces(build_dir, app, outcome.config, build_cache)
-    output.info(f"Timings: {timings.line()}")
+    timings.lap("record and install")
 
 
 def report(outcome: Outcome, timings: output.Timings, build_dir: str) -> None:
