@@ -90,6 +90,10 @@ class Bench(BuildpackScenarios, PeerScenarios, BudgetChecks):
         print(f"  collected {count} files into {collected} (not timed)")
 
         self.buildpack(app, results)
+        if self.tools.s5cmd is None:
+            results.scenarios["cs5_cold"].note = f"n/a: {self.tools.s5cmd_missing}"
+        else:
+            self.family(results, ["cs5_cold"], lambda i: self.local_sync(app, results, i))
         for tool in ("s3cmd", "aws", "s5cmd"):
             keys = [f"{tool}_cold", f"{tool}_warm"]
             if tool == "s5cmd" and self.tools.s5cmd is None:
@@ -101,6 +105,11 @@ class Bench(BuildpackScenarios, PeerScenarios, BudgetChecks):
             results,
             ["ds_cold", "ds_warm"],
             lambda i: self.django_storages(app, collected, results, i),
+        )
+        self.family(
+            results,
+            ["cf_cold", "cf_warm", "cf_changed"],
+            lambda i: self.collectfasta(app, collected, results, i),
         )
         shutil.rmtree(collected, ignore_errors=True)
         results.elapsed = time.monotonic() - started

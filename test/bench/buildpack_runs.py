@@ -244,10 +244,10 @@ sys.path.insert(0, sys.argv[1])
 from django_s3_static.publish import deps
 need = getattr(deps, sys.argv[3])
 started = time.monotonic()
-deps.ensure(sys.argv[2], need)
+deps.ensure(sys.argv[2], need, sys.argv[2])
 first = time.monotonic() - started
 started = time.monotonic()
-deps.ensure(sys.argv[2], need)
+deps.ensure(sys.argv[2], need, sys.argv[2])
 print(f"{first:.2f} {time.monotonic() - started:.4f}")
 """
 
