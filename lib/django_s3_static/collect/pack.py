@@ -26,7 +26,7 @@ from ..s3.file_slice import FileSlice
 from .folder import MANIFEST_NAME
 from .storage import TolerantManifestStorage, pipeline_storage
 
-#: The pack, in the collect's folder (which holds nothing else).
+#: The pack, in the collect's folder (which holds only it and Django's manifest).
 PACK_NAME = ".collected.pack"
 
 
@@ -125,12 +125,19 @@ class PackMixin:
         )
 
     def collected(self) -> dict:
-        """Django's manifest paths, each file as the static cache records it, and the pack."""
+        """Django's manifest paths, each file as the static cache records it, and the pack.
+
+        The manifest is also written into the folder, where ManifestStaticFilesStorage leaves
+        it: what reads a collect's ``staticfiles.json`` from STATIC_ROOT finds it there.
+        """
         if self._pack is not None:
             self._pack.close()
             self._pack = None
         with self.open(MANIFEST_NAME) as manifest:
-            paths = json.loads(manifest.read())["paths"]
+            text = manifest.read()
+        with open(os.path.join(self.location, MANIFEST_NAME), "wb") as handle:
+            handle.write(text)
+        paths = json.loads(text)["paths"]
         objects, offsets = {}, {}
         for name, packed in self.files.items():
             if name == MANIFEST_NAME:
