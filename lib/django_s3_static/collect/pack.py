@@ -5,7 +5,7 @@ every post-processing pass; then the build deletes them all. On a disk those are
 of files created and deleted, which cost more than the collect's own work. The pack keeps each
 file's bytes at an offset of one file instead, with the size, MD5 and integrity the static cache
 records, digested as they are written; the build uploads each object from its range
-(``s3.file_slice``), and deletes one file.
+(``s3.file_slice``), and deletes the pack.
 """
 
 from __future__ import annotations
