@@ -32,4 +32,6 @@ def compile_app(build_dir: str, build_cache: str, env_dir: str) -> int:
         from .slug import build_slug  # lazy: loads while the forked app process reads settings
 
         build_slug(build_dir, build_cache, app, env, timings, inspecting)
+    timings.lap("clean-up")  # the work folder's removal, counted as the build's own time
+    output.info(f"Timings: {timings.line()}")
     return 0

@@ -29,7 +29,7 @@ from .heroku_collectstatic import settings_facts
 from .sources import fingerprint_context, hash_sources, source_roots
 from .written_settings import resolve_urls
 
-BUILD_STORAGE = "django_s3_static.collect.storage.BuildStorage"
+BUILD_STORAGE = "django_s3_static.collect.pack.BuildStorage"
 
 
 USAGE = (
@@ -360,11 +360,17 @@ def _collect(root: str, found: Fingerprinted) -> dict:
         ) from None
     for line in err.getvalue().splitlines():
         output.raw(line)
+    from django.contrib.staticfiles.storage import staticfiles_storage  # lazy: as above
+
+    from .pack import PackMixin  # lazy: as above
     from .storage import missing_references  # lazy: as above
 
+    if isinstance(staticfiles_storage, PackMixin):
+        written = staticfiles_storage.collected()
+    else:
+        written = {"paths": manifest_paths(root), "objects": walk(root)}
     return {
-        "paths": manifest_paths(root),
-        "objects": walk(root),
+        **written,
         "missing_references": missing_references(),
         "summary": out.getvalue().strip(),
         "incremental": {
