@@ -38,8 +38,15 @@ class Bench(BuildpackScenarios, PeerScenarios, BudgetChecks):
     #: --config: config vars set on every slug (DJANGO_S3_STATIC_COMPRESS=off, ...).
     config: dict[str, str] = field(default_factory=dict)
 
-    def family(self, results: TreeResults, keys: list[str], body: Callable[[int], None]) -> None:
-        """Repeat ``body`` up to --repeat times, within --budget seconds; errors end the family.
+    def family(
+        self,
+        results: TreeResults,
+        keys: list[str],
+        body: Callable[[int], None],
+        budget: float | None = None,
+    ) -> None:
+        """Repeat ``body`` up to --repeat times, within --budget seconds (or ``budget``); errors
+        end the family.
 
         A further repetition starts only if, at the mean pace so far, it would end within the
         budget: the big tree's slow baselines then run once instead of holding the run for an
@@ -48,7 +55,7 @@ class Bench(BuildpackScenarios, PeerScenarios, BudgetChecks):
         started = time.monotonic()
         for index in range(self.repeat):
             spent = time.monotonic() - started
-            if index and spent + spent / index > self.budget:
+            if index and spent + spent / index > (budget or self.budget):
                 for key in keys:
                     results.scenarios[key].note = f"{index} of {self.repeat}, --budget"
                 break
@@ -89,7 +96,9 @@ class Bench(BuildpackScenarios, PeerScenarios, BudgetChecks):
         )
         print(f"  collected {count} files into {collected} (not timed)")
 
-        self.buildpack(app, results)
+        self.buildpack(app, results)  # with the local collectstatic + s5cmd runs, in pairs
+        if self.tools.s5cmd is None:
+            results.scenarios["cs5_cold"].note = f"n/a: {self.tools.s5cmd_missing}"
         for tool in ("s3cmd", "aws", "s5cmd"):
             keys = [f"{tool}_cold", f"{tool}_warm"]
             if tool == "s5cmd" and self.tools.s5cmd is None:
@@ -101,6 +110,11 @@ class Bench(BuildpackScenarios, PeerScenarios, BudgetChecks):
             results,
             ["ds_cold", "ds_warm"],
             lambda i: self.django_storages(app, collected, results, i),
+        )
+        self.family(
+            results,
+            ["cf_cold", "cf_warm", "cf_changed"],
+            lambda i: self.collectfasta(app, collected, results, i),
         )
         shutil.rmtree(collected, ignore_errors=True)
         results.elapsed = time.monotonic() - started

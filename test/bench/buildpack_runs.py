@@ -106,9 +106,19 @@ class BuildpackScenarios:
         --repeat runs.
         """
         built: list[Published] = []
-        self.family(
-            results, ["bp_cold", "bp_upload"], lambda i: built.append(self.cold(app, results, i))
-        )
+        # Each cold build is paired with a local collectstatic + s5cmd sync, in turn first and
+        # second, so that the ratio of the two compares runs of the same minutes' load.
+        paired = not self.buildpack_only and self.tools.s5cmd is not None
+
+        def cold_round(index: int) -> None:
+            if paired and index % 2:
+                self.local_sync(app, results, index)
+            built.append(self.cold(app, results, index))
+            if paired and not index % 2:
+                self.local_sync(app, results, index)
+
+        keys = ["bp_cold", "bp_upload"] + (["cs5_cold"] if paired else [])
+        self.family(results, keys, cold_round, 2 * self.budget if paired else None)
         if not built:
             for key in ("bp_fast", "bp_changed", "bp_png", "bp_many"):
                 results.scenarios[key].error = "no cold build to start from"
@@ -271,10 +281,10 @@ sys.path.insert(0, sys.argv[1])
 from django_s3_static.publish import deps
 need = getattr(deps, sys.argv[3])
 started = time.monotonic()
-deps.ensure(sys.argv[2], need)
+deps.ensure(sys.argv[2], need, sys.argv[2])
 first = time.monotonic() - started
 started = time.monotonic()
-deps.ensure(sys.argv[2], need)
+deps.ensure(sys.argv[2], need, sys.argv[2])
 print(f"{first:.2f} {time.monotonic() - started:.4f}")
 """
 

@@ -1,11 +1,15 @@
-"""The peers' scenarios: the sync tools and collectstatic with S3ManifestStaticStorage."""
+"""The peers' scenarios: the sync tools, collectstatic with S3ManifestStaticStorage, the same
+through Collectfasta, and a local collectstatic followed by ``s5cmd sync``."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import uuid
 from pathlib import Path
 
+import tree as generator
 from apps import App
 from common import BENCH_VENV, DJANGO_SECRET, PREFIX, REGION
 from measure import Run, measure
@@ -39,6 +43,24 @@ if os.environ.get("BENCH_STORAGE") == "s3":
             },
         },
     }
+    if os.environ.get("BENCH_COLLECTFASTA"):
+        # Collectfasta's README: before staticfiles, its recommended strategy for
+        # S3ManifestStaticStorage, parallel uploads, a dedicated cache sized for every file.
+        INSTALLED_APPS = ["collectfasta", *INSTALLED_APPS]
+        COLLECTFASTA_STRATEGY = "collectfasta.strategies.boto3.Boto3ManifestMemoryStrategy"
+        COLLECTFASTA_THREADS = 20
+        COLLECTFASTA_CACHE = "collectfasta"
+        # Django's local-memory cache locks every access (django/core/cache/backends/locmem.py),
+        # so the threads may share it; a cache kept between runs would save no request here, as
+        # the strategy lists the whole prefix first.
+        CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+            **globals().get("CACHES", {}),
+            "collectfasta": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+            },
+        }
 else:
     STATIC_ROOT = os.environ["BENCH_STATIC_ROOT"]
     STORAGES = {
@@ -141,10 +163,11 @@ class PeerScenarios:
         folder: Path,
         cwd: Path | None = None,
     ) -> Run:
-        """Measure one baseline run; S3ManifestStaticStorage's are stopped at --cap.
+        """Measure one baseline run; S3ManifestStaticStorage's and Collectfasta's are stopped at
+        --cap.
 
         Those alone take many minutes on the big tree (tens of thousands of sequential
-        requests), and a lower bound still decides the target they serve (fast path >= 20x).
+        requests), and a lower bound still decides the targets they serve (fast path >= 50x).
         After a stopped cold run the bucket is filled before the warm run.
 
         The warm run must meet a complete bucket, so what the stopped run left out is uploaded
@@ -152,7 +175,7 @@ class PeerScenarios:
         tool (or S3ManifestStaticStorage, whose output the folder is) would have written.
         """
         holder: list[Run] = []
-        cap = self.ds_cap(results, key)
+        cap = self.peer_cap(results, key)
         with self.server.counting(bucket, holder):
             holder.append(measure(command, env, cwd=cwd, cap=cap)[0])
         run = holder[0]
@@ -201,32 +224,80 @@ class PeerScenarios:
             cwd=app.source,
         )
 
-    def django_storages(self, app: App, collected: Path, results: TreeResults, index: int) -> None:
-        bucket = self.server.bucket("ds")
-        env = self.django_env(
+    def s3_storage_env(self, app: App, bucket: str, **extra: str) -> dict[str, str]:
+        """The app's settings with S3ManifestStaticStorage on ``bucket`` (and ``extra``)."""
+        return self.django_env(
             app,
             BENCH_STORAGE="s3",
             BENCH_BUCKET=bucket,
             BENCH_ENDPOINT=self.server.s3.endpoint,
             BENCH_ACCESS_KEY=ACCESS_KEY,
             BENCH_SECRET_KEY=SECRET_KEY,
+            **extra,
         )
-        command = [str(self.tools.python), "manage.py", "collectstatic", "--noinput", "-v", "0"]
+
+    def collectstatic_command(self) -> list[str]:
+        return [str(self.tools.python), "manage.py", "collectstatic", "--noinput", "-v", "0"]
+
+    def django_storages(self, app: App, collected: Path, results: TreeResults, index: int) -> None:
+        bucket = self.server.bucket("ds")
+        env = self.s3_storage_env(app, bucket)
         for phase in ("cold", "warm"):
             run = self.baseline(
-                command, env, bucket, results, f"ds_{phase}", collected, cwd=app.source
+                self.collectstatic_command(),
+                env,
+                bucket,
+                results,
+                f"ds_{phase}",
+                collected,
+                cwd=app.source,
             )
             self._progress(f"collectstatic S3ManifestStaticStorage {phase}", run)
 
-    def ds_cap(self, results: TreeResults, key: str) -> float | None:
-        """The stop time of an S3ManifestStaticStorage run (None for the sync tools).
+    def collectfasta(self, app: App, collected: Path, results: TreeResults, index: int) -> None:
+        """Collectfasta as its README recommends for S3ManifestStaticStorage: cold, unchanged,
+        then with one stylesheet changed in a copy of the app (made untimed)."""
+        bucket = self.server.bucket("cf")
+        env = self.s3_storage_env(app, bucket, BENCH_COLLECTFASTA="1")
+        command = self.collectstatic_command()
+        for phase in ("cold", "warm"):
+            run = self.baseline(
+                command, env, bucket, results, f"cf_{phase}", collected, cwd=app.source
+            )
+            self._progress(f"Collectfasta {phase}", run)
+        copy = self.work / f"cf-app-{uuid.uuid4().hex[:6]}"
+        shutil.copytree(app.source, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        try:
+            generator.edit(copy / app.changed_css, f"cf-{index}-{uuid.uuid4().hex[:6]}")
+            run = self.baseline(command, env, bucket, results, "cf_changed", collected, cwd=copy)
+            self._progress("Collectfasta one CSS changed", run)
+        finally:
+            shutil.rmtree(copy, ignore_errors=True)
 
-        The unchanged run serves the target "fast path >= 20x faster", so its cap is at least
-        25x this tree's fast path: a run stopped there still decides the target.
+    def local_sync(self, app: App, results: TreeResults, index: int) -> None:
+        """collectstatic into a new local folder, then ``s5cmd sync`` of it to a new bucket, as
+        one measured process: what a sync script does from a fresh checkout."""
+        bucket = self.server.bucket("cs5")
+        target = self.work / f"cs5-{uuid.uuid4().hex[:6]}"
+        sync, sync_env = self.sync_command("s5cmd", target, bucket)
+        env = {**self.django_env(app, BENCH_STATIC_ROOT=str(target)), **sync_env}
+        script = '"$0" manage.py collectstatic --noinput -v 0; exec "$@"'
+        command = ["sh", "-ec", script, str(self.tools.python), *sync]
+        try:
+            run = self.baseline(command, env, bucket, results, "cs5_cold", target, app.source)
+            self._progress("local collectstatic + s5cmd sync", run)
+        finally:
+            shutil.rmtree(target, ignore_errors=True)
+
+    def peer_cap(self, results: TreeResults, key: str) -> float | None:
+        """The stop time of an S3ManifestStaticStorage or Collectfasta run (None for the rest).
+
+        An unchanged run serves a target "fast path >= 50x (Collectfasta: 20x) faster", so its
+        cap is at least 60x this tree's fast path: a run stopped there still decides it.
         """
-        if not key.startswith("ds_"):
+        if not key.startswith(("ds_", "cf_")):
             return None
         fast = results.median("bp_fast")
-        if key == "ds_warm" and fast is not None:
-            return max(self.cap, 25 * fast.number)
+        if key in ("ds_warm", "cf_warm") and fast is not None:
+            return max(self.cap, 60 * fast.number)
         return self.cap

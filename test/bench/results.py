@@ -94,8 +94,13 @@ ROWS: list[tuple[str, str, str | None]] = [
     ("aws_warm", "aws s3 sync, nothing changed", "bp_fast"),
     ("s5cmd_cold", "s5cmd sync, cold bucket", "bp_upload"),
     ("s5cmd_warm", "s5cmd sync, nothing changed", "bp_fast"),
+    # What a sync script does from a fresh checkout: collect into a folder, then sync it.
+    ("cs5_cold", "local collectstatic + s5cmd sync, cold bucket (one run)", "bp_cold"),
     ("ds_cold", "collectstatic S3ManifestStaticStorage, cold", "bp_cold"),
     ("ds_warm", "collectstatic S3ManifestStaticStorage, unchanged", "bp_fast"),
+    ("cf_cold", "Collectfasta (S3ManifestStaticStorage), cold", "bp_cold"),
+    ("cf_warm", "Collectfasta (S3ManifestStaticStorage), unchanged", "bp_fast"),
+    ("cf_changed", "Collectfasta (S3ManifestStaticStorage), one CSS changed", "bp_changed"),
 ]
 
 

@@ -46,8 +46,11 @@ def compile_app(
 
         keeping = _keep_bytecode(helper_package, build_cache) if helper_package else None
         build_slug(build_dir, build_cache, app, env, timings, inspecting, early)
-    if keeping is not None:
+    timings.lap("clean-up")  # the work folder's removal, counted as the build's own time
+    if keeping is not None:  # a first build of this buildpack: its compile, counted too
         keeping.join()
+        timings.lap("helper bytecode")
+    output.info(f"Timings: {timings.line()}")
     return 0
 
 

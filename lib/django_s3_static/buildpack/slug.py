@@ -36,7 +36,7 @@ def build_slug(
     post_compile.report(build_dir, outcome.heroku_python)
     write_dyno_form(outcome.cache, outcome.cache_file)
     install_dyno_pieces(build_dir, app, outcome.config, build_cache, copied)
-    output.info(f"Timings: {timings.line()}")
+    timings.lap("record and install")
 
 
 def report(

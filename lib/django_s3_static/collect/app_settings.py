@@ -11,7 +11,7 @@ from .. import output
 from ..errors import S3StaticError
 from .app_hashing import keep_app_backend
 
-BUILD_STORAGE = "django_s3_static.collect.storage.BuildStorage"
+BUILD_STORAGE = "django_s3_static.collect.pack.BuildStorage"
 
 
 def load_settings(collect_to: str | None):

@@ -339,11 +339,17 @@ def _collect(root: str, found: Fingerprinted) -> dict:
         ) from None
     for line in err.getvalue().splitlines():
         output.raw(line)
+    from django.contrib.staticfiles.storage import staticfiles_storage  # lazy: as above
+
+    from .pack import PackMixin  # lazy: as above
     from .storage import missing_references  # lazy: as above
 
+    if isinstance(staticfiles_storage, PackMixin):
+        written = staticfiles_storage.collected()
+    else:
+        written = {"paths": manifest_paths(root), "objects": walk(root)}
     return {
-        "paths": manifest_paths(root),
-        "objects": walk(root),
+        **written,
         "missing_references": missing_references(),
         "summary": out.getvalue().strip(),
         "incremental": {

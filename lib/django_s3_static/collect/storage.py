@@ -1,7 +1,8 @@
-"""The storage collectstatic uses at build time: Django's manifest hashing into a local folder.
+"""The storage collectstatic uses at build time: Django's manifest hashing, kept locally.
 
 Not the app's own (often an S3 storage uploading file by file): the build uploads only what the
-bucket lacks. A CSS ``url()`` to a missing file is left as written unless strict.
+bucket lacks. A CSS ``url()`` to a missing file is left as written unless strict. A full collect
+keeps its files in one pack (``pack.BuildStorage``); django-pipeline's, in a folder.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ class PackagingError(Exception):
         self.tool_output = (getattr(cause, "error_output", None) or str(cause)).strip()
 
 
-def _pipeline_storage(base: type) -> type:
+def pipeline_storage(base: type) -> type:
     from pipeline.storage import PipelineMixin  # lazy: only apps that install django-pipeline
 
     class PipelineBuildStorage(PipelineMixin, base):
@@ -150,19 +151,3 @@ def note_package(package) -> None:
         _packages = None  # two packages write one file: only a full collect knows which wins
         return
     _packages[package.output_filename] = [str(source) for source in package.sources]
-
-
-def _storage_class() -> type:
-    from django.apps import apps  # lazy: asked when the storage is defined, after setup()
-
-    if apps.is_installed("pipeline"):
-        return _pipeline_storage(TolerantManifestStorage)
-    return TolerantManifestStorage
-
-
-def __getattr__(name: str) -> type:
-    """``BuildStorage``, made when first asked for (only by a full collect, after setup)."""
-    if name != "BuildStorage":
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    made = globals()["BuildStorage"] = _storage_class()
-    return made

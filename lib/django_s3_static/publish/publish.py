@@ -22,6 +22,7 @@ from ..s3.upload import UploadJob
 from ..settings_table import DEFAULT_STATIC_CACHE_DIR, STATIC_CACHE_DIR
 from . import cors, deps, refresh
 from .app_process import AppProcess, Inspecting
+from .collected_files import CollectedFiles
 from .early_listing import EarlyListing, follow_region, list_in_region
 from .early_listing import start as start_listing
 from .release import Release, release_of
@@ -304,7 +305,8 @@ def collect_and_upload(
     if reused is not None:
         timings.lap("merge")
         tags = found.report.get("integrity_tags")
-        return upload_and_write(found, reused[0], timings, root, progress, reused[1], tags)
+        files = CollectedFiles(root)
+        return upload_and_write(found, reused[0], timings, files, progress, reused[1], tags)
     root = os.path.join(workdir, "collected")
     report = app.run(os.path.join(workdir, "collect.json"), root)
     collected = report["collected"]
@@ -325,14 +327,15 @@ def collect_and_upload(
         f"from {report['sources']} sources"
     )
     missing, tags = collected["missing_references"], report.get("integrity_tags")
-    return upload_and_write(found, cache, timings, root, progress, missing, tags, memo_file)
+    files = CollectedFiles.of(root, collected)
+    return upload_and_write(found, cache, timings, files, progress, missing, tags, memo_file)
 
 
 def upload_and_write(
     found: Inspection,
     cache: StaticCache,
     timings: output.Timings,
-    root: str,
+    files: CollectedFiles,
     progress: output.Progress,
     missing_references: list[dict[str, str]],
     integrity_tags: bool | None = None,
@@ -342,7 +345,7 @@ def upload_and_write(
     ``integrity_tags``: whether the app's templates render integrity (None: it could not tell)."""
     config = found.config
     report_missing_references(missing_references)
-    uploaded = upload_missing(config, cache, found.inventory, root, progress, found.committed)
+    uploaded = upload_missing(config, cache, found.inventory, files, progress, found.committed)
     timings.lap("upload")
     if uploaded:
         check_public(config, cache, uploaded)

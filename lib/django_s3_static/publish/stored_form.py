@@ -17,6 +17,7 @@ from ..s3.compare import Difference, etags_are_md5s
 from ..s3.content_types import compressible
 from ..s3.encoding import GZIP, MAX_COMPRESS_BYTES, stored_form
 from ..s3.types import RemoteObject
+from .collected_files import CollectedFiles
 
 
 @dataclass
@@ -40,7 +41,7 @@ def plan(
     key: Callable[[str], str],
     compression: str,
     immutable: set[str],
-    root: str,
+    files: CollectedFiles,
 ) -> Plan:
     """Decide, for every collected file, the form recorded and whether it is uploaded."""
     known = _known_gzip_forms(collected, committed or {})
@@ -65,7 +66,7 @@ def plan(
             unsure[name] = remote
         else:
             _differs(result, name, wanted, remote, immutable)
-    found = _compressed_forms(root, collected, list(unsure))
+    found = _compressed_forms(files, collected, list(unsure))
     result.checked = len(unsure)
     for name, remote in unsure.items():
         gzip_form = found.get(name)
@@ -106,14 +107,13 @@ def _known_gzip_forms(
 
 
 def _compressed_forms(
-    root: str, collected: Mapping[str, StaticObject], names: list[str]
+    files: CollectedFiles, collected: Mapping[str, StaticObject], names: list[str]
 ) -> dict[str, StaticObject]:
     """The gzip form each file would be stored in (absent when gzip does not pay)."""
 
     def compress(name: str) -> StaticObject | None:
         try:
-            with open(os.path.join(root, name), "rb") as handle:
-                body, encoding = stored_form(handle.read())
+            body, encoding = stored_form(files.read(name, collected[name].size))
         except FileNotFoundError:  # an entry carried over from the static cache, no file
             return None
         if encoding is None:

@@ -25,6 +25,7 @@ from ..s3.errors import explain
 from ..s3.types import RemoteObject
 from ..s3.upload import Uploader, UploadJob, UploadResult, oversized
 from . import stored_form
+from .collected_files import CollectedFiles
 from .release import Release
 
 
@@ -88,7 +89,7 @@ def upload_missing(
     config: Config,
     cache: StaticCache,
     inventory: Mapping[str, RemoteObject],
-    root: str,
+    files: CollectedFiles,
     progress: output.Progress,
     committed: StaticCache | None = None,
 ) -> list[str]:
@@ -102,22 +103,26 @@ def upload_missing(
         config.key,
         config.compression,
         immutable,
-        root,
+        files,
     )
     if decided.conflicts:
         raise conflict_error(config, decided.conflicts)
-    jobs = [
-        UploadJob(
-            name,
-            os.path.join(root, name),
-            collected.size,
-            collected.md5,
-            name in immutable,
-            HASHED_CACHE_CONTROL if name in immutable else ORIGINAL_CACHE_CONTROL,
-            compress=name in decided.compress,
+    jobs = []
+    for name, collected in decided.uploads.items():
+        path, offset = files.where(name)
+        cache_control = HASHED_CACHE_CONTROL if name in immutable else ORIGINAL_CACHE_CONTROL
+        jobs.append(
+            UploadJob(
+                name,
+                path,
+                collected.size,
+                collected.md5,
+                name in immutable,
+                cache_control,
+                compress=name in decided.compress,
+                offset=offset,
+            )
         )
-        for name, collected in decided.uploads.items()
-    ]
     refuse_oversized(config, jobs)
     present = len(decided.present)
     if not jobs:

@@ -21,6 +21,7 @@ from .bucket import Bucket, content_md5
 from .content_types import content_type
 from .encoding import stored_form
 from .errors import S3Error, explain, is_passing, is_throttle
+from .file_slice import FileSlice
 from .limiter import ConcurrencyLimiter
 from .retry import RetryPolicy
 
@@ -43,6 +44,8 @@ class UploadJob:
     compress: bool = False
     #: The file is already encoded so (a copy of a stored object): sent as it is.
     content_encoding: str | None = None
+    #: Where its ``size`` bytes start in ``path`` (a collect's pack); None: the whole file.
+    offset: int | None = None
 
 
 @dataclass(frozen=True)
@@ -88,14 +91,16 @@ class UnreadableFile(S3StaticError):
         )
 
 
-def _open(job: UploadJob) -> BinaryIO:
+def _open(job: UploadJob) -> BinaryIO | FileSlice:
     try:
+        if job.offset is not None:
+            return FileSlice(job.path, job.offset, job.size)
         return open(job.path, "rb")  # noqa: SIM115 (the caller closes it)
     except OSError as exc:
         raise UnreadableFile(job, f"cannot be read ({exc.strerror or exc})") from None
 
 
-def _read(job: UploadJob, handle: BinaryIO) -> tuple[bytes, str | None]:
+def _read(job: UploadJob, handle: BinaryIO | FileSlice) -> tuple[bytes, str | None]:
     """The file's stored form, read whole to compress it, once its bytes are the ones planned."""
     try:
         data = handle.read()
@@ -109,6 +114,26 @@ def _read(job: UploadJob, handle: BinaryIO) -> tuple[bytes, str | None]:
 def oversized(jobs: list[UploadJob]) -> list[UploadJob]:
     """The jobs a single PUT cannot store."""
     return [job for job in jobs if job.size > MAX_PUT_BYTES]
+
+
+class _Countdown:
+    """An event set once ``count`` futures are done (``one_done`` is their callback)."""
+
+    def __init__(self, count: int) -> None:
+        self._left = count
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        if not count:
+            self._done.set()
+
+    def one_done(self, _future: concurrent.futures.Future) -> None:
+        with self._lock:
+            self._left -= 1
+            if not self._left:
+                self._done.set()
+
+    def wait(self, timeout: float) -> bool:
+        return self._done.wait(timeout)
 
 
 class Uploader:
@@ -179,9 +204,14 @@ class Uploader:
                     rest = []
             pending |= {pool.submit(self._put, bucket, job) for job in rest}
             submitted = set(pending)
-            while pending:
-                _, pending = concurrent.futures.wait(pending, timeout=PROGRESS_EVERY)
+            finished = _Countdown(len(submitted))
+            for future in submitted:
+                future.add_done_callback(finished.one_done)
+            # One wake-up per report: ``concurrent.futures.wait`` would put a waiter on every
+            # pending future each time, a cost that grows with the jobs.
+            while not finished.wait(PROGRESS_EVERY):
                 self._report(started)
+            self._report(started)
         for future in submitted:
             # ``_put`` records every failure it knows; anything else is a bug, and an upload
             # that neither succeeded nor failed must stop the build, never vanish from it.

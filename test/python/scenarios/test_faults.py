@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import re
 import time
 
 import pytest
@@ -78,14 +79,16 @@ def test_server_down_mid_upload_fails_cleanly_and_the_next_build_uploads_only_wh
     TABLE.append(Row("server down after 40 PUTs, back up", faults, 2, 1, len(lost), len(leaked)))
 
 
-def test_a_collected_file_removed_before_its_upload_thread_compresses_it_fails_by_name(
+def test_collected_files_removed_before_their_upload_fail_by_name_and_no_work_folder_is_left(
     make_slug, s3server, bucket, proxy, tmp_path, monkeypatch
 ):
-    """One upload thread, its first PUT held at the proxy: a stylesheet still queued behind it is
-    removed from the build's collected folder, as another process or a failing disk might."""
+    """One upload thread, its first PUT held at the proxy: the pack the collect wrote is removed
+    while the other objects are queued, as another process or a failing disk might. The build's
+    work folder is gone when it ends, failed or not."""
     slug = make_slug()
-    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))  # where bin/compile collects
-    (tmp_path / "tmp").mkdir()
+    work = tmp_path / "tmp"
+    monkeypatch.setenv("TMPDIR", str(work))  # where bin/compile collects
+    work.mkdir()
     config = configure(
         slug,
         s3server,
@@ -101,34 +104,31 @@ def test_a_collected_file_removed_before_its_upload_thread_compresses_it_fails_b
         while proxy.count("PUT") < 1 and not building.done() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert proxy.count("PUT") == 1, building.result().output if building.done() else "no PUT"
-        [collected] = (tmp_path / "tmp").glob("django-s3-static-*/collected")
-        first = proxy.records[-1].target.split("?")[0]
-        name = next(
-            str(path.relative_to(collected))
-            for path in sorted(collected.rglob("*.css"))
-            if not first.endswith("/" + str(path.relative_to(collected)))
-        )
-        (collected / name).unlink()
+        [pack] = work.glob("django-s3-static-*/collected/.collected.pack")
+        pack.unlink()
         proxy.release()
         result = building.result()
     assert result.returncode == 1, result.output
-    assert (
-        f"Cannot upload {name}: {collected / name} cannot be read (No such file or directory)."
-    ) in result.stdout
+    failed = re.search(
+        r"Cannot upload (\S+): (\S+) cannot be read \(No such file or directory\)\.", result.stdout
+    )
+    assert failed and failed[2] == str(pack), result.stdout
     assert "something removed or changed it since" in result.stdout
     assert "Nothing was released" in result.stdout
     assert "Traceback" not in result.stdout
     assert nothing_released(slug)
-    assert f"{PREFIX}/{name}" not in stored_objects(s3server.client(), bucket)
+    assert f"{PREFIX}/{failed[1]}" not in stored_objects(s3server.client(), bucket)
+    assert list(work.iterdir()) == []  # the collected files went with the failed build
 
     proxy.wait_idle()
     again = slug.compile()
     assert again.returncode == 0, again.output
+    assert list(work.iterdir()) == []
     lost = lost_objects(s3server, bucket, manifest(slug))
     assert lost == []
     leaked = leaks(slug, result, config) + leaks(slug, again, config)
     assert leaked == []
-    TABLE.append(Row("collected file removed mid-upload", 1, 2, 1, len(lost), len(leaked)))
+    TABLE.append(Row("collected files removed mid-upload", 1, 2, 1, len(lost), len(leaked)))
 
 
 def test_resets_and_stalls_on_a_tenth_of_requests_do_not_fail_the_build(

@@ -34,6 +34,7 @@ from django_s3_static.collect.incremental_plan import merge
 from django_s3_static.errors import S3StaticError
 from django_s3_static.format import static_cache
 from django_s3_static.format.static_cache import StaticCache, StaticObject
+from django_s3_static.publish.collected_files import CollectedFiles
 from support.published import cache_from_report
 from support.random_tree import MODULE_STORAGE, RandomTree
 
@@ -53,17 +54,18 @@ def reset() -> None:
     staticfiles_storage._wrapped = empty
 
 
-def full(work: str, label: str) -> tuple[StaticCache | None, str, str | None]:
-    """A full collect (collectstatic) of the tree as it is; the cache a build would write."""
+def full(work: str, label: str) -> tuple[StaticCache | None, CollectedFiles, str | None]:
+    """A full collect (collectstatic) of the tree as it is; the cache a build would write, and
+    where its files are."""
     reset()
     root = os.path.join(work, f"full-{label}")
     try:
         report = collect.run(root)
     except S3StaticError as exc:
-        return None, root, exc.title
+        return None, CollectedFiles(root), exc.title
     cache = cache_from_report(report)
     cache.missing = sorted((r["file"], r["url"]) for r in report["collected"]["missing_references"])
-    return cache, root, None
+    return cache, CollectedFiles.of(root, report["collected"]), None
 
 
 def vanilla(
@@ -119,7 +121,7 @@ def incremental(work: str, label: str, committed: StaticCache, cache_file: str) 
     }, root
 
 
-def differences(got: dict, inc_root: str, want: StaticCache, full_root: str) -> list[str]:
+def differences(got: dict, inc_root: str, want: StaticCache, full: CollectedFiles) -> list[str]:
     found = []
     if got["paths"] != want.paths:
         names = sorted(set(got["paths"].items()) ^ set(want.paths.items()))
@@ -132,8 +134,7 @@ def differences(got: dict, inc_root: str, want: StaticCache, full_root: str) -> 
     for name in got["produced"]:
         with open(os.path.join(inc_root, name), "rb") as mine:
             data = mine.read()
-        path = os.path.join(full_root, name)
-        if not os.path.exists(path) or _read(path) != data:
+        if name not in want.objects or _read_collected(full, name, want) != data:
             found.append(f"bytes of {name} differ")
     if got["missing"] != want.missing:
         found.append(f"missing references differ: {got['missing']} != {want.missing}")
@@ -143,9 +144,11 @@ def differences(got: dict, inc_root: str, want: StaticCache, full_root: str) -> 
     return found
 
 
-def _read(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
+def _read_collected(files: CollectedFiles, name: str, want: StaticCache) -> bytes | None:
+    try:
+        return files.read(name, want.objects[name].size)
+    except FileNotFoundError:
+        return None
 
 
 def run_seed(
@@ -158,7 +161,7 @@ def run_seed(
         os.makedirs(made)
     tree = RandomTree(assets, seed, pipeline, modules)
     tree.populate()
-    committed, _root, error = full(work, "0")
+    committed, _files, error = full(work, "0")
     results = []
     if committed is None:
         return [{"seed": seed, "round": 0, "error": error, "edits": []}]
@@ -166,7 +169,7 @@ def run_seed(
     for number in range(1, rounds + 1):
         edits = tree.edit()
         got, inc_root = incremental(work, str(number), committed, cache_file)
-        want, full_root, error = full(work, str(number))
+        want, full_files, error = full(work, str(number))
         row = {"seed": seed, "round": number, "edits": edits}
         if want is None:
             row["full_failed"] = error
@@ -186,7 +189,7 @@ def run_seed(
         else:
             row["reached"] = got["reached"]
             row["without_setup"] = got["without_setup"]
-            row["differences"] = differences(got, inc_root, want, full_root)
+            row["differences"] = differences(got, inc_root, want, full_files)
             committed = StaticCache(
                 got["fingerprint"],
                 "bucket",
@@ -199,7 +202,7 @@ def run_seed(
             )
         static_cache.write(committed, cache_folder)
         results.append(row)
-        for made in (inc_root, full_root):
+        for made in (inc_root, full_files.root):
             shutil.rmtree(made, ignore_errors=True)
     return results
 
@@ -219,8 +222,8 @@ def names_seed(
     rows = []
     for number in range(rounds + 1):
         row: dict = {"seed": seed, "round": number, "edits": tree.edit() if number else []}
-        committed, root, error = full(work, str(number))
-        shutil.rmtree(root, ignore_errors=True)
+        committed, files, error = full(work, str(number))
+        shutil.rmtree(files.root, ignore_errors=True)
         if committed is None:
             rows.append({**row, "full_failed": error})
             continue

@@ -7,6 +7,7 @@ import hashlib
 
 from django_s3_static.format.static_cache import StaticObject
 from django_s3_static.publish import stored_form
+from django_s3_static.publish.collected_files import CollectedFiles
 from django_s3_static.s3.encoding import gzip_bytes, integrity
 from django_s3_static.s3.types import RemoteObject
 
@@ -42,10 +43,10 @@ HASHED = {"css/a.0123456789ab.css", "img/b.0123456789ab.png"}
 
 def test_a_cold_bucket_uploads_everything_and_compresses_the_compressible(tmp_path):
     objects = collected(tmp_path, {"css/a.0123456789ab.css": CSS, "img/b.0123456789ab.png": PNG})
-    plan = stored_form.plan(objects, None, {}, key, "gzip", HASHED, str(tmp_path))
+    plan = stored_form.plan(objects, None, {}, key, "gzip", HASHED, CollectedFiles(str(tmp_path)))
     assert plan.uploads == objects and plan.present == {} and plan.conflicts == []
     assert plan.compress == {"css/a.0123456789ab.css"}
-    off = stored_form.plan(objects, None, {}, key, "off", HASHED, str(tmp_path))
+    off = stored_form.plan(objects, None, {}, key, "off", HASHED, CollectedFiles(str(tmp_path)))
     assert off.compress == set()
 
 
@@ -56,10 +57,14 @@ def test_objects_already_there_keep_their_form_whichever_it_is(tmp_path):
     gz = gzip_bytes(CSS)
     as_collected = {key(n): remote(d) for n, d in (("css/a.0123456789ab.css", CSS),)}
     as_collected[key("img/b.0123456789ab.png")] = remote(PNG)
-    plan = stored_form.plan(objects, None, as_collected, key, "gzip", HASHED, str(tmp_path))
+    plan = stored_form.plan(
+        objects, None, as_collected, key, "gzip", HASHED, CollectedFiles(str(tmp_path))
+    )
     assert plan.present == objects and plan.uploads == {} and plan.checked == 0
     compressed = {**as_collected, key("css/a.0123456789ab.css"): remote(gz)}
-    plan = stored_form.plan(objects, None, compressed, key, "off", HASHED, str(tmp_path))
+    plan = stored_form.plan(
+        objects, None, compressed, key, "off", HASHED, CollectedFiles(str(tmp_path))
+    )
     assert plan.uploads == {} and plan.conflicts == []
     assert plan.present["css/a.0123456789ab.css"] == StaticObject(
         len(gz), md5(gz), "gzip", integrity(CSS)
@@ -74,7 +79,9 @@ def test_the_committed_cache_saves_compressing_an_unchanged_file_again(tmp_path)
     (tmp_path / "css" / "a.0123456789ab.css").unlink()  # it would fail if it read the file
     inventory = {key("css/a.0123456789ab.css"): remote(gz)}
     committed = {"css/a.0123456789ab.css": recorded}
-    plan = stored_form.plan(objects, committed, inventory, key, "gzip", HASHED, str(tmp_path))
+    plan = stored_form.plan(
+        objects, committed, inventory, key, "gzip", HASHED, CollectedFiles(str(tmp_path))
+    )
     assert plan.present == {"css/a.0123456789ab.css": recorded} and plan.checked == 0
 
 
@@ -82,7 +89,9 @@ def test_a_hashed_name_with_other_content_is_a_conflict_an_unhashed_copy_is_repl
     objects = collected(tmp_path, {"css/a.0123456789ab.css": CSS, "css/a.css": CSS})
     other = b"body { color: red }\n" * 50
     inventory = {key("css/a.0123456789ab.css"): remote(other), key("css/a.css"): remote(other)}
-    plan = stored_form.plan(objects, None, inventory, key, "gzip", HASHED, str(tmp_path))
+    plan = stored_form.plan(
+        objects, None, inventory, key, "gzip", HASHED, CollectedFiles(str(tmp_path))
+    )
     assert [(d.name, d.reason) for d in plan.conflicts] == [("css/a.0123456789ab.css", "size")]
     assert list(plan.uploads) == ["css/a.css"] and plan.compress == {"css/a.css"}
 
@@ -92,7 +101,9 @@ def test_with_etags_that_are_not_md5s_sizes_decide(tmp_path):
     objects = collected(tmp_path, {"css/a.0123456789ab.css": CSS})
     gz = gzip_bytes(CSS)
     inventory = {key("css/a.0123456789ab.css"): RemoteObject(len(gz), "f" * 32)}
-    plan = stored_form.plan(objects, None, inventory, key, "gzip", HASHED, str(tmp_path))
+    plan = stored_form.plan(
+        objects, None, inventory, key, "gzip", HASHED, CollectedFiles(str(tmp_path))
+    )
     assert plan.present["css/a.0123456789ab.css"].encoding == "gzip"
 
 
@@ -104,6 +115,8 @@ def test_a_record_carried_over_without_its_file_is_taken_as_it_is(tmp_path):
     plain = StaticObject(len(CSS), md5(CSS), None, integrity(CSS))
     objects = {"css/a.0123456789ab.css": carried, "css/a.css": plain}
     inventory = {key("css/a.0123456789ab.css"): remote(gz), key("css/a.css"): remote(gz)}
-    plan = stored_form.plan(objects, None, inventory, key, "gzip", HASHED, str(tmp_path))
+    plan = stored_form.plan(
+        objects, None, inventory, key, "gzip", HASHED, CollectedFiles(str(tmp_path))
+    )
     assert plan.present == {"css/a.0123456789ab.css": carried}
     assert list(plan.uploads) == ["css/a.css"]  # no file to compare with: uploaded again

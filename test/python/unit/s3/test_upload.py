@@ -1,13 +1,16 @@
 """Upload limits, files that cannot be uploaded, and the transport's proxy choice (no server)."""
 
+import gzip
 import hashlib
 
 import pytest
 
 from django_s3_static.config import Config
+from django_s3_static.s3 import upload
 from django_s3_static.s3.transport import proxy_for
 from django_s3_static.s3.upload import (
     MAX_PUT_BYTES,
+    Stored,
     UnreadableFile,
     Uploader,
     UploadJob,
@@ -76,3 +79,28 @@ def test_a_file_gone_or_changed_before_its_upload_fails_alone_and_names_the_file
         f"Cannot upload kept.css: {kept} changed after it was collected (420 bytes now)."
     )
     assert failed["kept.css"].details[-1] == "Run the build again."
+
+
+def test_a_job_in_a_pack_is_read_from_its_range_alone(tmp_path):
+    """A full collect's files share one pack: each upload reads its own bytes, no more."""
+    css = b"body { color: red }\n" * 20
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(100))
+    pack = tmp_path / ".collected.pack"
+    pack.write_bytes(png + css + b"the next file")
+    md5 = hashlib.md5
+    compressed = UploadJob(
+        "a.css",
+        str(pack),
+        len(css),
+        md5(css).hexdigest(),
+        True,
+        "x",
+        compress=True,
+        offset=len(png),
+    )
+    body, stored = Uploader._body(compressed)
+    assert gzip.decompress(body) == css and stored.encoding == "gzip"
+    streamed = UploadJob("b.png", str(pack), len(png), md5(png).hexdigest(), True, "x", offset=0)
+    assert Uploader._body(streamed) == (None, Stored(len(png), md5(png).hexdigest(), None))
+    with upload._open(streamed) as stream:
+        assert stream.read() == png
