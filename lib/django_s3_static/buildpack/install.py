@@ -227,6 +227,11 @@ def say_promotes() -> None:
     )
 
 
+def remove_slug_runtime(build_dir: str) -> None:
+    """What ``copy_slug_runtime`` copied, removed: for a build that fails after it."""
+    shutil.rmtree(os.path.join(build_dir, SLUG_HOME), ignore_errors=True)
+
+
 def install_dyno_pieces(
     build_dir: str,
     app: AppProcess,

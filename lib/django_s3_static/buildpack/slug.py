@@ -11,7 +11,12 @@ from ..publish import deps
 from ..publish.app_process import AppProcess, Inspecting
 from ..publish.early_listing import EarlyListing
 from ..publish.publish import Outcome, publish
-from .install import copy_slug_runtime, install_dyno_pieces, write_dyno_form
+from .install import (
+    copy_slug_runtime,
+    install_dyno_pieces,
+    remove_slug_runtime,
+    write_dyno_form,
+)
 
 
 def build_slug(
@@ -29,8 +34,12 @@ def build_slug(
     wait for its turn)."""
     if early is None:
         deps.ensure(build_cache, deps.HOT_PATH, app.app_dir)
-    copied = copy_slug_runtime(build_dir, build_cache)
-    outcome = publish(app, env, timings, inspecting, build_cache=build_cache, early=early)
+    try:
+        copied = copy_slug_runtime(build_dir, build_cache)
+        outcome = publish(app, env, timings, inspecting, build_cache=build_cache, early=early)
+    except BaseException:
+        remove_slug_runtime(build_dir)  # a failed build releases nothing
+        raise
     report(outcome, timings, build_dir)
     heroku_collectstatic.warn_if_it_ran(build_dir, env, outcome.heroku_python)
     post_compile.report(build_dir, outcome.heroku_python)
