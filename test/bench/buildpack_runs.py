@@ -216,9 +216,11 @@ class BuildpackScenarios:
             results,
             f"fast path (run {index + 1})",
             run.requests,
-            set(run.requests) == {"LIST"} and low <= run.requests["LIST"] <= high,
-            f"LIST {low} to {high} (one per 1,000 keys, one more per range at most), no PUT (the "
-            "newest record, the cold build's, records this cache for this app)",
+            set(run.requests) == {"LIST", "PUT"}
+            and low <= run.requests["LIST"] <= high
+            and run.requests["PUT"] == 1,
+            f"LIST {low} to {high} (one per 1,000 keys, one more per range at most) and PUT 1 "
+            "(the release's record)",
         )
         self._progress("buildpack fast path", run)
         shutil.rmtree(slug.root)

@@ -11,7 +11,7 @@ import calendar
 import hashlib
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .names import RECORDS_DIR
@@ -106,25 +106,3 @@ def records(names: Iterable[str]) -> list[str]:
 def is_recorded(cache: StaticCache, names: Iterable[str], text: str | None = None) -> bool:
     wanted = digest(cache, text)
     return any(parse(name).digest == wanted for name in records(names))
-
-
-def standing(
-    modified: Mapping[str, float | None], digest12: str, app: str | None, now: float
-) -> str | None:
-    """The record that already stands for a release of this cache by this app, so that a new
-    one would add nothing: the newest record under the prefix (``modified``: each record's
-    name -> the time S3 stored it, from the listing), when it names this app and this cache's
-    digest and S3 does not contradict its name's time. None: the release needs its own record.
-
-    The newest record of all is the newest of its app's, however prune_static groups the
-    labels, so prune keeps it and what it uses (``--keep`` is at least 1). A record that is not
-    the newest (a revert to an earlier state) does not stand for a new release.
-    """
-    found = records(modified)
-    if not found or any(modified[name] is None for name in found):
-        return None  # records S3 gave no time: prune could not order them either
-    newest = max(found, key=lambda name: (modified[name], name))
-    parts = parse(newest)
-    if parts.digest != digest12 or parts.app != app:
-        return None
-    return None if stamp_lies(parts.stamp, modified[newest], now) else newest

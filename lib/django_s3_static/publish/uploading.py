@@ -12,7 +12,7 @@ from ..config import Config
 from ..errors import S3StaticError
 from ..format import record_bodies
 from ..format.names import RECORDS_DIR
-from ..format.records import RECORD_CACHE_CONTROL, is_recorded, record_name, standing
+from ..format.records import RECORD_CACHE_CONTROL, is_recorded, record_name
 from ..format.static_cache import StaticCache, StaticObject
 from ..s3.bucket import Bucket
 from ..s3.compare import (
@@ -39,11 +39,13 @@ def record(
     """Keep this publish's manifest in the bucket for prune_static, before the build may succeed;
     the record's name (None: nothing recorded).
 
-    Every build records, unless the newest record under the prefix already records this cache
-    for this app (``records.standing``: a new one would add nothing prune counts); publish_static
-    only what is unrecorded. The cache itself is stored once (``record_bodies``): a release of a
-    stored cache writes a pointer of a few dozen bytes. ``text``: the cache's JSON as read or
-    written, which the record stores and is named after.
+    Every build records, the fast path included, even when the newest record already records
+    the same cache: Heroku runs an app's builds in parallel and releases the last to finish
+    (https://help.heroku.com/5QYTBE61), so only a record written as the build ends is as new as
+    its release for prune_static. publish_static records only what is unrecorded. The cache
+    itself is stored once (``record_bodies``): a release of a stored cache writes a pointer of a
+    few dozen bytes. ``text``: the cache's JSON as read or written, which the record stores and
+    is named after.
     """
     text = cache.to_json() if text is None else text  # once, for the name and the bodies
     digest = record_bodies.sha256(text)
@@ -55,16 +57,7 @@ def record(
     else:
         what = "release"
     present = config.key(record_bodies.cache_name(digest)) in inventory
-    now = time.time()
-    if release.app is not None and present:
-        found = standing(record_times(config, inventory), digest[:12], release.app, now)
-        if found is not None:
-            output.info(
-                f"Recorded as {config.key(found)}, the newest record, of this cache and app "
-                "(for prune_static)"
-            )
-            return None
-    name = record_name(cache, now, release.commit, release.app, text)
+    name = record_name(cache, time.time(), release.commit, release.app, text)
     try:
         with Bucket(config) as bucket:
             for item in record_bodies.stored(text, name, digest, present):
@@ -74,15 +67,6 @@ def record(
         raise explain(exc, config, "upload") from None
     output.info(f"Recorded this {what} as {config.key(name)} (for prune_static)")
     return name
-
-
-def record_times(config: Config, inventory: Mapping[str, RemoteObject]) -> dict:
-    """The records under the prefix (relative names) and the time S3 stored each."""
-    folder = config.key(RECORDS_DIR + "/")
-    start = len(config.key_prefix)
-    return {
-        key[start:]: remote.modified for key, remote in inventory.items() if key.startswith(folder)
-    }
 
 
 def upload_missing(

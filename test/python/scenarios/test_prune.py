@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import delta, deploy_config
+from conftest import deploy_config
 from django_s3_static.format import static_cache
 from django_s3_static.format.static_cache import StaticCache, StaticObject
 from support import ceph_server
@@ -202,27 +202,6 @@ def test_a_revert_is_a_new_release_and_keeps_its_objects(make_slug, anys3, bucke
     assert_renders(slugs[2])
     keys = listed(anys3, bucket)
     assert not {f"static/{name}" for name in second_only} & keys
-
-
-def test_a_push_that_changes_no_static_file_records_nothing_and_prune_keeps_it(
-    make_slug, s3server, bucket
-):
-    """The newest record is this app's of the same static cache: the build writes none, and
-    prune keeps that record and everything it uses."""
-    slugs = [deploy(make_slug, s3server, bucket, version) for version in (1, 2)]
-    first_only = own_objects(slugs, 0)
-    before = s3server.request_counts(bucket)
-    again = slugs[1].compile()
-    assert again.returncode == 0, again.output
-    assert "Static files unchanged" in again.stdout
-    assert "Recorded this release" not in again.stdout
-    assert "the newest record, of this cache and app (for prune_static)" in again.stdout
-    assert "PUT" not in delta(before, s3server.request_counts(bucket))
-
-    pruned = prune(slugs[1], "--keep 1 --min-age 0")
-    assert pruned.returncode == 0, pruned.output
-    assert_renders(slugs[1])
-    assert not {f"static/{name}" for name in first_only} & listed(s3server, bucket)
 
 
 def prune_while(server, slug, hold: str, args: str, during):

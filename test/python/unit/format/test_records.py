@@ -58,30 +58,3 @@ def test_app_labels_keep_heroku_app_names_and_clean_the_rest():
     assert not label.endswith("-") and parse(
         f".manifests/20261127T221503Z-a-{'0' * 12}-{label}.json"
     )
-
-
-def test_the_newest_record_of_this_cache_by_this_app_stands_for_a_new_release():
-    """A build whose cache the newest record already records, for its app, writes none: prune
-    keeps that record (the newest of all is the newest of its app's), and what it uses."""
-    from django_s3_static.format.records import standing
-
-    now = 1_800_000_000
-    ours = record_name(cache("a"), now - 600, "3f9c2a1b7d4e", "my-app")
-    digest = parse(ours).digest
-    theirs = record_name(cache("b"), now - 300, "0c1d2e3f4a5b", "my-app")
-    other_app = record_name(cache("a"), now - 300, "3f9c2a1b7d4e", "my-app-staging")
-    assert standing({ours: now - 600, "css/a.css": now}, digest, "my-app", now) == ours
-    # Another commit of the same cache: the record's pointer is the same, its commit a label.
-    assert standing({ours: now - 600}, digest, "my-app", now) == ours
-    # A newer record of another cache (a revert to this one is a new release): one is written.
-    assert standing({ours: now - 600, theirs: now - 300}, digest, "my-app", now) is None
-    # The newest is another app's (or label's), or of no app: the record is this app's own.
-    assert standing({ours: now - 600, other_app: now - 300}, digest, "my-app", now) is None
-    assert standing({ours: now - 600}, digest, None, now) is None
-    # Another cache, or no record at all.
-    assert standing({ours: now - 600}, parse(theirs).digest, "my-app", now) is None
-    assert standing({}, digest, "my-app", now) is None
-    # S3 contradicts the name's time (a copied or planted record), or gave no time at all.
-    assert standing({ours: now + 7200}, digest, "my-app", now + 7200) is None
-    assert standing({ours: None}, digest, "my-app", now) is None
-    assert standing({ours: now - 600, theirs: None}, digest, "my-app", now) is None
