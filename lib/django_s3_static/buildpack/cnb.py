@@ -9,7 +9,8 @@ layers (``cnb_layers``) instead of CACHE_DIR and ``.profile.d``. ``CNB_EXEC_ENV=
 on Fir; Buildpack API 0.12's execution environments, which the lifecycle sets from 0.21 on) takes
 ``bin/test-compile``'s path: the static cache checked, nothing uploaded, no layer written.
 
-Imports only what the app's process needs before it is forked; ``cnb_image`` loads meanwhile.
+The cached layer is prepared before the app's process is forked (it holds the names check's
+memo); ``cnb_image`` loads while that process reads the settings.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import os
 import tempfile
 
 from .. import output
-from ..publish.app_process import AppProcess, require_manage_py, settings_module
-from ..publish.environment import export_for_sdk, read_env_dir, secret_values
+from . import cnb_layers
+from .compile import start_app, start_publishing
 
 #: The execution environment Heroku CI builds in; any other value is a deploy's build.
 TEST = "test"
@@ -39,24 +40,18 @@ def cnb_build(app_dir: str, layers_dir: str, platform_dir: str, exec_env: str = 
         from .ci import ci_compile  # lazy: only Heroku CI's build runs it
 
         return ci_compile(app_dir, "", env_dir)
-    env = read_env_dir(env_dir)
-    for value in secret_values(env):
-        output.register_secret(value)
-    export_for_sdk(env)
+    env, app, manage_py = start_app(app_dir, env_dir)
     if env.get(COMMIT) and not os.environ.get(COMMIT):
         os.environ[COMMIT] = env[COMMIT]
-    output.step("Django static files on S3 (django-s3-static)")
-    manage_py = require_manage_py(app_dir)
-    app = AppProcess(
-        os.path.dirname(manage_py),
-        settings_module(manage_py, env.get("DJANGO_SETTINGS_MODULE")),
-        env,
-    )
-    output.info(f"App: {os.path.relpath(manage_py, app_dir)}, settings {app.settings}")
     timings = output.Timings()
+    build_cache = cnb_layers.prepare_cache(layers_dir)
     with tempfile.TemporaryDirectory(prefix="django-s3-static-") as workdir:
-        inspecting = app.inspect(env, workdir, fork=True)
-        from .cnb_image import build_image  # lazy: loads while the app's process reads settings
+        inspecting, early = start_publishing(app, env, workdir, build_cache)
+        from .cnb_image import build_image  # lazy: loads while the fork works, the bucket listed
 
-        build_image(app_dir, layers_dir, manage_py, app, env, timings, inspecting)
+        build_image(
+            app_dir, layers_dir, build_cache, manage_py, app, env, timings, inspecting, early
+        )
+    timings.lap("clean-up")  # the work folder's removal, counted as the build's own time
+    output.info(f"Timings: {timings.line()}")
     return 0

@@ -7,8 +7,8 @@ import os
 from collections.abc import Mapping
 
 from .. import output
-from ..publish import deps
 from ..publish.app_process import AppProcess, Inspecting
+from ..publish.early_listing import EarlyListing
 from ..publish.publish import publish
 from . import cnb_agents, cnb_collectstatic, cnb_layers, install, procfile
 from .slug import report
@@ -17,15 +17,17 @@ from .slug import report
 def build_image(
     app_dir: str,
     layers_dir: str,
+    build_cache: str,
     manage_py: str,
     app: AppProcess,
     env: Mapping[str, str],
     timings: output.Timings,
     inspecting: Inspecting,
+    early: EarlyListing | None = None,
 ) -> None:
-    build_cache = cnb_layers.prepare_cache(layers_dir)
-    deps.ensure(build_cache, deps.HOT_PATH, app.app_dir)
-    outcome = publish(app, env, timings, inspecting, build_cache=build_cache)
+    """Publish (``early``: the listing already started), report, clean up after heroku/python's
+    collectstatic, and write the runtime layer; ``build_cache``: the cached layer's folder."""
+    outcome = publish(app, env, timings, inspecting, build_cache=build_cache, early=early)
     report(outcome, timings, app_dir, where="the image")
     install.write_dyno_form(outcome.cache, outcome.cache_file)
     cnb_collectstatic.clean_up(app_dir, manage_py, outcome.cache_file, outcome.heroku_python, env)
@@ -44,4 +46,4 @@ def build_image(
     if promotes:
         install.say_promotes()
     cnb_agents.say_hidden_hook(app_dir, app.app_dir, app.settings)
-    output.info(f"Timings: {timings.line()}")
+    timings.lap("record and install")

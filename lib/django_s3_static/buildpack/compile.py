@@ -10,18 +10,20 @@ import contextlib
 import os
 import tempfile
 import threading
+from typing import TYPE_CHECKING
 
 from .. import output
-from ..publish.app_process import AppProcess, require_manage_py, settings_module
+from ..publish.app_process import AppProcess, Inspecting, require_manage_py, settings_module
 from ..publish.environment import export_for_sdk, read_env_dir, secret_values
 from . import bytecode
 
+if TYPE_CHECKING:
+    from ..publish.early_listing import EarlyListing
 
-def compile_app(
-    build_dir: str, build_cache: str, env_dir: str, helper_package: str | None = None
-) -> int:
-    """The build; ``helper_package``: the helper's own package, when the build cache had no
-    bytecode of it (``bytecode``), to compile and keep there."""
+
+def start_app(build_dir: str, env_dir: str) -> tuple[dict[str, str], AppProcess, str]:
+    """The config vars (their secrets kept out of the log), the app's process and its
+    ``manage.py``: what a Cedar and a Fir build start alike."""
     env = read_env_dir(env_dir)
     for value in secret_values(env):
         output.register_secret(value)
@@ -34,14 +36,31 @@ def compile_app(
         env,
     )
     output.info(f"App: {os.path.relpath(manage_py, build_dir)}, settings {app.settings}")
+    return env, app, manage_py
+
+
+def start_publishing(
+    app: AppProcess, env: dict[str, str], workdir: str, build_cache: str
+) -> tuple[Inspecting, EarlyListing]:
+    """Fork the app's process, then, while it reads the settings, make sure of the helper's
+    dependencies and start listing the bucket."""
+    inspecting = app.inspect(env, workdir, fork=True, build_cache=build_cache)
+    from ..publish import deps, early_listing  # lazy: while the fork reads the settings
+
+    deps.ensure(build_cache, deps.HOT_PATH, app.app_dir)
+    return inspecting, early_listing.start(env, inspecting.committed_file)
+
+
+def compile_app(
+    build_dir: str, build_cache: str, env_dir: str, helper_package: str | None = None
+) -> int:
+    """The build; ``helper_package``: the helper's own package, when the build cache had no
+    bytecode of it (``bytecode``), to compile and keep there."""
+    env, app, _ = start_app(build_dir, env_dir)
     timings = output.Timings()
     keeping = None
     with tempfile.TemporaryDirectory(prefix="django-s3-static-") as workdir:
-        inspecting = app.inspect(env, workdir, fork=True, build_cache=build_cache)
-        from ..publish import deps, early_listing  # lazy: while the fork reads the settings
-
-        deps.ensure(build_cache, deps.HOT_PATH, app.app_dir)
-        early = early_listing.start(env, inspecting.committed_file)
+        inspecting, early = start_publishing(app, env, workdir, build_cache)
         from .slug import build_slug  # lazy: loads while the fork works and the bucket is listed
 
         keeping = _keep_bytecode(helper_package, build_cache) if helper_package else None
