@@ -24,7 +24,7 @@ import tree as generator
 from common import DJANGO_SECRET, PREFIX, ROOT
 
 from django_s3_static.buildpack import bytecode, install
-from django_s3_static.format import static_cache
+from django_s3_static.format import dyno_form, static_cache
 from django_s3_static.format.static_cache import StaticCache, StaticObject
 from django_s3_static.s3.content_types import compressible
 
@@ -72,7 +72,7 @@ def dyno_app(folder: Path, seed: int = 1) -> DynoApp:
     cache = _static_cache(report)
     static_cache.write(cache, str(app.cache_only))
     cache_file = static_cache.write(cache, str(app.with_form))
-    install.write_dyno_form(cache, cache_file)
+    dyno_form.write(cache, cache_file)
     install.copy_runtime(str(app.runtime / "django_s3_static"))
     bytecode.compile_tree(str(app.runtime))
     return app

@@ -9,6 +9,7 @@ are not the sources' (an edited manifest), is.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import time
@@ -19,9 +20,8 @@ from ..config import Config, static_cache_dir
 from ..errors import S3StaticError
 from ..format import hashed_names, static_cache
 from ..format.static_cache import StaticCache
-from ..publish.app_process import AppProcess, require_manage_py, settings_module
-from ..publish.environment import read_env_dir, secret_values
 from ..publish.publish import check_static_cache_dir, names_checked, problems
+from .compile import STEP, start_app
 from .source_diff import describe, source_diff
 
 #: ``publish.problems``' reason when the fingerprint differs and nothing more is known.
@@ -32,18 +32,8 @@ NOT_A_FAILURE = "Not a test failure: the deploy build will collect and upload th
 def ci_compile(build_dir: str, build_cache: str, env_dir: str) -> int:
     """Check the static cache's sources; exit 0 unless it or the settings are broken."""
     started = time.monotonic()
-    env = read_env_dir(env_dir)
-    for value in secret_values(env):
-        output.register_secret(value)
-    output.step("Django static files on S3 (django-s3-static): Heroku CI, nothing uploaded")
-    manage_py = require_manage_py(build_dir)
-    app = AppProcess(
-        os.path.dirname(manage_py),
-        settings_module(manage_py, env.get("DJANGO_SETTINGS_MODULE")),
-        env,
-        module="django_s3_static.collect.ci_app",
-    )
-    output.info(f"App: {os.path.relpath(manage_py, build_dir)}, settings {app.settings}")
+    env, app, _ = start_app(build_dir, env_dir, f"{STEP}: Heroku CI, nothing uploaded", sdk=False)
+    app = dataclasses.replace(app, module="django_s3_static.collect.ci_app")
     committed = static_cache.path_in(app.app_dir, static_cache_dir(env))
     with tempfile.TemporaryDirectory(prefix="django-s3-static-ci-") as workdir:
         report = app.run(os.path.join(workdir, "ci.json"), committed=committed)

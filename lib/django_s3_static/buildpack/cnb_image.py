@@ -9,9 +9,8 @@ from collections.abc import Mapping
 from .. import output
 from ..publish.app_process import AppProcess, Inspecting
 from ..publish.early_listing import EarlyListing
-from ..publish.publish import publish
 from . import cnb_agents, cnb_collectstatic, cnb_layers, install, procfile
-from .slug import report
+from .slug import publish_build
 
 
 def build_image(
@@ -23,13 +22,13 @@ def build_image(
     env: Mapping[str, str],
     timings: output.Timings,
     inspecting: Inspecting,
-    early: EarlyListing | None = None,
+    early: EarlyListing,
 ) -> None:
     """Publish (``early``: the listing already started), report, clean up after heroku/python's
     collectstatic, and write the runtime layer; ``build_cache``: the cached layer's folder."""
-    outcome = publish(app, env, timings, inspecting, build_cache=build_cache, early=early)
-    report(outcome, timings, app_dir, where="the image")
-    install.write_dyno_form(outcome.cache, outcome.cache_file)
+    outcome = publish_build(
+        app_dir, build_cache, app, env, timings, inspecting, early, where="the image"
+    )
     cnb_collectstatic.clean_up(app_dir, manage_py, outcome.cache_file, outcome.heroku_python, env)
     promotes = procfile.release_promotes(app_dir)
     cache_path = os.path.normpath(

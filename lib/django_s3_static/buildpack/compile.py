@@ -20,15 +20,21 @@ from . import bytecode
 if TYPE_CHECKING:
     from ..publish.early_listing import EarlyListing
 
+STEP = "Django static files on S3 (django-s3-static)"
 
-def start_app(build_dir: str, env_dir: str) -> tuple[dict[str, str], AppProcess, str]:
+
+def start_app(
+    build_dir: str, env_dir: str, step: str = STEP, sdk: bool = True
+) -> tuple[dict[str, str], AppProcess, str]:
     """The config vars (their secrets kept out of the log), the app's process and its
-    ``manage.py``: what a Cedar and a Fir build start alike."""
+    ``manage.py``: what a Cedar, a Fir and a Heroku CI build start alike. ``sdk``: give the
+    S3 client the config vars it reads from the environment (a CI build reaches no bucket)."""
     env = read_env_dir(env_dir)
     for value in secret_values(env):
         output.register_secret(value)
-    export_for_sdk(env)
-    output.step("Django static files on S3 (django-s3-static)")
+    if sdk:
+        export_for_sdk(env)
+    output.step(step)
     manage_py = require_manage_py(build_dir)
     app = AppProcess(
         os.path.dirname(manage_py),

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 
 from .. import __version__, output
 from ..config import Config
-from ..format import dyno_form
-from ..format.static_cache import StaticCache
 from ..publish import deps
 from ..publish.app_process import AppProcess
 from . import bytecode, procfile
@@ -150,12 +148,6 @@ def write_user_site_pth(build_dir: str) -> None:
 def compile_slug_python(build_dir: str, build_cache: str | None = None) -> None:
     """Bytecode for what the slug runs of this buildpack, so that no dyno compiles it at start."""
     bytecode.compile_tree(os.path.join(build_dir, SLUG_HOME), build_cache)
-
-
-def write_dyno_form(cache: StaticCache, cache_file: str) -> None:
-    """Beside the static cache, the part of it a dyno reads (``format.dyno_form``), made from the
-    cache this build has just verified against the bucket or uploaded."""
-    dyno_form.write(cache, cache_file)
 
 
 def install_runtime(home: str, sitecustomize: bool, build_cache: str | None = None) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from .. import output
 from ..collect import heroku_collectstatic, post_compile
-from ..publish import deps
+from ..format import dyno_form
 from ..publish.app_process import AppProcess, Inspecting
 from ..publish.early_listing import EarlyListing
 from ..publish.publish import Outcome, publish
@@ -15,7 +15,6 @@ from .install import (
     copy_slug_runtime,
     install_dyno_pieces,
     remove_slug_runtime,
-    write_dyno_form,
 )
 
 
@@ -26,26 +25,40 @@ def build_slug(
     env: Mapping[str, str],
     timings: output.Timings,
     inspecting: Inspecting,
-    early: EarlyListing | None = None,
+    early: EarlyListing,
 ) -> None:
     """Publish, report and install the dyno's pieces. ``early``: the listing already started
-    (``early_listing.start``). The runtime's files are copied into the slug first, while the
+    (``compile.start_publishing``). The runtime's files are copied into the slug first, while the
     app's process works: this process would wait for it (a thread beside the listing's would
     wait for its turn)."""
-    if early is None:
-        deps.ensure(build_cache, deps.HOT_PATH, app.app_dir)
     try:
         copied = copy_slug_runtime(build_dir, build_cache)
-        outcome = publish(app, env, timings, inspecting, build_cache=build_cache, early=early)
+        outcome = publish_build(build_dir, build_cache, app, env, timings, inspecting, early)
     except BaseException:
         remove_slug_runtime(build_dir)  # a failed build releases nothing
         raise
-    report(outcome, timings, build_dir)
     heroku_collectstatic.warn_if_it_ran(build_dir, env, outcome.heroku_python)
     post_compile.report(build_dir, outcome.heroku_python)
-    write_dyno_form(outcome.cache, outcome.cache_file)
     install_dyno_pieces(build_dir, app, outcome.config, build_cache, copied)
     timings.lap("record and install")
+
+
+def publish_build(
+    build_dir: str,
+    build_cache: str,
+    app: AppProcess,
+    env: Mapping[str, str],
+    timings: output.Timings,
+    inspecting: Inspecting,
+    early: EarlyListing,
+    where: str = "the slug",
+) -> Outcome:
+    """Publish, say what was done, and write the dyno's form beside the static cache: what a
+    Cedar and a Fir build do alike. ``where``: what ``build_dir`` becomes (``report``)."""
+    outcome = publish(app, env, timings, inspecting, build_cache=build_cache, early=early)
+    report(outcome, timings, build_dir, where)
+    dyno_form.write(outcome.cache, outcome.cache_file)  # from the cache just verified
+    return outcome
 
 
 def report(
