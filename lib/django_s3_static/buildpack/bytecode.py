@@ -17,8 +17,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
-import shutil
-import tempfile
 
 CACHED = os.path.join("django-s3-static", "bytecode")
 PYCACHE = "__pycache__"
@@ -49,14 +47,24 @@ def restore(folder: str, build_cache: str, checked: bool = False) -> bool:
     if not os.path.isdir(kept):
         return False
     try:
-        shutil.copytree(kept, folder, dirs_exist_ok=True, copy_function=_place)
-    except (OSError, shutil.Error):
+        for parent, _dirs, files in os.walk(kept):
+            target = folder + parent[len(kept) :]
+            os.makedirs(target, exist_ok=True)
+            for name in files:
+                _place(os.path.join(parent, name), os.path.join(target, name))
+    except OSError:
         for parent, dirs, _ in os.walk(folder):
             if PYCACHE in dirs:
-                shutil.rmtree(os.path.join(parent, PYCACHE), ignore_errors=True)
+                _remove(os.path.join(parent, PYCACHE))
             dirs[:] = [name for name in dirs if name != PYCACHE]
         return False
     return True
+
+
+def _remove(folder: str) -> None:
+    import shutil  # lazy: only a failed restore removes what it placed
+
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _place(source: str, target: str) -> None:
@@ -73,6 +81,8 @@ def _place(source: str, target: str) -> None:
     try:
         os.link(source, target)
     except OSError:
+        import shutil  # lazy: only a build cache on another file system copies
+
         shutil.copyfile(source, target)
 
 
@@ -97,6 +107,9 @@ def _modules(folder: str) -> list[str]:
 
 def _keep(folder: str, kept: str) -> None:
     """Copy the ``__pycache__`` folders of ``folder`` to ``kept``, whole or not at all."""
+    import shutil  # lazy: a build that restores its bytecode keeps none
+    import tempfile  # lazy: as above
+
     os.makedirs(os.path.dirname(kept), exist_ok=True)
     staging = tempfile.mkdtemp(prefix=".bytecode-", dir=os.path.dirname(kept))
     try:

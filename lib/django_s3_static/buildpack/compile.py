@@ -18,7 +18,10 @@ from ..publish.environment import export_for_sdk, read_env_dir, secret_values
 from . import bytecode
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from ..publish.early_listing import EarlyListing
+    from .install import Copied
 
 STEP = "Django static files on S3 (django-s3-static)"
 
@@ -48,13 +51,19 @@ def start_app(
 def start_publishing(
     app: AppProcess, env: dict[str, str], workdir: str, build_cache: str
 ) -> tuple[Inspecting, EarlyListing]:
-    """Fork the app's process, then, while it reads the settings, make sure of the helper's
-    dependencies and start listing the bucket."""
+    """Fork the app's process, then, while it reads the settings, start listing the bucket."""
     inspecting = app.inspect(env, workdir, fork=True, build_cache=build_cache)
+    return inspecting, start_listing(app, env, build_cache, inspecting)
+
+
+def start_listing(
+    app: AppProcess, env: dict[str, str], build_cache: str, inspecting: Inspecting
+) -> EarlyListing:
+    """Make sure of the helper's dependencies and start listing the bucket."""
     from ..publish import deps, early_listing  # lazy: while the fork reads the settings
 
     deps.ensure(build_cache, deps.HOT_PATH, app.app_dir)
-    return inspecting, early_listing.start(env, inspecting.committed_file)
+    return early_listing.start(env, inspecting.committed_file)
 
 
 def compile_app(
@@ -66,17 +75,32 @@ def compile_app(
     timings = output.Timings()
     keeping = None
     with tempfile.TemporaryDirectory(prefix="django-s3-static-") as workdir:
-        inspecting, early = start_publishing(app, env, workdir, build_cache)
+        inspecting = app.inspect(env, workdir, fork=True, build_cache=build_cache)
+        copying = _copy_runtime(build_dir, build_cache)
+        early = start_listing(app, env, build_cache, inspecting)
         from .slug import build_slug  # lazy: loads while the fork works and the bucket is listed
 
         keeping = _keep_bytecode(helper_package, build_cache) if helper_package else None
-        build_slug(build_dir, build_cache, app, env, timings, inspecting, early)
+        build_slug(build_dir, build_cache, app, env, timings, inspecting, early, copying)
     timings.lap("clean-up")  # the work folder's removal, counted as the build's own time
     if keeping is not None:  # a first build of this buildpack: its compile, counted too
         keeping.join()
         timings.lap("helper bytecode")
     output.info(f"Timings: {timings.line()}")
     return 0
+
+
+def _copy_runtime(build_dir: str, build_cache: str) -> Future[Copied]:
+    """The slug's runtime files, copied in a thread while the app's process works: the copy
+    mostly waits for the file system, which lets the listing and the imports go on meanwhile."""
+    from concurrent.futures import ThreadPoolExecutor  # lazy: after the fork, as below
+
+    from .install import copy_slug_runtime  # lazy: the fork needs none of it
+
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="runtime-copy")
+    copying = executor.submit(copy_slug_runtime, build_dir, build_cache)
+    executor.shutdown(wait=False)
+    return copying
 
 
 def _keep_bytecode(package: str, build_cache: str) -> threading.Thread:

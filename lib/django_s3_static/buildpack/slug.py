@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from concurrent import futures
 
 from .. import output
 from ..collect import heroku_collectstatic, post_compile
@@ -11,11 +12,7 @@ from ..format import dyno_form
 from ..publish.app_process import AppProcess, Inspecting
 from ..publish.early_listing import EarlyListing
 from ..publish.publish import Outcome, publish
-from .install import (
-    copy_slug_runtime,
-    install_dyno_pieces,
-    remove_slug_runtime,
-)
+from .install import Copied, install_dyno_pieces, remove_slug_runtime
 
 
 def build_slug(
@@ -26,15 +23,16 @@ def build_slug(
     timings: output.Timings,
     inspecting: Inspecting,
     early: EarlyListing,
+    copying: futures.Future[Copied],
 ) -> None:
     """Publish, report and install the dyno's pieces. ``early``: the listing already started
-    (``compile.start_publishing``). The runtime's files are copied into the slug first, while the
-    app's process works: this process would wait for it (a thread beside the listing's would
-    wait for its turn)."""
+    (``compile.start_listing``); ``copying``: the runtime's files being copied into the slug
+    (``install.copy_slug_runtime``)."""
     try:
-        copied = copy_slug_runtime(build_dir, build_cache)
         outcome = publish_build(build_dir, build_cache, app, env, timings, inspecting, early)
+        copied = copying.result()
     except BaseException:
+        futures.wait([copying])  # every file it copies is in place before they are removed
         remove_slug_runtime(build_dir)  # a failed build releases nothing
         raise
     heroku_collectstatic.warn_if_it_ran(build_dir, env, outcome.heroku_python)

@@ -24,9 +24,6 @@ from ..format.names_memo import Memo
 from .sources import Hashed
 from .written_settings import as_written, resolve_urls
 
-#: Where a build keeps the memo of its names check, in its build cache (``names_memo``).
-MEMO_FILE = os.path.join("django-s3-static", "names-memo.json")
-
 
 @dataclass
 class Committed:

@@ -15,12 +15,15 @@ check it stands for passed.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
 from . import finders_record
 
 MEMO_FORMAT = 1
+#: Where a build keeps it, in its build cache.
+MEMO_FILE = os.path.join("django-s3-static", "names-memo.json")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 

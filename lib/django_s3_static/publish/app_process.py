@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .. import output
-from ..collect import collect, name_check
 from ..config import STATIC_CACHE_FILE_NAME, static_cache_dir
 from ..errors import S3StaticError
+from ..format.names_memo import MEMO_FILE
 from .environment import app_env
 
+#: The app's side of the build (``collect.collect``), run in the app's process.
+COLLECT = "django_s3_static.collect.collect"
 _SETDEFAULT = re.compile(
     r"""os\.environ\.setdefault\(\s*['"]DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]"""
 )
@@ -68,9 +70,9 @@ class AppProcess:
     app_dir: str
     settings: str
     env: Mapping[str, str] = field(default_factory=dict)
-    #: The module ``start`` runs as the app's process (``fork`` always runs ``collect``):
+    #: The module ``start`` runs as the app's process (``fork`` always runs ``COLLECT``):
     #: ``bin/test-compile`` runs its own (``ci_app``), with the same command line.
-    module: str = "django_s3_static.collect.collect"
+    module: str = COLLECT
 
     def environment(self) -> dict[str, str]:
         environment = {**os.environ, **app_env(self.env), "DJANGO_SETTINGS_MODULE": self.settings}
@@ -89,7 +91,7 @@ class AppProcess:
         committed = os.path.join(self.app_dir, static_cache_dir(values), STATIC_CACHE_FILE_NAME)
         result = os.path.join(workdir, "inspect.json")
         incremental = os.path.join(workdir, "incremental")
-        memo = os.path.join(build_cache, name_check.MEMO_FILE) if build_cache else None
+        memo = os.path.join(build_cache, MEMO_FILE) if build_cache else None
         if fork:
             child = self.fork(result, committed, incremental, memo)
         else:
@@ -115,9 +117,9 @@ class AppProcess:
             command += ["--collect-to", collect_to]
         if committed:
             command += ["--committed", committed]
-        if incremental_to and self.module == collect.__name__:
+        if incremental_to and self.module == COLLECT:
             command += ["--incremental-to", incremental_to]
-        if names_memo and self.module == collect.__name__:
+        if names_memo and self.module == COLLECT:
             command += ["--names-memo", names_memo]
         return subprocess.Popen(
             command,
@@ -185,6 +187,8 @@ class AppProcess:
             for option, value in options.items():
                 if value:
                     arguments += [f"--{option.replace('_', '-')}", value]
+            from ..collect import collect  # lazy: only the fork runs the app's side
+
             sys.argv = [collect.__file__, *arguments]  # settings sometimes look at it
             code = collect.main(arguments)
         except SystemExit as exc:

@@ -13,7 +13,7 @@ from ..config import Config
 from ..errors import S3StaticError
 from ..format import hashed_names, location, record_bodies, static_cache
 from ..format.names import folder_problem
-from ..format.names_memo import Memo
+from ..format.names_memo import MEMO_FILE, Memo
 from ..format.static_cache import StaticCache, StaticObject
 from ..s3.compare import describe, differences, immutable_names
 from ..s3.errors import RegionMismatch
@@ -125,7 +125,7 @@ def publish(
     if found.reason is None:
         return verified(found, refresh_record)
     progress = progress or output.Progress()
-    memo = os.path.join(build_cache, name_check.MEMO_FILE) if build_cache else None
+    memo = os.path.join(build_cache, MEMO_FILE) if build_cache else None
     return collect_and_upload(app, found, timings, inspecting.workdir, progress, memo)
 
 

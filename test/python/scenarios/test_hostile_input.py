@@ -340,6 +340,8 @@ def test_a_file_name_that_is_not_utf8_fails_the_build_clearly_before_any_upload(
     assert "not valid UTF-8" in text
     assert bucket_objects(s3server, bucket) == {}  # failed before uploading anything
     assert not os.path.exists(os.path.join(slug.build_dir, ".profile.d"))
+    # The runtime, copied beside the app's process, went with the failed build.
+    assert not os.path.exists(os.path.join(slug.build_dir, ".heroku", "django-s3-static"))
 
 
 def test_links_out_of_a_static_folder_publish_nothing_from_outside_the_app(
