@@ -22,6 +22,7 @@ from results import TreeResults
 
 from support.dyno import Slug
 from support.faultproxy import FaultProxy
+from support.heroku_slug import HerokuSlug
 from support.s3server import ACCESS_KEY, SECRET_KEY
 
 
@@ -50,8 +51,18 @@ class BuildpackScenarios:
     """Bench's buildpack rows: bin/compile as Heroku runs it, timed and counted (a mixin)."""
 
     def slug(self, app: App, bucket: str) -> Slug:
-        slug = Slug(str(self.work / f"slug-{uuid.uuid4().hex[:8]}"), self.python_home)
-        slug.prepare(str(app.source))  # an absolute path: os.path.join keeps it as is
+        """The app in a build folder beside its Python: the app's own as heroku/python leaves
+        it (its ``.profile.d`` and the build environment of its ``export`` file), else the
+        project's venv."""
+        root = str(self.work / f"slug-{uuid.uuid4().hex[:8]}")
+        if app.python is None:
+            slug = Slug(root, self.python_home)
+            slug.prepare(str(app.source))  # an absolute path: os.path.join keeps it as is
+        else:
+            slug = HerokuSlug(root, app.python.home, app_python=app.python)
+            skip = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(app.source, slug.build_dir, ignore=skip)
+            slug.lay_out()
         slug.set_config(
             AWS_STORAGE_BUCKET_NAME=bucket,
             AWS_ACCESS_KEY_ID=ACCESS_KEY,
@@ -61,6 +72,7 @@ class BuildpackScenarios:
             AWS_LOCATION=PREFIX,
             DISABLE_COLLECTSTATIC="1",
             SECRET_KEY=DJANGO_SECRET,
+            **app.config,
             **self.config,
         )
         return slug
@@ -71,6 +83,7 @@ class BuildpackScenarios:
         earlier one."""
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DJANGO_"))}
         env.pop("PYTHONPATH", None)
+        env = slug.build_env(env)
         buildpack = self.work / f"buildpack-{uuid.uuid4().hex[:8]}"
         for part in ("bin", "lib", "vendor"):
             shutil.copytree(
@@ -229,7 +242,8 @@ class BuildpackScenarios:
         """What the fast path cannot do without: read every source and hash it as the build
         does (SHA-256: a build whose static cache the build cache's memo vouches for needs no
         MD5), in a plain Python process, its start included; run beside each fast path."""
-        python = os.path.join(self.python_home, "bin", "python")
+        home = app.python.home if app.python else self.python_home
+        python = os.path.join(home, "bin", "python")
         folders = [str(app.static_dir), *map(str, app.other_sources)]
         run, output = measure([python, "-c", FLOOR, *folders], dict(os.environ), timeout=600)
         results.scenarios["bp_floor"].runs.append(run)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import uuid
 from pathlib import Path
 
@@ -216,10 +215,11 @@ class PeerScenarios:
         }
 
     def collect_locally(self, app: App, target: Path) -> None:
-        """The collected folder the sync tools upload: collectstatic with manifest hashing."""
+        """The collected folder the sync tools upload: collectstatic with manifest hashing (in
+        the bench's venv, which has the real app's packages too)."""
         env = self.django_env(app, BENCH_STATIC_ROOT=str(target))
         measure(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            [str(self.tools.python), "manage.py", "collectstatic", "--noinput", "-v", "0"],
             env,
             cwd=app.source,
         )

@@ -1,14 +1,16 @@
 """make bench: this buildpack's bin/compile against the usual ways of putting static files on S3.
 
     .venv/bin/python test/bench/run.py [--repeat N] [--budget S] [--cap S] [--quick]
-                                       [--trees example,generated] [--seed N]
+                                       [--trees example,real,generated] [--seed N]
                                        [--buildpack-only] [--config NAME=VALUE ...]
 
 Why it exists: the buildpack's claims are about time and requests (a fast path that costs one
 Django start-up and a paged listing, an upload no slower than the fastest sync tool), and claims
 like those drift unless something measures them against the alternatives on the same machine,
 the same server and the same files. So, against one local S3 server (SeaweedFS on 127.0.0.1), for
-the example app and for a generated 10,000-file project (``tree.py``), it measures:
+the example app, a real app (Wagtail's project template with Django REST framework and the admin,
+built with its own uv.lock into heroku/python's Python) and a generated 10,000-file project
+(``tree.py``), it measures:
 
 * ``bin/compile`` cold (fresh bucket, no committed cache), on the fast path (the cache that cold
   build wrote, committed into a fresh checkout) and with one stylesheet changed;
@@ -40,7 +42,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from apps import example_app, generated_app
+from apps import App, example_app, generated_app, real_app
 from benchmark import Bench
 from buildpack_runs import dependency_rows
 from common import RESULTS, ROOT
@@ -75,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         help="smoke run: the example app only, one run of each scenario",
     )
     parser.add_argument(
-        "--trees", default="example,generated", help="comma-separated: example, generated"
+        "--trees",
+        default="example,real,generated",
+        help="comma-separated: example, real, generated",
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated tree")
     parser.add_argument(
@@ -94,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     config = dict(item.partition("=")[::2] for item in args.config)
     trees = ["example"] if args.quick else [t.strip() for t in args.trees.split(",") if t.strip()]
     repeat = 1 if args.quick else max(1, args.repeat)
-    unknown = set(trees) - {"example", "generated"}
+    unknown = set(trees) - {"example", "real", "generated"}
     if unknown:
         parser.error(f"unknown tree(s): {', '.join(sorted(unknown))}")
 
@@ -111,8 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.buildpack_only, bench.config = args.buildpack_only, config
         try:
             for label in trees:
-                app = example_app() if label == "example" else generated_app(work, args.seed)
-                all_results.append(bench.run_tree(app))
+                all_results.append(bench.run_tree(make_app(label, work, args.seed)))
         finally:
             s3.stop()
         dependencies = dependency_rows(work)
@@ -133,6 +136,15 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + text)
     print(f"(written to {RESULTS.relative_to(ROOT)})")
     return 1 if bench.failed else 0
+
+
+def make_app(label: str, work: Path, seed: int) -> App:
+    """The tree ``--trees`` names (the real app's Python is made on first use, then reused)."""
+    if label == "example":
+        return example_app()
+    if label == "real":
+        return real_app()
+    return generated_app(work, seed)
 
 
 if __name__ == "__main__":
