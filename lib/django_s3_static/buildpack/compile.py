@@ -76,8 +76,8 @@ def compile_app(
     keeping = None
     with tempfile.TemporaryDirectory(prefix="django-s3-static-") as workdir:
         inspecting = app.inspect(env, workdir, fork=True, build_cache=build_cache)
+        early = start_listing(app, env, build_cache, inspecting)  # the longer wait: first
         copying = _copy_runtime(build_dir, build_cache)
-        early = start_listing(app, env, build_cache, inspecting)
         from .slug import build_slug  # lazy: loads while the fork works and the bucket is listed
 
         keeping = _keep_bytecode(helper_package, build_cache) if helper_package else None
