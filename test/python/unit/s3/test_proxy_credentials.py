@@ -8,8 +8,8 @@ import base64
 import pytest
 
 from django_s3_static.config import Config
+from django_s3_static.s3.connections import proxy_credentials
 from django_s3_static.s3.errors import S3Error, explain
-from django_s3_static.s3.transport import proxy_credentials
 
 
 def basic(pair: str) -> dict[str, str]:
