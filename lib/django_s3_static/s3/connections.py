@@ -172,13 +172,19 @@ class Pool:
         try:
             connection.connect()
         except OSError as exc:
-            text = str(exc)
-            status = text[len(_TUNNEL_FAILED) :].split(" ", 1)[0]
-            if text.startswith(_TUNNEL_FAILED) and status.isdigit():
+            status = refused_tunnel(exc)
+            if status is not None:
                 why = f"HTTP {status} from the proxy"
-                raise S3Error(status, why, "CONNECT", int(status)) from None
+                raise S3Error(str(status), why, "CONNECT", status) from None
             raise
         connection.sock.settimeout(self._read_timeout)
+
+
+def refused_tunnel(exc: OSError) -> int | None:
+    """The status a proxy answered a CONNECT with, when that is why ``connect`` failed."""
+    text = str(exc)
+    status = text[len(_TUNNEL_FAILED) :].split(" ", 1)[0]
+    return int(status) if text.startswith(_TUNNEL_FAILED) and status.isdigit() else None
 
 
 def dropped(connection: Connection) -> bool:
