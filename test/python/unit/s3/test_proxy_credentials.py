@@ -1,5 +1,5 @@
-"""A proxy URL's ``user:password@`` becomes the ``Proxy-Authorization`` header urllib3 needs, and a
-407 is explained as the proxy's refusal (no server)."""
+"""A proxy URL's ``user:password@`` becomes the ``Proxy-Authorization`` header http.client
+needs, and a 407 is explained as the proxy's refusal (no server)."""
 
 from __future__ import annotations
 
