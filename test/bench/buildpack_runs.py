@@ -311,7 +311,7 @@ def dependency_rows(work: Path) -> list[str]:
     bare = work / "bare-venv"
     subprocess.run([sys.executable, "-m", "venv", str(bare)], check=True)
     rows = [["app's Python lacks", "installed", "first build, seconds", "later builds, seconds"]]
-    for need, what in (("HOT_PATH", "urllib3 (keys set)"), ("BOTO3", "boto3 (no keys set)")):
+    for need, what in (("BOTO3", "boto3 (no keys set)"),):
         cache = work / f"deps-cache-{need}"
         process = subprocess.run(
             [str(bare / "bin" / "python"), "-c", DEPS_PROBE, str(ROOT / "lib"), str(cache), need],

@@ -1,10 +1,10 @@
 """What the build leaves for the dyno: the package less its build-time rooms, the settings hook's
-folder, urllib3 when the app lacks it, their bytecode; on Cedar in the slug with ``.profile.d``.
+folder, their bytecode; on Cedar in the slug with ``.profile.d``.
 
 Dynos source ``.profile.d/*.sh`` at start
 (https://devcenter.heroku.com/articles/buildpack-api#profile-d-scripts). A Cloud Native Buildpack
 build puts the same runtime into a launch layer instead (``cnb_layers``): ``install_runtime`` fills
-either home, laid out alike (``site/``, ``lib/``, ``vendor/``).
+either home, laid out alike (``site/``, ``lib/``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 from .. import __version__, output
 from ..config import Config
-from ..publish import deps
 from ..publish.app_process import AppProcess
 from . import bytecode, procfile
 
@@ -27,9 +26,8 @@ PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SLUG_HOME = os.path.join(".heroku", "django-s3-static")
 #: In a runtime home: the runtime package's folder (last on PYTHONPATH), which holds the hook
 #: when the ``.pth`` loads it; for a virtualenv's Python (or a layer), the hook's folder with its
-#: ``sitecustomize`` (first); and where urllib3 goes when the app does not ship it
-#: (promote_static needs it; on its path only, never ahead of the app's own packages).
-LIB, SITE, VENDOR = "lib", "site", "vendor"
+#: ``sitecustomize`` (first).
+LIB, SITE = "lib", "site"
 SLUG_LIB = os.path.join(SLUG_HOME, LIB)
 SLUG_SITE = os.path.join(SLUG_HOME, SITE)
 HOOK_SOURCE = os.path.join(PACKAGE_DIR, "settings_hook.py")
@@ -177,13 +175,6 @@ def copy_runtime_files(
     provided = installed_elsewhere(sys.path)
     if provided is None:
         copy_runtime(os.path.join(home, LIB, "django_s3_static"))
-    urllib3 = deps.from_build_cache("urllib3")
-    if urllib3 is not None:
-        shutil.copytree(
-            urllib3,
-            os.path.join(home, VENDOR, "urllib3"),
-            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-        )
     bytecode.compile_tree(home, build_cache)
     return provided
 

@@ -13,7 +13,6 @@ import concurrent.futures
 import hashlib
 import os
 import urllib.parse
-from typing import Any
 
 from ..config import Config
 from ..errors import S3StaticError
@@ -22,9 +21,9 @@ from ..format.static_cache import StaticCache, StaticObject
 from ..s3.bodies import TooLarge, capped
 from ..s3.bucket import Bucket
 from ..s3.compare import HASHED_CACHE_CONTROL, ORIGINAL_CACHE_CONTROL, immutable_names
-from ..s3.errors import S3Error, explain
+from ..s3.connections import Pool
+from ..s3.errors import S3Error, Unreachable, explain
 from ..s3.retry import RetryPolicy
-from ..s3.transport import pool_manager
 from ..s3.upload import Uploader, UploadJob
 
 DOWNLOAD_ATTEMPTS = 5
@@ -106,18 +105,18 @@ def check_copies(
     if unsure:
         base = config.public_base_url
         workers = max(1, min(config.concurrency, len(unsure)))
-        http = pool_manager(config, workers, base)
+        http = public_pool(config, workers, base)
         try:
             with concurrent.futures.ThreadPoolExecutor(workers) as pool:
                 found = pool.map(lambda name: _read_back(http, base, name, cache), unsure)
                 wrong.update({name: why for name, why in zip(unsure, found, strict=True) if why})
         finally:
-            http.clear()
+            http.close()
     if wrong:
         _remove(bucket, config, source, wrong)
 
 
-def _read_back(http: Any, base: str, name: str, cache: StaticCache) -> str | None:
+def _read_back(http: Pool, base: str, name: str, cache: StaticCache) -> str | None:
     url = base + urllib.parse.quote(name, safe="/~")
     try:
         return fetch(http, url, cache.objects[name])
@@ -160,12 +159,12 @@ def through_public_urls(
     """Download ``names`` from the source's public URL, check them, upload them; the uploaded."""
     base = public_config(config, source).public_base_url
     workers = max(1, min(config.concurrency, len(names)))
-    http = pool_manager(config, workers, base)
+    http = public_pool(config, workers, base)
     try:
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
             paths = list(pool.map(lambda name: download(http, base, name, cache, workdir), names))
     finally:
-        http.clear()
+        http.close()
     immutable = immutable_names(cache.paths)
     jobs = [
         UploadJob(
@@ -190,7 +189,7 @@ def through_public_urls(
     return result.uploaded + result.already_there
 
 
-def download(http: Any, base: str, name: str, cache: StaticCache, workdir: str) -> str:
+def download(http: Pool, base: str, name: str, cache: StaticCache, workdir: str) -> str:
     """One published object, streamed into ``workdir``; raise unless it is the recorded one."""
     url = base + urllib.parse.quote(name, safe="/~")
     target = os.path.join(workdir, hashlib.sha256(name.encode()).hexdigest())
@@ -208,18 +207,24 @@ def download(http: Any, base: str, name: str, cache: StaticCache, workdir: str) 
     return target
 
 
-def fetch(http: Any, url: str, wanted: StaticObject, target: str | None = None) -> str | None:
-    """GET ``url`` as a browser would (no credentials, not decoded: a gzip object's bytes are
-    what the static cache records), no further than the recorded size, into the file ``target``
-    if given; why it is not the recorded object (``mismatch``), or None. Passing failures are
-    retried; an answer other than 200 is an ``S3Error``."""
-    from urllib3.exceptions import HTTPError  # lazy: as the transport imports urllib3
+def public_pool(config: Config, workers: int, base: str) -> Pool:
+    """Connections to the host of a public base URL (``https://host/prefix/``)."""
+    parts = urllib.parse.urlsplit(base)
+    return Pool(config, workers, f"{parts.scheme}://{parts.netloc}")
+
+
+def fetch(http: Pool, url: str, wanted: StaticObject, target: str | None = None) -> str | None:
+    """GET ``url`` (on ``http``'s origin) as a browser would (no credentials, not decoded: a
+    gzip object's bytes are what the static cache records), no further than the recorded size,
+    into the file ``target`` if given; why it is not the recorded object (``mismatch``), or None.
+    Passing failures are retried; an answer other than 200 is an ``S3Error``."""
+    path = url[len(http.origin) :]
 
     def once() -> str | None:
         try:
-            answer = http.request("GET", url, preload_content=False, retries=False)
-        except Exception as exc:  # urllib3's connection errors: passing, retried
-            raise S3Error("RequestTimeout", type(exc).__name__, "GetObject", 503) from None
+            answer = http.request("GET", path, stream=True)
+        except Unreachable as exc:  # passing, retried
+            raise S3Error("RequestTimeout", exc.reason, "GetObject", 503) from None
         try:
             if answer.status == 429 or answer.status >= 500:
                 raise S3Error("ServiceUnavailable", f"HTTP {answer.status}", "GetObject", 503)
@@ -227,18 +232,17 @@ def fetch(http: Any, url: str, wanted: StaticObject, target: str | None = None) 
                 raise S3Error(str(answer.status), f"HTTP {answer.status}", "GetObject", 400)
             digest, size = hashlib.md5(usedforsecurity=False), 0
             with open(target or os.devnull, "wb") as handle:
-                for chunk in capped(lambda n: answer.read(n, decode_content=False), wanted.size):
+                for chunk in capped(answer.read, wanted.size):
                     digest.update(chunk)
                     size += len(chunk)
                     handle.write(chunk)
             return mismatch(wanted, size, digest.hexdigest())
         except TooLarge as exc:
             return str(exc)
-        except HTTPError as exc:  # the connection broke in the middle of the body
-            raise S3Error("RequestTimeout", type(exc).__name__, "GetObject", 503) from None
+        except Unreachable as exc:  # the connection broke in the middle of the body
+            raise S3Error("RequestTimeout", exc.reason, "GetObject", 503) from None
         finally:
             answer.close()  # a body left unread is not drained: the connection is dropped
-            answer.release_conn()
 
     return RetryPolicy(DOWNLOAD_ATTEMPTS).call(once)
 

@@ -1,8 +1,9 @@
 """The build helper's own dependencies, for apps that do not ship them, installed only if used.
 
-The build signs its own requests over urllib3; boto3 is needed only when its credential chain must
-find the keys. What the app lacks is installed once into the build cache, keyed by Python version
-and requirements, and put on this process's path only.
+The build signs its own requests over the standard library's ``http.client``, so with the keys set
+it needs nothing; boto3 is needed only when its credential chain must find the keys. What the app
+lacks is installed once into the build cache, keyed by Python version and requirements, and put on
+this process's path only.
 
 The app's Python may have no pip (heroku/python builds CPython ``--with-ensurepip=no``, and
 installs pip only for pip and Pipenv apps), so pip runs from the wheel every CPython bundles in
@@ -45,7 +46,8 @@ class Need:
     why: str
 
 
-HOT_PATH = Need(("urllib3",), "urllib3.txt", "urllib3, for the signed S3 requests")
+#: The signed S3 requests: the standard library alone (``s3.connections``), nothing to install.
+HOT_PATH = Need((), "", "nothing beyond the standard library, for the signed S3 requests")
 BOTO3 = Need(
     ("boto3", "botocore", "urllib3"),
     "boto3.txt",
@@ -77,7 +79,6 @@ def ensure(build_cache: str, need: Need, app_dir: str, vendor: str = VENDOR) -> 
         open(complete, "w").close()
     sys.path.insert(0, folder)
     importlib.invalidate_caches()
-    ADDED.append(folder)
     return folder
 
 
@@ -94,19 +95,6 @@ def require(need: Need, app_dir: str, command: str) -> None:
             how_to_add(need.modules[0], manager_of(app_dir)) + ", and have it installed where "
             f"you run {command} (the build then installs no copy of its own either).",
         )
-
-
-#: The build cache folders ``ensure`` put on this process's path.
-ADDED: list[str] = []
-
-
-def from_build_cache(name: str) -> str | None:
-    """The package folder of ``name`` when only the build cache provides it (the app lacks it)."""
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.origin:
-        return None
-    folder = os.path.dirname(spec.origin)
-    return folder if any(folder.startswith(added + os.sep) for added in ADDED) else None
 
 
 #: What pip says when a download does not match its pinned hash.

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..config import Config
 from . import boto, cors_xml, listing
+from .connections import Response
 from .errors import S3Error
 from .transport import Transport, error_from, xml_or_none
 from .types import RemoteObject
@@ -107,7 +108,7 @@ class Bucket:
             raise error_from(response.data, 500, "CopyObject")
         return True
 
-    def open(self, key: str) -> Any:
+    def open(self, key: str) -> Response:
         """One try of a signed GET whose body, as stored, the caller reads and closes."""
         return self.transport.send("GET", "GetObject", key, stream=True)
 

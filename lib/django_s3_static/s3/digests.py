@@ -15,7 +15,7 @@ from ..config import Config
 from .bodies import NotGzip, TooLarge, capped, gunzipped
 from .bucket import Bucket
 from .encoding import GZIP, integrity_value
-from .errors import S3Error, Unreachable, explain
+from .errors import S3Error, explain
 from .retry import RetryPolicy
 
 DIFFERS = "its content does not give the integrity digest the cache records"
@@ -67,19 +67,14 @@ def mismatched(config: Config, objects: Mapping[str, Recorded]) -> tuple[dict[st
 def decoded_integrity(bucket: Bucket, key: str, size: int) -> str:
     """The integrity digest of one object as a browser gets it: its body read no further than
     ``size`` (the stored size the cache records), decoded as its ``Content-Encoding`` says."""
-    from urllib3.exceptions import HTTPError  # lazy: as the transport imports urllib3
-
     response = bucket.open(key)
-    try:
-        chunks = capped(lambda amount: response.read(amount, decode_content=False), size)
+    try:  # a connection broken in the middle of the body is ``Unreachable``: passing
+        chunks = capped(response.read, size)
         if (response.headers.get("Content-Encoding") or "").strip().lower() == GZIP:
             chunks = gunzipped(chunks)
         digest = hashlib.sha384()
         for chunk in chunks:
             digest.update(chunk)
-    except HTTPError as exc:  # the connection broke in the middle of the body: passing
-        raise Unreachable(f"{type(exc).__name__} while reading {key}") from None
     finally:
         response.close()  # a body left unread is not drained: the connection is dropped
-        response.release_conn()
     return integrity_value(digest.digest())

@@ -88,7 +88,7 @@ class Signer:
         now: time.struct_time | None = None,
         amz: dict[str, str] | None = None,
     ) -> dict[str, str]:
-        """The headers that sign the request, ``amz`` included (not ``host``: urllib3 sends it)."""
+        """The headers that sign the request, ``amz`` included (not ``host``: sent apart)."""
         access_key, secret_key, token = self._current()
         now = now or time.gmtime()
         stamp, day = time.strftime("%Y%m%dT%H%M%SZ", now), time.strftime("%Y%m%d", now)

@@ -43,8 +43,8 @@ from support.heroku_apps import (
     assert_all_from_bucket,
     check_compiled,
     check_fast_path_output,
+    check_nothing_installed,
     check_promoted,
-    check_urllib3_for_itself,
     served_assets,
     static_url_line,
 )
@@ -103,7 +103,7 @@ def test_a_cold_build_uploads_and_writes_a_cached_and_a_launch_layer(fir):
     assert "Collecting: no committed static cache" in built.output
     assert "Uploaded 268 objects" in built.output
     venv = glob.glob(image.layer_path("heroku/python", "venv") + "/lib/python*/site-packages")
-    check_urllib3_for_itself(built.output, f"{fir.cache_dir}/{ID_DIR}/build-cache", venv[0])
+    check_nothing_installed(built.output, f"{fir.cache_dir}/{ID_DIR}/build-cache", venv[0])
     assert "Wrote static_cache/manifest.json into the image" in built.output
     cache, runtime = fir.cache[(ID, "build-cache")], image.layers[(ID, "runtime")]
     assert (cache.types.build, cache.types.launch, cache.types.cache) == (False, False, True)

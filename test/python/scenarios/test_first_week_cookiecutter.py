@@ -118,8 +118,8 @@ def test_each_build_says_what_bin_post_compile_costs_and_which_line_to_drop(done
 
 def test_the_apps_python_is_heroku_pythons_for_uv_and_nothing_uses_pip(done):
     """uv installed the locked production dependencies (not the dev group) into a prefix without
-    pip, and no build, hook or publish of the week reaches for pip: the app ships urllib3
-    (through boto3), so the build installs nothing with the bundled pip wheel."""
+    pip, and no build, hook or publish of the week reaches for pip: the keys are set, so the
+    build installs nothing with the bundled pip wheel."""
     app = done.week.app
     assert app.manager == "uv" and not has_pip(app.home)
     site = os.path.join(app.home, "lib", f"python{app.version}", "site-packages")

@@ -95,7 +95,7 @@ def test_the_cold_push_collects_and_uploads_without_a_warning(done):
     build = done.cold.build
     assert build.returncode == 0, build.output
     assert "Collecting: no committed static cache" in build.stdout
-    assert "Installing the build helper's dependencies (urllib3" in build.stdout  # pip's, quiet
+    assert "Installing the build helper's dependencies" not in build.stdout  # keys set: none
     assert warnings_in(build.output) == []
     # No CORS rule on the bucket, and nothing that needs one: no fonts, no integrity tags.
     assert "Browsers will refuse" not in build.stdout and "CORS" not in build.stdout

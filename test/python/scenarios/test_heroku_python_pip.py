@@ -1,7 +1,7 @@
 """pip and Pipenv apps on the Python heroku/python leaves: pip installed for pip apps only,
 ``PYTHONHOME`` and heroku/python's ``.profile.d`` scripts on the dyno (uv and Poetry:
 ``test_heroku_python_managers``, whose description this file follows).
-Each manager: the cold build and fast path with and without urllib3, and the dynos, as there.
+Each manager: the cold build and fast path, and the dynos, as there.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import pytest
 from support.heroku_apps import Builds, check_cold_build, check_dynos, check_fast_path
 
 MANAGERS = ["pip", "pipenv"]
-VARIANTS = [f"{manager}{urllib3}" for manager in MANAGERS for urllib3 in ("", "-urllib3")]
 
 
 @pytest.fixture(scope="module")
@@ -19,14 +18,14 @@ def builds(s3server, tmp_path_factory) -> Builds:
     return Builds(s3server, tmp_path_factory)
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_the_cold_build_installs_urllib3_for_itself_only_when_the_app_lacks_it(builds, variant):
-    check_cold_build(builds(variant))
+@pytest.mark.parametrize("manager", MANAGERS)
+def test_the_cold_build_installs_nothing_for_itself(builds, manager):
+    check_cold_build(builds(manager))
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_the_second_push_takes_the_committed_caches_fast_path(builds, variant):
-    check_fast_path(builds(variant))
+@pytest.mark.parametrize("manager", MANAGERS)
+def test_the_second_push_takes_the_committed_caches_fast_path(builds, manager):
+    check_fast_path(builds(manager))
 
 
 @pytest.mark.parametrize("order", ["ours-first", "ours-last"])

@@ -1,10 +1,10 @@
 """A proxy that requires credentials: ``HTTP_PROXY=http://user:password@host:port``.
 
 curl, pip, boto3 and Python's urllib send the URL's credentials to the proxy as a
-``Proxy-Authorization`` header; urllib3, which the build's signed requests use, does not unless
-told. Both builds go through ``support.auth_proxy.AuthProxy`` in front of the local S3 server: one
-with the right password (with characters a URL must percent-encode), one with a wrong one. The
-password is never printed, in either form.
+``Proxy-Authorization`` header; http.client, which the build's signed requests use, does not
+unless told. Both builds go through ``support.auth_proxy.AuthProxy`` in front of the local S3
+server: one with the right password (with characters a URL must percent-encode), one with a wrong
+one. The password is never printed, in either form.
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 import tempfile
@@ -18,19 +17,6 @@ from ...promote.promote import promote
 from ...settings_table import COMMANDS
 from ...snippet import SLUG_ALIAS
 
-#: Where the build puts urllib3 in the slug when the app does not ship it (``buildpack.install``).
-VENDOR = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
-    os.pardir,
-    "vendor",
-)
-
-
-def _urllib3_available() -> None:
-    """Put the slug's copy of urllib3 on the path, after everything else, if the app lacks it."""
-    if importlib.util.find_spec("urllib3") is None and os.path.isdir(VENDOR):
-        sys.path.append(os.path.normpath(VENDOR))
-
 
 class Command(BaseCommand):
     help = (
@@ -42,7 +28,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.monotonic()
-        _urllib3_available()
         values = runtime_values(settings, os.environ)
         path = settings.CACHES.get(SLUG_ALIAS, {}).get("LOCATION") or runtime_cache_file(values)
         try:

@@ -24,7 +24,6 @@ from ...prune.plan import (
     plan_prune,
     spare,
 )
-from ...publish import deps
 from ...publish.early_listing import list_in_region
 from ...s3.bucket import Bucket
 from ...s3.errors import explain
@@ -66,7 +65,6 @@ class Command(BaseCommand):
         if keep < 1:
             raise CommandError("--keep must be at least 1: the running release needs its files.")
         try:
-            deps.require(deps.HOT_PATH, app_dir(), "prune_static")
             config = Config.from_values(values(), where=COMMANDS)
             if not config.location and not whole_bucket:
                 raise CommandError(

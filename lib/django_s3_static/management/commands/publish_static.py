@@ -10,7 +10,6 @@ from django.core.management.base import BaseCommand
 
 from ... import output
 from ...errors import S3StaticError
-from ...publish import deps
 from ...publish.app_process import AppProcess
 from ...publish.publish import publish
 from ._common import app_dir, command_error, values
@@ -27,7 +26,6 @@ class Command(BaseCommand):
         timings = output.Timings()
         output.step("Publishing static files (django-s3-static)")
         try:
-            deps.require(deps.HOT_PATH, app.app_dir, "publish_static")
             with tempfile.TemporaryDirectory(prefix="django-s3-static-") as workdir:
                 settings_values = values()
                 inspecting = app.inspect(settings_values, workdir, fork=False)

@@ -16,7 +16,6 @@ from ...collect.collect import registry_fingerprint
 from ...config import Config
 from ...errors import S3StaticError
 from ...format import hashed_names, static_cache
-from ...publish import deps
 from ...publish.early_listing import list_in_region
 from ...publish.publish import problems
 from ...s3 import digests
@@ -53,7 +52,6 @@ class Command(BaseCommand):
                 ) from None
             inventory = None
             if not sources_only:
-                deps.require(deps.HOT_PATH, app_dir(), "verify_static")
                 config, inventory, _ = list_in_region(config, cache.objects)
         except S3StaticError as exc:
             raise command_error(exc) from None

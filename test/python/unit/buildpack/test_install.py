@@ -33,16 +33,14 @@ def pieces(build_dir) -> str:
         return handle.read()
 
 
-def test_a_build_whose_app_has_urllib3_and_no_installation_uses_the_buildpacks(build_dir, capsys):
-    """The app's Python has urllib3 (nothing comes from the build cache) and no django-s3-static
-    of its own: the runtime is the buildpack's copy, and nothing says otherwise."""
-    import urllib3  # the app's own, as with requests or boto3
-
-    assert urllib3.__file__
+def test_a_build_whose_app_has_no_installation_uses_the_buildpacks(build_dir, capsys):
+    """The app has no django-s3-static of its own: the runtime is the buildpack's copy, nothing
+    else goes beside it, and nothing says otherwise."""
     profile = pieces(build_dir)
     assert OWN not in capsys.readouterr().out
     assert os.path.isfile(build_dir / install.SLUG_LIB / "django_s3_static" / "__init__.py")
     assert f"$HOME/{install.SLUG_LIB}" in profile
+    assert "vendor" not in os.listdir(build_dir / install.SLUG_HOME)
 
 
 def test_an_app_with_its_own_installation_keeps_it_and_the_build_says_so(

@@ -38,20 +38,28 @@ def test_only_an_unreachable_index_asks_for_another_build(tmp_path):
     (tmp_path / "poetry.lock").write_text("")
     offline = deps.failure_details(
         "WARNING: Retrying ... NewConnectionError('Failed to establish a new connection')",
-        "urllib3.txt",
-        deps.HOT_PATH,
+        "boto3.txt",
+        deps.BOTO3,
         str(tmp_path),
     )
     assert "build again once it answers" in offline[0]
-    assert "poetry add urllib3" in offline[1]
+    assert "poetry add boto3" in offline[1]
     refused = deps.failure_details(
-        "ERROR: No matching distribution found for urllib3==2.8.0",
-        "urllib3.txt",
-        deps.HOT_PATH,
+        "ERROR: No matching distribution found for boto3==1.44.8",
+        "boto3.txt",
+        deps.BOTO3,
         str(tmp_path),
     )
     assert not any("again" in line for line in refused)
-    assert "urllib3.txt" in refused[0] and "poetry add urllib3" in refused[1]
+    assert "boto3.txt" in refused[0] and "poetry add boto3" in refused[1]
+
+
+def test_the_signed_requests_need_nothing_installed(tmp_path):
+    """With the keys set, the build's S3 requests use the standard library: nothing is missing,
+    nothing is installed, and no folder is added to the path."""
+    assert deps.missing(deps.HOT_PATH) == []
+    assert deps.ensure(str(tmp_path / "cache"), deps.HOT_PATH, str(tmp_path)) is None
+    assert not (tmp_path / "cache").exists()
 
 
 def test_boto3_advice_names_boto3(tmp_path):

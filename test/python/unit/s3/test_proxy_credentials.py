@@ -1,5 +1,5 @@
-"""A proxy URL's ``user:password@`` becomes the ``Proxy-Authorization`` header urllib3 needs, and a
-407 is explained as the proxy's refusal (no server)."""
+"""A proxy URL's ``user:password@`` becomes the ``Proxy-Authorization`` header http.client
+needs, and a 407 is explained as the proxy's refusal (no server)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import base64
 import pytest
 
 from django_s3_static.config import Config
+from django_s3_static.s3.connections import proxy_credentials
 from django_s3_static.s3.errors import S3Error, explain
-from django_s3_static.s3.transport import proxy_credentials
 
 
 def basic(pair: str) -> dict[str, str]:

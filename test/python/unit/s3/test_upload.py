@@ -7,7 +7,7 @@ import pytest
 
 from django_s3_static.config import Config
 from django_s3_static.s3 import upload
-from django_s3_static.s3.transport import proxy_for
+from django_s3_static.s3.connections import proxy_for
 from django_s3_static.s3.upload import (
     MAX_PUT_BYTES,
     Stored,
