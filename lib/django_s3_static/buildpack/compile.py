@@ -53,16 +53,13 @@ def start_publishing(
 ) -> tuple[Inspecting, EarlyListing]:
     """Fork the app's process, then, while it reads the settings, start listing the bucket."""
     inspecting = app.inspect(env, workdir, fork=True, build_cache=build_cache)
-    return inspecting, start_listing(app, env, build_cache, inspecting)
+    return inspecting, start_listing(env, inspecting)
 
 
-def start_listing(
-    app: AppProcess, env: dict[str, str], build_cache: str, inspecting: Inspecting
-) -> EarlyListing:
-    """Make sure of the helper's dependencies and start listing the bucket."""
-    from ..publish import deps, early_listing  # lazy: while the fork reads the settings
+def start_listing(env: dict[str, str], inspecting: Inspecting) -> EarlyListing:
+    """Start listing the bucket (the standard library's HTTP: nothing to install first)."""
+    from ..publish import early_listing  # lazy: while the fork reads the settings
 
-    deps.ensure(build_cache, deps.HOT_PATH, app.app_dir)
     return early_listing.start(env, inspecting.committed_file)
 
 
@@ -76,7 +73,7 @@ def compile_app(
     keeping = None
     with tempfile.TemporaryDirectory(prefix="django-s3-static-") as workdir:
         inspecting = app.inspect(env, workdir, fork=True, build_cache=build_cache)
-        early = start_listing(app, env, build_cache, inspecting)  # the longer wait: first
+        early = start_listing(env, inspecting)  # the longer wait: first
         copying = _copy_runtime(build_dir, build_cache)
         from .slug import build_slug  # lazy: loads while the fork works and the bucket is listed
 

@@ -46,8 +46,6 @@ class Need:
     why: str
 
 
-#: The signed S3 requests: the standard library alone (``s3.connections``), nothing to install.
-HOT_PATH = Need((), "", "nothing beyond the standard library, for the signed S3 requests")
 BOTO3 = Need(
     ("boto3", "botocore", "urllib3"),
     "boto3.txt",

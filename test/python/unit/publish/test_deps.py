@@ -54,14 +54,6 @@ def test_only_an_unreachable_index_asks_for_another_build(tmp_path):
     assert "boto3.txt" in refused[0] and "poetry add boto3" in refused[1]
 
 
-def test_the_signed_requests_need_nothing_installed(tmp_path):
-    """With the keys set, the build's S3 requests use the standard library: nothing is missing,
-    nothing is installed, and no folder is added to the path."""
-    assert deps.missing(deps.HOT_PATH) == []
-    assert deps.ensure(str(tmp_path / "cache"), deps.HOT_PATH, str(tmp_path)) is None
-    assert not (tmp_path / "cache").exists()
-
-
 def test_boto3_advice_names_boto3(tmp_path):
     (tmp_path / "uv.lock").write_text("")
     details = deps.failure_details("ERROR: x", "boto3.txt", deps.BOTO3, str(tmp_path))
