@@ -141,8 +141,9 @@ class BuildpackScenarios:
         def fast_and_floor(index: int) -> None:
             self.fast(app, results, index, last)
             self.floor(app, results)
+            self.settings_floor(app, results)
 
-        self.family(results, ["bp_fast", "bp_floor"], fast_and_floor)
+        self.family(results, ["bp_fast", "bp_floor", "bp_settings"], fast_and_floor)
         if len(last.objects) > PAGE:
             results.listing = self.listing_latency(last)
         edits = {
@@ -249,6 +250,24 @@ class BuildpackScenarios:
         results.scenarios["bp_floor"].runs.append(run)
         print(f"  read-and-hash floor: {run.seconds:.2f} s ({output.strip()} files)", flush=True)
 
+    def settings_floor(self, app: App, results: TreeResults) -> None:
+        """What no build that reads the app's settings can do without: a plain Python process in
+        the app's folder that has Django read its settings module and imports the staticfiles
+        finders (the fast path checks the sources against both), its start included."""
+        home = app.python.home if app.python else self.python_home
+        python = os.path.join(home, "bin", "python")
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": app.settings,
+            "SECRET_KEY": DJANGO_SECRET,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            **app.config,
+        }
+        env.pop("PYTHONPATH", None)
+        run, _ = measure([python, "-c", SETTINGS_FLOOR], env, cwd=app.source, timeout=600)
+        results.scenarios["bp_settings"].runs.append(run)
+        print(f"  settings floor: {run.seconds:.2f} s", flush=True)
+
     def changed(
         self,
         app: App,
@@ -288,6 +307,16 @@ for folder in sys.argv[1:]:
                 hashlib.sha256(handle.read()).hexdigest()
             count += 1
 print(count)
+"""
+
+
+#: The settings floor: the settings module as Django reads it, and the finders' import.
+SETTINGS_FLOOR = """
+import sys
+sys.path.insert(0, "")
+from django.conf import settings
+settings.STATICFILES_DIRS
+import django.contrib.staticfiles.finders
 """
 
 

@@ -85,6 +85,11 @@ ROWS: list[tuple[str, str, str | None]] = [
     ("bp_upload", "  its upload phase (Timings: line)", None),
     ("bp_fast", "buildpack compile: fast path (cache committed)", None),
     ("bp_floor", "  floor: read + SHA-256 of every source (plain Python, start included)", None),
+    (
+        "bp_settings",
+        "  floor: Django reads the settings, imports its finders (plain Python, start included)",
+        None,
+    ),
     ("bp_changed", "buildpack compile: one CSS changed", None),
     ("bp_png", "buildpack compile: one PNG changed (10 CSS refer to it)", None),
     ("bp_many", "buildpack compile: 100 files changed", None),
