@@ -21,6 +21,7 @@ import urllib.parse
 from typing import Any
 
 from ..config import Config
+from ..errors import S3StaticError
 from .errors import S3Error, Unreachable
 
 #: Bytes per ``send`` of a streamed body (``http.client`` sends 8 KiB at a time by default).
@@ -98,6 +99,14 @@ class Pool:
         if proxy:
             url, self._proxy_headers = proxy_credentials(proxy)
             address = urllib.parse.urlsplit(url)
+            if address.scheme != "http":
+                raise S3StaticError(
+                    f"The proxy {url} for {origin} is not an http:// proxy: the build talks "
+                    "to its proxy in plain HTTP (requests to an https:// endpoint stay TLS, "
+                    "tunnelled through it).",
+                    "Set HTTPS_PROXY (or HTTP_PROXY) to the proxy's http:// address, as "
+                    "Heroku's proxy add-ons give it.",
+                )
             self._proxy = (address.hostname or "", address.port or 80)
 
     def request(

@@ -7,7 +7,10 @@ import http.client
 import socket
 import ssl
 
+import pytest
+
 from django_s3_static.config import Config
+from django_s3_static.errors import S3StaticError
 from django_s3_static.s3.connections import (
     Pool,
     dropped,
@@ -80,3 +83,18 @@ def test_a_plain_endpoint_goes_through_the_proxy_and_a_tls_one_tunnels(monkeypat
     tls = Pool(config, 2, "https://s3.example.com")._new()
     assert (tls.host, tls.port) == ("127.0.0.1", 3129)
     assert (tls._tunnel_host, tls._tunnel_port) == ("s3.example.com", 443)
+
+
+def test_an_https_proxy_is_refused_naming_the_variable_and_never_the_password(monkeypatch):
+    """The build reaches its proxy in plain HTTP: a proxy given as https:// would get a TLS
+    handshake's worth of garbage, so it is named, with what to set instead."""
+    monkeypatch.setenv("HTTPS_PROXY", "https://user:s3cret-pass@proxy.example.com:3129")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    config = Config.from_values({"AWS_STORAGE_BUCKET_NAME": "bucket"})
+    with pytest.raises(S3StaticError) as raised:
+        Pool(config, 1, "https://s3.example.com")
+    text = " ".join([raised.value.title, *raised.value.details])
+    assert "https://proxy.example.com:3129" in text and "not an http:// proxy" in text
+    assert "HTTPS_PROXY" in text and "http:// address" in text
+    assert "s3cret-pass" not in text
