@@ -11,7 +11,7 @@ import os
 import re
 import reprlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..config import STATIC_CACHE_FILE_NAME
 from . import finders_record, incremental_record
@@ -33,9 +33,9 @@ class CacheError(Exception):
     """The static cache cannot be used; the message says why, in one line."""
 
 
-@dataclass(frozen=True)
-class StaticObject:
-    """One object as stored in the bucket: ``size`` and ``md5`` are of the stored bytes."""
+class StaticObject(NamedTuple):
+    """One object as stored in the bucket: ``size`` and ``md5`` are of the stored bytes (a tuple:
+    a build reads one per object, and a frozen dataclass takes several times as long to make)."""
 
     size: int
     md5: str
