@@ -84,6 +84,8 @@ def _text(value: object) -> bool:
     """A short string that is valid UTF-8 (a lone surrogate would fail writing the file)."""
     if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
         return False
+    if value.isascii():  # most values, told without encoding them
+        return True
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

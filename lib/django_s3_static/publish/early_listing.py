@@ -37,7 +37,8 @@ def list_inventory(
     config: Config, names: Iterable[str] = ()
 ) -> tuple[dict[str, RemoteObject], int]:
     """Every object under the prefix and the requests it took, read in ranges of ``names``."""
-    expected = sorted(config.key(name) for name in names)
+    prefix = config.key_prefix  # ``config.key`` of every name, without a call per name
+    expected = sorted([prefix + name for name in names])
     try:
         with Bucket(config, listing.MAX_RANGES if expected else 1) as bucket:
             return bucket.list(expected=expected)

@@ -212,6 +212,8 @@ def bucket_problem(
     only one that no source gives is a reason.
     """
     diffs = differences(cache.objects, inventory, config.key)
+    if not diffs:
+        return None, []
     immutable = immutable_names(cache.paths)
     hashed = [diff for diff in diffs if diff.name in immutable]
     if hashed:

@@ -67,10 +67,10 @@ class Bucket:
         if part.last is not None:
             query["start-after"] = part.last
         while True:
-            page = self.transport.bucket_call("GET", "ListObjectsV2", query)
+            page = self.transport.bucket_call("GET", "ListObjectsV2", query, read=listing.read_page)
             part.requests += 1
-            more = part.add(listing.page_objects(page))
-            token = listing.next_token(page)
+            more = part.add(iter(page.objects))
+            token = page.token
             if token is None or not more:
                 return
             query = {**query, "continuation-token": token}

@@ -4,7 +4,7 @@
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html). S3 lists in UTF-8 binary
 order (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjects.html), so expected keys
 split a listing into ranges read at once; a range out of order (no ``StartAfter``) falls back to
-the plain way.
+the plain way. A page is read by ``listing_scan`` where it can, else by ElementTree.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ import math
 import urllib.parse
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
-from .transport import namespace, timestamp
+from .listing_scan import scan
+from .transport import namespace, timestamp, xml_or_none
 from .types import RemoteObject
 
 PAGE_SIZE = 1000
@@ -29,6 +31,33 @@ def first_query(prefix: str) -> dict[str, str]:
         "max-keys": str(PAGE_SIZE),
         "encoding-type": "url",
     }
+
+
+class Page(NamedTuple):
+    """What the listing reads of one page: its objects and its continuation token."""
+
+    objects: list[tuple[str, RemoteObject]]
+    token: str | None
+
+
+def read_page(data: bytes) -> Page | None:
+    """One page's answer read (``listing_scan``, else ElementTree); None if it is not XML."""
+    found = scan(data)
+    if found is None:
+        element = xml_or_none(data)
+        return None if element is None else Page(list(page_objects(element)), next_token(element))
+    encoded = found.encoding == "url"
+    dates: dict[str | None, float | None] = {None: None, "": None}
+    objects = []
+    for key, etag, size, modified in found.entries:
+        when = dates.get(modified, _UNREAD)
+        if when is _UNREAD:
+            when = dates[modified] = timestamp(modified)
+        if encoded and ("%" in key or "+" in key):
+            key = urllib.parse.unquote_plus(key)
+        objects.append((key, RemoteObject(size, etag, when)))
+    token = found.token if found.truncated == "true" and found.token else None
+    return Page(objects, token)
 
 
 def page_objects(page: ElementTree.Element) -> Iterator[tuple[str, RemoteObject]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
 from typing import Any
 
 from ..config import Config
@@ -65,13 +66,15 @@ class Transport:
         query: dict[str, str],
         body: bytes = b"",
         headers: dict[str, str] | None = None,
-    ) -> ElementTree.Element | None:
-        """A request to the bucket itself (listing, CORS), retried; its XML answer, or None."""
+        read: Callable[[bytes], Any] | None = None,
+    ) -> Any:
+        """A request to the bucket itself (listing, CORS), retried; its XML answer as ``read``
+        reads it (an ElementTree element by default), or None."""
         payload = hashlib.sha256(body).hexdigest()
 
-        def send() -> ElementTree.Element | None:
+        def send() -> Any:
             response = self.send(method, operation, "", query, body, headers, payload)
-            answer = xml_or_none(response.data)
+            answer = (read or xml_or_none)(response.data)
             if answer is None and method == "GET":  # a truncated or garbled 200: try again
                 raise S3Error("InternalError", "unreadable answer", operation, 500)
             return answer

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class RemoteObject:
+class RemoteObject(NamedTuple):
+    """One listed object (a tuple: a build makes one per object, and a frozen dataclass takes
+    several times as long to make)."""
+
     size: int
     etag: str
     modified: float | None = None  # seconds since the epoch, from the listing
 
-    @cached_property
+    @property
     def md5(self) -> str | None:
-        """The ETag as the content's MD5, as a single-part upload's is; None for a multipart one
-        (worked out once: a build compares every object)."""
+        """The ETag as the content's MD5, as a single-part upload's is; None for a multipart one."""
         etag = self.etag.strip('"').lower()
         return etag if len(etag) == 32 and "-" not in etag else None

@@ -1,6 +1,6 @@
 import pytest
 
-from django_s3_static.format.names import name_problem, shown
+from django_s3_static.format.names import all_plain, name_problem, shown
 
 
 @pytest.mark.parametrize(
@@ -95,3 +95,14 @@ def test_the_one_match_for_plain_names_agrees_with_the_checks_one_by_one():
     names += ["a" * 900, "a" * 901, "é" * 450, "é" * 451, ".manifests", "a/.manifests/b"]
     for name in names:
         assert name_problem(name) == _problem(name), repr(name)
+    # And the one match of many names, one a line (a static cache's): true only when every name
+    # is safe, whatever the neighbours ("..\n", ".manifests\n", "a/\n" end at a line's end), and
+    # for every set of safe ASCII names (others are checked one by one).
+    safe = [name for name in names if _problem(name) is None and name.isascii()]
+    assert all_plain(safe) and all_plain(safe[:1]) and all_plain({"a": 1, "b/c": 2})
+    assert not all_plain([*safe[:3], "a b/ç.js"]) and name_problem("a b/ç.js") is None
+    for name in names:
+        if _problem(name) is not None:
+            assert not all_plain([safe[0], name, safe[1]]), repr(name)
+            assert not all_plain([name, safe[0]]) and not all_plain([safe[0], name]), repr(name)
+    assert not all_plain([]) and not all_plain(["a", None]) and not all_plain(["a", ""])
