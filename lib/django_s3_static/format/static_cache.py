@@ -312,7 +312,7 @@ def parse(document: object) -> StaticCache:
     for original, hashed in paths.items():
         if original not in checked_objects:  # an object's name is checked already
             _check_name(original)
-        if hashed not in checked_objects:
+        if not isinstance(hashed, str) or hashed not in checked_objects:
             _check_name(hashed)
             raise CacheError(f"{original!r} maps to {hashed!r}, which is not among the objects")
     recorded = _section(document, "finders", finders_record)

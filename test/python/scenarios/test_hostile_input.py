@@ -198,6 +198,7 @@ BAD_MD5 = {**VALID, "objects": {"css/a.0123456789ab.css": {"size": 1, "md5": MD5
 @example(document=VALID)
 @example(document=BAD_MD5)
 @example(document={**VALID, "version": "x" * 5000})
+@example(document={**VALID, "paths": {"...": []}, "objects": {}})  # a name mapped to a list
 def test_parse_raises_only_cache_errors_and_accepts_only_safe_caches(document):
     try:
         cache = static_cache.parse(document)
