@@ -159,3 +159,22 @@ def test_the_proxy_answers_as_aws_documents(s3server, bucket):
         ([f"{bucket}/static/plain.css"], 200),
     ]
     assert [t for t in threading.enumerate() if t.name.startswith("faultproxy")] == []
+
+
+def test_a_chunked_put_is_refused_as_s3_refuses_it(s3server, bucket):
+    """S3 needs a PUT's Content-Length: a body sent with ``Transfer-Encoding: chunked`` (what
+    ``http.client`` does for a body of unknown length) gets 501 naming the header, and nothing is
+    written; so every build through this proxy shows that its uploads give their length."""
+    proxy = AwsProxy(s3server.endpoint, seed=SEED).start()
+    try:
+        key = f"/{bucket}/static/chunked.css"
+        status, _, body = raw(proxy, "PUT", key, body=iter([b"one"]))
+        assert status == 501
+        assert b"<Code>NotImplemented</Code>" in body
+        assert b"<Header>Transfer-Encoding</Header>" in body
+        assert proxy.behaved["chunked_501"] == 1
+        assert "static/chunked.css" not in stored_objects(s3server.client(), bucket)
+        status, _, _ = raw(proxy, "PUT", f"/{bucket}/static/framed.css", body=b"one")
+        assert status != 501 and proxy.behaved["chunked_501"] == 1  # the server answers it
+    finally:
+        proxy.stop()

@@ -29,6 +29,10 @@ the answer. Each behaviour is switched per test (``AwsProxy(url, kms_etags=True)
   does not keep S3's order (or that ignores ``start-after`` and lists from the first key) breaks
   what a listing in ranges relies on.
 
+Always, whatever the behaviours: a request framed with ``Transfer-Encoding: chunked`` is answered
+``501 NotImplemented`` naming that header, as S3 answers one whose ``x-amz-content-sha256`` is
+not a ``STREAMING-`` payload (a PUT must give its ``Content-Length``).
+
 Path-style requests only (``/bucket/key``), which is what a custom endpoint gets. Seeded: the
 ETags are derived from ``(seed, key, MD5)``, so the same content under the same key always shows
 the same ETag, in every answer and every run, whatever the order of the requests. Bounded: at most

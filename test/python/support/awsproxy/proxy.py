@@ -113,6 +113,16 @@ class AwsProxy(FaultProxy):
             if signed_for is not None:
                 with self._lock:
                     self.behaved["signed_for_region"] += 1
+        framing = (request.header("Transfer-Encoding") or "").lower()
+        streaming = (request.header("x-amz-content-sha256") or "").startswith("STREAMING-")
+        if "chunked" in framing and not streaming:  # always, as S3 does
+            return Refusal(
+                "chunked_501",
+                501,
+                "NotImplemented",
+                "A header you provided implies functionality that is not implemented",
+                xml_element("Header", "Transfer-Encoding"),
+            )
         signed = request.header("Authorization") is not None or "X-Amz-Signature" in query
         if rules.deny_get_object and method in ("GET", "HEAD") and key and signed:
             return Refusal("access_denied_403", 403, "AccessDenied", "Access Denied")
