@@ -46,12 +46,10 @@ def cnb_build(app_dir: str, layers_dir: str, platform_dir: str, exec_env: str = 
     timings = output.Timings()
     build_cache = cnb_layers.prepare_cache(layers_dir)
     with tempfile.TemporaryDirectory(prefix="django-s3-static-") as workdir:
-        inspecting, early = start_publishing(app, env, workdir, build_cache)
+        publishing = start_publishing(app, env, workdir, build_cache, timings)
         from .cnb_image import build_image  # lazy: loads while the fork works, the bucket listed
 
-        build_image(
-            app_dir, layers_dir, build_cache, manage_py, app, env, timings, inspecting, early
-        )
+        build_image(app_dir, layers_dir, manage_py, publishing)
     timings.lap("clean-up")  # the work folder's removal, counted as the build's own time
     output.info(f"Timings: {timings.line()}")
     return 0

@@ -4,31 +4,18 @@ and write the layers (``cnb_layers``). ``slug`` is the same for Cedar."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 
 from .. import output
-from ..publish.app_process import AppProcess, Inspecting
-from ..publish.early_listing import EarlyListing
+from ..publish.app_process import Publishing
 from . import cnb_agents, cnb_collectstatic, cnb_layers, install, procfile
 from .slug import publish_build
 
 
-def build_image(
-    app_dir: str,
-    layers_dir: str,
-    build_cache: str,
-    manage_py: str,
-    app: AppProcess,
-    env: Mapping[str, str],
-    timings: output.Timings,
-    inspecting: Inspecting,
-    early: EarlyListing,
-) -> None:
-    """Publish (``early``: the listing already started), report, clean up after heroku/python's
-    collectstatic, and write the runtime layer; ``build_cache``: the cached layer's folder."""
-    outcome = publish_build(
-        app_dir, build_cache, app, env, timings, inspecting, early, where="the image"
-    )
+def build_image(app_dir: str, layers_dir: str, manage_py: str, publishing: Publishing) -> None:
+    """Publish, report, clean up after heroku/python's collectstatic, and write the runtime
+    layer; the build cache is the cached layer's folder."""
+    app, env, build_cache = publishing.app, publishing.env, publishing.build_cache
+    outcome = publish_build(app_dir, publishing, where="the image")
     cnb_collectstatic.clean_up(app_dir, manage_py, outcome.cache_file, outcome.heroku_python, env)
     promotes = procfile.release_promotes(app_dir)
     cache_path = os.path.normpath(
@@ -45,4 +32,4 @@ def build_image(
     if promotes:
         install.say_promotes()
     cnb_agents.say_hidden_hook(app_dir, app.app_dir, app.settings)
-    timings.lap("record and install")
+    publishing.timings.lap("record and install")

@@ -13,14 +13,13 @@ import threading
 from typing import TYPE_CHECKING
 
 from .. import output
-from ..publish.app_process import AppProcess, Inspecting, require_manage_py, settings_module
+from ..publish.app_process import AppProcess, Publishing, require_manage_py, settings_module
 from ..publish.environment import export_for_sdk, read_env_dir, secret_values
 from . import bytecode
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from ..publish.early_listing import EarlyListing
     from .install import Copied
 
 STEP = "Django static files on S3 (django-s3-static)"
@@ -49,18 +48,15 @@ def start_app(
 
 
 def start_publishing(
-    app: AppProcess, env: dict[str, str], workdir: str, build_cache: str
-) -> tuple[Inspecting, EarlyListing]:
-    """Fork the app's process, then, while it reads the settings, start listing the bucket."""
+    app: AppProcess, env: dict[str, str], workdir: str, build_cache: str, timings: output.Timings
+) -> Publishing:
+    """Fork the app's process, then, while it reads the settings, start listing the bucket
+    (the standard library's HTTP: nothing to install first)."""
     inspecting = app.inspect(env, workdir, fork=True, build_cache=build_cache)
-    return inspecting, start_listing(env, inspecting)
-
-
-def start_listing(env: dict[str, str], inspecting: Inspecting) -> EarlyListing:
-    """Start listing the bucket (the standard library's HTTP: nothing to install first)."""
     from ..publish import early_listing  # lazy: while the fork reads the settings
 
-    return early_listing.start(env, inspecting.committed_file)
+    early = early_listing.start(env, inspecting.committed_file)
+    return Publishing(app, env, build_cache, timings, inspecting, early)
 
 
 def compile_app(
@@ -72,13 +68,12 @@ def compile_app(
     timings = output.Timings()
     keeping = None
     with tempfile.TemporaryDirectory(prefix="django-s3-static-") as workdir:
-        inspecting = app.inspect(env, workdir, fork=True, build_cache=build_cache)
-        early = start_listing(env, inspecting)  # the longer wait: first
-        copying = _copy_runtime(build_dir, build_cache)
+        publishing = start_publishing(app, env, workdir, build_cache, timings)
+        copying = _copy_runtime(build_dir, build_cache)  # the listing, the longer wait, first
         from .slug import build_slug  # lazy: loads while the fork works and the bucket is listed
 
         keeping = _keep_bytecode(helper_package, build_cache) if helper_package else None
-        build_slug(build_dir, build_cache, app, env, timings, inspecting, early, copying)
+        build_slug(build_dir, publishing, copying)
     timings.lap("clean-up")  # the work folder's removal, counted as the build's own time
     if keeping is not None:  # a first build of this buildpack: its compile, counted too
         keeping.join()

@@ -3,58 +3,41 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from concurrent import futures
 
 from .. import output
 from ..collect import heroku_collectstatic, post_compile
 from ..format import dyno_form
-from ..publish.app_process import AppProcess, Inspecting
-from ..publish.early_listing import EarlyListing
+from ..publish.app_process import Publishing
 from ..publish.publish import Outcome, publish
 from .install import Copied, install_dyno_pieces, remove_slug_runtime
 
 
-def build_slug(
-    build_dir: str,
-    build_cache: str,
-    app: AppProcess,
-    env: Mapping[str, str],
-    timings: output.Timings,
-    inspecting: Inspecting,
-    early: EarlyListing,
-    copying: futures.Future[Copied],
-) -> None:
-    """Publish, report and install the dyno's pieces. ``early``: the listing already started
-    (``compile.start_listing``); ``copying``: the runtime's files being copied into the slug
-    (``install.copy_slug_runtime``)."""
+def build_slug(build_dir: str, publishing: Publishing, copying: futures.Future[Copied]) -> None:
+    """Publish, report and install the dyno's pieces. ``copying``: the runtime's files being
+    copied into the slug (``install.copy_slug_runtime``)."""
     try:
-        outcome = publish_build(build_dir, build_cache, app, env, timings, inspecting, early)
+        outcome = publish_build(build_dir, publishing)
         copied = copying.result()
     except BaseException:
         futures.wait([copying])  # every file it copies is in place before they are removed
         remove_slug_runtime(build_dir)  # a failed build releases nothing
         raise
-    heroku_collectstatic.warn_if_it_ran(build_dir, env, outcome.heroku_python)
+    heroku_collectstatic.warn_if_it_ran(build_dir, publishing.env, outcome.heroku_python)
     post_compile.report(build_dir, outcome.heroku_python)
+    app, build_cache = publishing.app, publishing.build_cache
     install_dyno_pieces(build_dir, app, outcome.config, build_cache, copied)
-    timings.lap("record and install")
+    publishing.timings.lap("record and install")
 
 
-def publish_build(
-    build_dir: str,
-    build_cache: str,
-    app: AppProcess,
-    env: Mapping[str, str],
-    timings: output.Timings,
-    inspecting: Inspecting,
-    early: EarlyListing,
-    where: str = "the slug",
-) -> Outcome:
+def publish_build(build_dir: str, publishing: Publishing, where: str = "the slug") -> Outcome:
     """Publish, say what was done, and write the dyno's form beside the static cache: what a
     Cedar and a Fir build do alike. ``where``: what ``build_dir`` becomes (``report``)."""
-    outcome = publish(app, env, timings, inspecting, build_cache=build_cache, early=early)
-    report(outcome, timings, build_dir, where)
+    p = publishing
+    outcome = publish(
+        p.app, p.env, p.timings, p.inspecting, build_cache=p.build_cache, early=p.early
+    )
+    report(outcome, p.timings, build_dir, where)
     dyno_form.write(outcome.cache, outcome.cache_file)  # from the cache just verified
     return outcome
 

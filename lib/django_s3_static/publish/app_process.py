@@ -9,12 +9,16 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .. import output
 from ..config import STATIC_CACHE_FILE_NAME, static_cache_dir
 from ..errors import S3StaticError
 from ..format.names_memo import MEMO_FILE
 from .environment import app_env
+
+if TYPE_CHECKING:
+    from .early_listing import EarlyListing
 
 #: The app's side of the build (``collect.collect``), run in the app's process.
 COLLECT = "django_s3_static.collect.collect"
@@ -234,3 +238,17 @@ class Inspecting:
     result: str
     committed_file: str
     workdir: str
+
+
+@dataclass
+class Publishing:
+    """A build under way: the app's process forked (``inspecting``) and the bucket's listing
+    started (``early``), with what they were started from; what a Cedar and a Fir build hand on
+    to publishing."""
+
+    app: AppProcess
+    env: Mapping[str, str]
+    build_cache: str
+    timings: output.Timings
+    inspecting: Inspecting
+    early: EarlyListing
